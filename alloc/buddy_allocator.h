@@ -1,0 +1,453 @@
+// BuddyAllocator: 4 KiB pages in naturally aligned blocks of 2^k pages, k = 0..max_order.
+//
+// The scheme: a free block of order k sits on free list k. Allocating order k takes
+// the first free block of the smallest order j >= k and splits it j-k times, keeping
+// the lower half and freeing the upper half one order down each time. Freeing a
+// block of order k looks at its buddy (page index XOR 2^k, i.e. block index ^ 1):
+// if the buddy is free at order k, the two merge and the merged block tries again at
+// order k+1, up to max_order.
+//
+// The seed searched a vector for the buddy. Here each page has a PageDescriptor, and
+// the free lists are intrusive doubly linked lists threaded through the descriptors
+// of the blocks' head pages: "is my buddy free, and of which order?" is one load,
+// and unlinking a block from the middle of its list is O(1). Free memory itself is
+// never written.
+//
+// Page indices count from `base`, the region start rounded down to the max block
+// size, so a block of order k is aligned to 4 KiB << k in absolute addresses.
+// Descriptors exist only for the pages of the region; the first ones hold the
+// descriptor array itself and are Reserved.
+//
+// Locking is a configuration choice (BuddyLockMode): one global lock taken once per
+// operation, or one lock per order, taken one order at a time while a split walks
+// down or a coalesce walks up. In per-order mode a block being split or merged is
+// InFlight: on no list, so no other CPU can see it, and FreeHead(k) is only ever set
+// or cleared under lock k, which is what makes the buddy check race-free. A request
+// can then fail while another CPU holds the only free block in flight; the caller
+// sees an ordinary allocation failure.
+//
+// Requests above the max order take the large-object path: a run of contiguous free
+// max-order blocks, found by an address-order scan of the max-order block heads.
+//
+// Invariants (at quiescence; check() verifies them all):
+//   every block is 2^k pages, aligned to its size, inside the managed range;
+//   the heads of all blocks (free, allocated, slab, large, reserved) tile the region;
+//   list k holds exactly the blocks whose head is FreeHead(k), and count_[k] of them;
+//   no free block of order k < max_order has its buddy free at order k.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <new>
+
+#include "alloc/action.h"
+#include "alloc/assert.h"
+#include "alloc/config.h"
+#include "alloc/page_descriptor.h"
+
+namespace allocsim {
+
+// One block or run of the region as the tile walk sees it.
+struct Tile {
+    PageIndex head;
+    std::size_t pages;
+    PageState state;
+    Order order;
+    const PageDescriptor* descriptor;
+};
+
+template <class Observer, class Platform>
+class BuddyAllocator {
+public:
+    using Lock = typename Platform::Lock;
+
+    BuddyAllocator() = default;
+    BuddyAllocator(const BuddyAllocator&) = delete;
+    BuddyAllocator& operator=(const BuddyAllocator&) = delete;
+
+    // Carves [start, start + size) into the descriptor array, then into the largest
+    // aligned free blocks. `observer` may be null only if Observer is stateless.
+    InitError init(void* start, std::size_t size, std::uint32_t max_order, BuddyLockMode mode,
+                   Observer* observer) {
+        if (max_order > kMaxOrderLimit) return InitError::BadMaxOrder;
+        max_order_ = max_order;
+        lock_mode_ = mode;
+        observer_ = observer;
+        const std::uintptr_t begin = align_up(reinterpret_cast<std::uintptr_t>(start), kPageSize);
+        const std::uintptr_t end =
+            align_down(reinterpret_cast<std::uintptr_t>(start) + size, kPageSize);
+        if (end <= begin) return InitError::RegionTooSmall;
+        base_ = align_down(begin, order_bytes(Order{static_cast<std::uint8_t>(max_order)}));
+        first_ = static_cast<std::uint32_t>((begin - base_) >> kPageShift);
+        end_ = static_cast<std::uint32_t>((end - base_) >> kPageShift);
+        const std::size_t pages = end_ - first_;
+        const std::size_t meta_pages =
+            (pages * sizeof(PageDescriptor) + kPageSize - 1) >> kPageShift;
+        if (meta_pages + 1 > pages) return InitError::RegionTooSmall;
+        descriptors_ = reinterpret_cast<PageDescriptor*>(begin);
+        for (std::size_t i = 0; i < pages; ++i) new (&descriptors_[i]) PageDescriptor{};
+        usable_first_ = first_ + static_cast<std::uint32_t>(meta_pages);
+        for (std::uint32_t k = 0; k <= kMaxOrderLimit; ++k) lists_[k] = FreeList{};
+        for (std::uint32_t i = first_; i < usable_first_; ++i) desc(PageIndex{i}).set(PageState::Reserved);
+        for_each_root([this](PageIndex head, Order order) {
+            desc(head).set(PageState::FreeHead, order);
+            push(head, index_of(order));
+        });
+        return InitError::None;
+    }
+
+    // A block of 2^order pages, or null (an AllocFailure action) if none is free.
+    void* allocate(CpuId cpu, Order order) {
+        if (index_of(order) > max_order_) return fail(cpu, order);
+        GlobalGuard global(*this, cpu);
+        PageIndex block = kNoPage;
+        std::uint32_t k = index_of(order);
+        for (; k <= max_order_; ++k) {
+            OrderGuard guard(*this, cpu, k);
+            if (lists_[k].head != kNoPage) {
+                block = lists_[k].head;
+                unlink(block, k);
+                desc(block).set(PageState::InFlight, order_of(k));
+                break;
+            }
+        }
+        if (block == kNoPage) return fail(cpu, order);
+        // Split the block from order k down: keep the lower half, free the upper.
+        while (k > index_of(order)) {
+            --k;
+            const PageIndex upper = PageIndex{index_of(block) + (1u << k)};
+            record(cpu, ActionKind::BuddySplit, order_of(k + 1), address_of(block), 2);
+            OrderGuard guard(*this, cpu, k);
+            desc(upper).set(PageState::FreeHead, order_of(k));
+            push(upper, k);
+        }
+        desc(block).set(PageState::BlockHead, order);
+        record(cpu, ActionKind::BuddyAlloc, order, address_of(block), 0);
+        return address_of(block);
+    }
+
+    // REQUIRES: `block` came from allocate(order) (its head says BlockHead, SlabHead or
+    // InFlight of that order) and is not used any more.
+    void free(CpuId cpu, void* block_address, Order order) {
+        PageIndex block = page_of(block_address);
+        ALLOCSIM_ASSERT(block != kNoPage);
+        ALLOCSIM_ASSERT_OP(index_of(order), <=, max_order_);
+        GlobalGuard global(*this, cpu);
+        record(cpu, ActionKind::BuddyFree, order, address_of(block), 0);
+        std::uint32_t k = index_of(order);
+        desc(block).set(PageState::InFlight, order);
+        for (;;) {
+            OrderGuard guard(*this, cpu, k);
+            if (k < max_order_) {
+                const PageIndex buddy = PageIndex{index_of(block) ^ (1u << k)};
+                if (managed(buddy) && desc(buddy).is(PageState::FreeHead, order_of(k))) {
+                    unlink(buddy, k);
+                    guard.release();
+                    // Merge: the lower of the two heads leads the block of order k+1.
+                    const PageIndex lower = index_of(buddy) < index_of(block) ? buddy : block;
+                    const PageIndex upper = lower == buddy ? block : buddy;
+                    desc(upper).set(PageState::Interior);
+                    desc(lower).set(PageState::InFlight, order_of(k + 1));
+                    record(cpu, ActionKind::BuddyCoalesce, order_of(k), address_of(lower), 3);
+                    block = lower;
+                    ++k;
+                    continue;
+                }
+            }
+            desc(block).set(PageState::FreeHead, order_of(k));
+            push(block, k);
+            return;
+        }
+    }
+
+    // The large-object path: `blocks` contiguous max-order blocks, or null.
+    void* allocate_run(CpuId cpu, std::uint32_t blocks) {
+        if (blocks == 0) return fail(cpu, Order{0});
+        GlobalGuard global(*this, cpu);
+        OrderGuard guard(*this, cpu, max_order_);
+        const std::uint32_t step = 1u << max_order_;
+        std::uint32_t run_head = 0;
+        std::uint32_t run = 0;
+        std::uint32_t scanned = 0;
+        for (std::uint32_t i = static_cast<std::uint32_t>(align_up(usable_first_, step));
+             i + step <= end_ && run < blocks; i += step) {
+            ++scanned;
+            if (desc(PageIndex{i}).is(PageState::FreeHead, max_order())) {
+                if (run++ == 0) run_head = i;
+            } else {
+                run = 0;
+            }
+        }
+        if (run < blocks) {
+            guard.release();
+            return fail(cpu, max_order());
+        }
+        for (std::uint32_t j = 0; j < blocks; ++j) {
+            const PageIndex b = PageIndex{run_head + j * step};
+            unlink(b, max_order_);
+            desc(b).set(PageState::Interior);
+        }
+        PageDescriptor& head = desc(PageIndex{run_head});
+        head.link = blocks;
+        head.set(PageState::LargeHead, max_order());
+        Action a{ActionKind::LargeAlloc, cpu};
+        a.order = max_order();
+        a.objects = blocks;
+        a.nodes = scanned + 3 * blocks;
+        a.address = addr(PageIndex{run_head});
+        observe(a);
+        return address_of(PageIndex{run_head});
+    }
+
+    // REQUIRES: `run` came from allocate_run.
+    void free_run(CpuId cpu, void* run) {
+        const PageIndex head = page_of(run);
+        ALLOCSIM_ASSERT(head != kNoPage && desc(head).state() == PageState::LargeHead);
+        GlobalGuard global(*this, cpu);
+        OrderGuard guard(*this, cpu, max_order_);
+        const std::uint32_t blocks = desc(head).link;
+        const std::uint32_t step = 1u << max_order_;
+        for (std::uint32_t j = 0; j < blocks; ++j) {
+            const PageIndex b = PageIndex{index_of(head) + j * step};
+            desc(b).set(PageState::FreeHead, max_order());
+            push(b, max_order_);
+        }
+        Action a{ActionKind::LargeFree, cpu};
+        a.order = max_order();
+        a.objects = blocks;
+        a.nodes = 2 * blocks;
+        a.address = addr(head);
+        observe(a);
+    }
+
+    // --- addresses and descriptors -------------------------------------------------
+
+    // The page holding `p`, or kNoPage if `p` is outside the usable range.
+    PageIndex page_of(const void* p) const {
+        const std::uintptr_t a = reinterpret_cast<std::uintptr_t>(p);
+        if (a < base_) return kNoPage;
+        const std::uintptr_t i = (a - base_) >> kPageShift;
+        if (i < usable_first_ || i >= end_) return kNoPage;
+        return PageIndex{static_cast<std::uint32_t>(i)};
+    }
+    void* address_of(PageIndex i) const {
+        return reinterpret_cast<void*>(base_ + (std::uintptr_t{index_of(i)} << kPageShift));
+    }
+    PageDescriptor& desc(PageIndex i) { return descriptors_[index_of(i) - first_]; }
+    const PageDescriptor& desc(PageIndex i) const { return descriptors_[index_of(i) - first_]; }
+    bool managed(PageIndex i) const { return index_of(i) >= usable_first_ && index_of(i) < end_; }
+
+    // --- introspection --------------------------------------------------------------
+
+    Order max_order() const { return order_of(max_order_); }
+    BuddyLockMode lock_mode() const { return lock_mode_; }
+    std::uint32_t free_blocks(Order o) const { return index_of(o) <= max_order_ ? lists_[index_of(o)].count : 0; }
+    std::size_t free_bytes() const {
+        std::size_t bytes = 0;
+        for (std::uint32_t k = 0; k <= max_order_ && k <= kMaxOrderLimit; ++k) bytes += std::size_t{lists_[k].count} << (k + kPageShift);
+        return bytes;
+    }
+    std::uintptr_t usable_begin() const { return base_ + (std::uintptr_t{usable_first_} << kPageShift); }
+    std::uintptr_t usable_end() const { return base_ + (std::uintptr_t{end_} << kPageShift); }
+    std::size_t usable_bytes() const { return usable_end() - usable_begin(); }
+    std::size_t metadata_bytes() const { return std::size_t{usable_first_ - first_} << kPageShift; }
+
+    // The blocks init() carved, in address order: the largest aligned block at each
+    // position. After every allocation is freed, the free lists hold exactly these.
+    template <class F>
+    void for_each_root(F&& f) const {
+        std::uint32_t i = usable_first_;
+        while (i < end_) {
+            std::uint32_t k = max_order_;
+            while (k > 0 && ((i & ((1u << k) - 1)) != 0 || i + (1u << k) > end_)) --k;
+            f(PageIndex{i}, order_of(k));
+            i += 1u << k;
+        }
+    }
+
+    // Visits the free blocks of order `o`, list order (most recently freed first).
+    template <class F>
+    void for_each_free_block(Order o, F&& f) const {
+        if (index_of(o) > max_order_ || index_of(o) > kMaxOrderLimit) return;
+        std::uint32_t guard = 0;
+        for (PageIndex i = lists_[index_of(o)].head; i != kNoPage && guard <= end_; i = desc(i).next, ++guard)
+            f(address_of(i));
+    }
+
+    // Visits every block and run in address order. Returns false if the heads do not
+    // tile the range (a head's extent runs into the next head, or an interior page is
+    // met where a head should be); `f` has been called for everything before that.
+    template <class F>
+    bool for_each_tile(F&& f) const {
+        std::uint32_t i = usable_first_;
+        while (i < end_) {
+            const PageDescriptor& d = desc(PageIndex{i});
+            const PageState s = d.state();
+            std::size_t pages = 0;
+            switch (s) {
+                case PageState::FreeHead:
+                case PageState::InFlight:
+                case PageState::BlockHead:
+                case PageState::SlabHead: pages = std::size_t{1} << index_of(d.order()); break;
+                case PageState::LargeHead: pages = std::size_t{d.link} << max_order_; break;
+                case PageState::Reserved: pages = 1; break;
+                case PageState::Interior:
+                case PageState::SlabTail: return false;
+            }
+            if (pages == 0 || i + pages > end_) return false;
+            f(Tile{PageIndex{i}, pages, s, d.order(), &d});
+            i += static_cast<std::uint32_t>(pages);
+        }
+        return i == end_;
+    }
+
+    // Verifies every buddy invariant. REQUIRES: no concurrent operation.
+    CheckResult check() const {
+        std::uint32_t tiles_free[kMaxOrderLimit + 1] = {};
+        CheckResult bad;
+        const bool tiled = for_each_tile([&](const Tile& t) {
+            if (!bad.ok) return;
+            const std::uint32_t head = index_of(t.head);
+            if (t.state == PageState::InFlight)
+                bad = CheckResult::fail("block in flight at quiescence", addr(t.head));
+            else if (t.state != PageState::Reserved && t.state != PageState::LargeHead &&
+                     index_of(t.order) > max_order_)
+                bad = CheckResult::fail("block order above max_order", addr(t.head), max_order_, index_of(t.order));
+            else if (t.state != PageState::Reserved && (head & (t.pages - 1)) != 0 &&
+                     t.state != PageState::LargeHead)
+                bad = CheckResult::fail("block not aligned to its size", addr(t.head), t.pages, head);
+            else if (t.state == PageState::FreeHead)
+                ++tiles_free[index_of(t.order)];
+        });
+        if (!bad.ok) return bad;
+        if (!tiled) return CheckResult::fail("block heads do not tile the region (overlap or hole)");
+        for (std::uint32_t k = 0; k <= max_order_; ++k) {
+            std::uint32_t n = 0;
+            PageIndex prev = kNoPage;
+            for (PageIndex i = lists_[k].head; i != kNoPage; i = desc(i).next) {
+                if (!managed(i)) return CheckResult::fail("free list entry outside the region", addr(i));
+                const PageDescriptor& d = desc(i);
+                if (!d.is(PageState::FreeHead, order_of(k)))
+                    return CheckResult::fail("free list entry is not a free head of its order", addr(i), k, index_of(d.order()));
+                if (d.prev != prev) return CheckResult::fail("free list prev link broken", addr(i));
+                if ((index_of(i) & ((1u << k) - 1)) != 0)
+                    return CheckResult::fail("free block not aligned to its size", addr(i));
+                if (k < max_order_) {
+                    const PageIndex buddy = PageIndex{index_of(i) ^ (1u << k)};
+                    if (managed(buddy) && desc(buddy).is(PageState::FreeHead, order_of(k)))
+                        return CheckResult::fail("free block's buddy is free at the same order (missed coalesce)", addr(i));
+                }
+                if (++n > lists_[k].count) break;
+                prev = i;
+            }
+            if (n != lists_[k].count) return CheckResult::fail("free list length differs from its count", 0, lists_[k].count, n);
+            if (n != tiles_free[k]) return CheckResult::fail("free heads in the region differ from free list length", 0, tiles_free[k], n);
+        }
+        return CheckResult{};
+    }
+
+private:
+    struct FreeList {
+        PageIndex head = kNoPage;   // most recently pushed block, kNoPage if empty
+        std::uint32_t count = 0;    // blocks on the list
+    };
+
+    // In global mode, holds the one lock for a whole operation; else does nothing.
+    class GlobalGuard {
+    public:
+        GlobalGuard(BuddyAllocator& b, CpuId cpu) : b_(b) {
+            if (b_.lock_mode_ == BuddyLockMode::Global) b_.acquire(cpu, b_.global_lock_, LockId::BuddyGlobal);
+        }
+        ~GlobalGuard() {
+            if (b_.lock_mode_ == BuddyLockMode::Global) b_.global_lock_.unlock();
+        }
+    private:
+        BuddyAllocator& b_;
+    };
+
+    // In per-order mode, holds order k's lock until release() or scope end.
+    class OrderGuard {
+    public:
+        OrderGuard(BuddyAllocator& b, CpuId cpu, std::uint32_t k) : b_(b), k_(k) {
+            held_ = b_.lock_mode_ == BuddyLockMode::PerOrder;
+            if (held_) b_.acquire(cpu, b_.order_locks_[k], buddy_order_lock(order_of(k)));
+        }
+        ~OrderGuard() { release(); }
+        void release() {
+            if (held_) b_.order_locks_[k_].unlock();
+            held_ = false;
+        }
+    private:
+        BuddyAllocator& b_;
+        std::uint32_t k_;
+        bool held_;
+    };
+
+    static Order order_of(std::uint32_t k) { return Order{static_cast<std::uint8_t>(k)}; }
+    std::uintptr_t addr(PageIndex i) const { return reinterpret_cast<std::uintptr_t>(address_of(i)); }
+
+    void acquire(CpuId cpu, Lock& lock, LockId id) {
+        bool contended = false;
+        if (!lock.try_lock()) {
+            contended = true;
+            lock.lock();
+        }
+        Action a{ActionKind::LockAcquire, cpu};
+        a.lock = id;
+        a.contended = contended;
+        observe(a);
+    }
+
+    // Push onto the head of list k. REQUIRES: lock k held; desc(i) already FreeHead(k).
+    void push(PageIndex i, std::uint32_t k) {
+        PageDescriptor& d = desc(i);
+        d.prev = kNoPage;
+        d.next = lists_[k].head;
+        if (d.next != kNoPage) desc(d.next).prev = i;
+        lists_[k].head = i;
+        ++lists_[k].count;
+    }
+
+    // O(1) removal from anywhere in list k. REQUIRES: lock k held; i on list k.
+    void unlink(PageIndex i, std::uint32_t k) {
+        PageDescriptor& d = desc(i);
+        if (d.prev != kNoPage) desc(d.prev).next = d.next;
+        else lists_[k].head = d.next;
+        if (d.next != kNoPage) desc(d.next).prev = d.prev;
+        d.prev = d.next = kNoPage;
+        --lists_[k].count;
+    }
+
+    void* fail(CpuId cpu, Order order) {
+        Action a{ActionKind::AllocFailure, cpu};
+        a.order = order;
+        observe(a);
+        return nullptr;
+    }
+
+    void record(CpuId cpu, ActionKind kind, Order order, void* address, std::uint32_t nodes) {
+        Action a{kind, cpu};
+        a.order = order;
+        a.nodes = nodes;
+        a.address = reinterpret_cast<std::uintptr_t>(address);
+        observe(a);
+    }
+    void observe(const Action& a) {
+        if constexpr (Observer::kEnabled) observer_->record(a);
+    }
+
+    PageDescriptor* descriptors_ = nullptr;  // const: [first_, end_) pages, at the region start
+    std::uintptr_t base_ = 0;                // const: page index 0; aligned to the max block
+    std::uint32_t first_ = 0;                // const: first page of the region
+    std::uint32_t usable_first_ = 0;         // const: first page after the descriptors
+    std::uint32_t end_ = 0;                  // const: one past the last page
+    std::uint32_t max_order_ = 8;            // const
+    BuddyLockMode lock_mode_ = BuddyLockMode::PerOrder;  // const
+    Observer* observer_ = nullptr;           // const
+    FreeList lists_[kMaxOrderLimit + 1];     // list k guarded by order_locks_[k] (or global_lock_)
+    Lock order_locks_[kMaxOrderLimit + 1];
+    Lock global_lock_;
+};
+
+}  // namespace allocsim

@@ -1,0 +1,224 @@
+// CpuSlab: one per (CPU, size class). It owns slab runs (2^r pages from the buddy,
+// carved into objects of one class) and hands objects to its CPU's ThreadCache in
+// batches.
+//
+// Each run's state lives in its head page's descriptor: the local intrusive free
+// list, its length (free_count), the owner and the class. Runs with free objects
+// are on the slab's partial list (doubly linked through the descriptors); full runs
+// are on no list and are found again through the descriptor of any object freed.
+// A run whose objects are all free again goes straight back to the buddy.
+//
+// Remote frees (see docs/DESIGN.md): only the owner touches a run's free list.
+// A CPU that drains objects of a run it does not own groups them by owner and
+// pushes each group as one chain onto the owner CpuSlab's remote queue with one
+// compare-and-swap (batched messages, as in snmalloc). The owner takes the whole
+// queue with one exchange when it runs out of partial runs, before it carves a new
+// one, and frees the objects into their runs locally.
+//
+// Invariant per run:  objects_per_run == free_count + |on remote queue| + |in bins| + live
+//                     free_count > 0  <=>  the run is on the partial list
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "alloc/action.h"
+#include "alloc/buddy_allocator.h"
+#include "alloc/object_chain.h"
+#include "alloc/size_classes.h"
+
+namespace allocsim {
+
+template <class Observer, class Platform>
+class CpuSlab {
+public:
+    using Buddy = BuddyAllocator<Observer, Platform>;
+
+    void init(CpuId owner, SizeClass cls, const SizeClassTable& table, Buddy* buddy, Observer* observer) {
+        owner_ = owner;
+        class_ = cls;
+        object_size_ = table.size(cls);
+        run_order_ = table.run_order(cls);
+        objects_per_run_ = table.objects_per_run(cls);
+        buddy_ = buddy;
+        observer_ = observer;
+    }
+
+    // Owner only. Appends up to `want` objects to `out`, carving new runs as needed.
+    // Returns the free-list nodes touched. Fewer than `want` objects means the buddy
+    // is out of memory.
+    std::uint32_t take(std::uint32_t want, ObjectChain& out) {
+        std::uint32_t nodes = 0;
+        while (out.count < want) {
+            if (partial_ == kNoPage) {
+                if (remote_.load(std::memory_order_relaxed) != nullptr) {
+                    nodes += collect();
+                    continue;
+                }
+                if (!carve()) break;
+            }
+            PageDescriptor& d = buddy_->desc(partial_);
+            void* first = d.free_list;
+            void* last = first;
+            std::uint32_t n = 1;
+            while (out.count + n < want && next_of(last) != nullptr) {
+                last = next_of(last);
+                ++n;
+            }
+            d.free_list = next_of(last);
+            d.free_count = static_cast<std::uint16_t>(d.free_count - n);
+            nodes += n;
+            if (d.free_count == 0) unlink_partial(partial_);
+            out.append(first, last, n);
+        }
+        return nodes;
+    }
+
+    // Owner only: an object of run `run` (owned here) is free again.
+    void put_local(PageIndex run, void* object) {
+        PageDescriptor& d = buddy_->desc(run);
+        ALLOCSIM_ASSERT_INTERNAL(d.owner == owner_ && d.size_class == class_);
+        set_next(object, d.free_list);
+        d.free_list = object;
+        if (d.free_count++ == 0) push_partial(run);
+        if (d.free_count == objects_per_run_) release(run);
+    }
+
+    // Any CPU: hands a chain of this slab's objects to the owner, with one CAS.
+    void put_remote(const ObjectChain& chain) {
+        void* old = remote_.load(std::memory_order_relaxed);
+        do {
+            set_next(chain.tail, old);
+        } while (!remote_.compare_exchange_weak(old, chain.head, std::memory_order_release,
+                                                std::memory_order_relaxed));
+    }
+
+    // Owner only: takes the remote queue back into the runs' local free lists.
+    // Returns the objects collected.
+    std::uint32_t collect() {
+        void* p = remote_.exchange(nullptr, std::memory_order_acquire);
+        if (p == nullptr) return 0;
+        std::uint32_t n = 0;
+        while (p != nullptr) {
+            void* next = next_of(p);
+            put_local(run_of(*buddy_, p), p);
+            p = next;
+            ++n;
+        }
+        Action a{ActionKind::AtomicOp, owner_};
+        a.size_class = class_;
+        observe(a);
+        Action c{ActionKind::RemoteCollect, owner_};
+        c.size_class = class_;
+        c.objects = n;
+        c.nodes = n;
+        observe(c);
+        return n;
+    }
+
+    // The head page of the slab run holding `object`. REQUIRES: object is in a run.
+    static PageIndex run_of(const Buddy& buddy, const void* object) {
+        const PageIndex page = buddy.page_of(object);
+        const PageDescriptor& d = buddy.desc(page);
+        return d.state() == PageState::SlabTail ? PageIndex{d.link} : page;
+    }
+
+    // --- introspection (quiescent) ---------------------------------------------------
+    CpuId owner() const { return owner_; }
+    SizeClass size_class() const { return class_; }
+    std::uint32_t runs() const { return runs_; }
+    std::uint32_t partial_runs() const { return partial_count_; }
+    PageIndex partial_head() const { return partial_; }
+    template <class F>
+    void for_each_remote(F&& f) const {
+        for (void* p = remote_.load(std::memory_order_acquire); p != nullptr; p = next_of(p)) f(p);
+    }
+
+private:
+    // Takes a run from the buddy and threads a free list through all its objects in
+    // address order, so a fresh run is handed out front to back.
+    bool carve() {
+        void* base = buddy_->allocate(owner_, run_order_);
+        if (base == nullptr) return false;
+        const PageIndex head = buddy_->page_of(base);
+        PageDescriptor& d = buddy_->desc(head);
+        d.size_class = class_;
+        d.owner = owner_;
+        for (std::uint32_t j = 1; j < (1u << index_of(run_order_)); ++j) {
+            PageDescriptor& tail = buddy_->desc(PageIndex{index_of(head) + j});
+            tail.size_class = class_;
+            tail.link = index_of(head);
+            tail.set(PageState::SlabTail);
+        }
+        char* object = static_cast<char*>(base);
+        for (std::uint32_t i = 0; i + 1 < objects_per_run_; ++i, object += object_size_)
+            set_next(object, object + object_size_);
+        set_next(object, nullptr);
+        d.free_list = base;
+        d.free_count = static_cast<std::uint16_t>(objects_per_run_);
+        d.set(PageState::SlabHead, run_order_);
+        push_partial(head);
+        ++runs_;
+        Action a{ActionKind::SlabCarve, owner_};
+        a.size_class = class_;
+        a.order = run_order_;
+        a.objects = objects_per_run_;
+        a.nodes = objects_per_run_;
+        a.address = reinterpret_cast<std::uintptr_t>(base);
+        observe(a);
+        return true;
+    }
+
+    // A run whose objects are all free goes back to the buddy.
+    void release(PageIndex run) {
+        unlink_partial(run);
+        --runs_;
+        PageDescriptor& d = buddy_->desc(run);
+        d.free_list = nullptr;
+        d.free_count = 0;
+        Action a{ActionKind::PageReturn, owner_};
+        a.size_class = class_;
+        a.order = run_order_;
+        a.address = reinterpret_cast<std::uintptr_t>(buddy_->address_of(run));
+        observe(a);
+        buddy_->free(owner_, buddy_->address_of(run), run_order_);
+    }
+
+    void push_partial(PageIndex run) {
+        PageDescriptor& d = buddy_->desc(run);
+        d.prev = kNoPage;
+        d.next = partial_;
+        if (partial_ != kNoPage) buddy_->desc(partial_).prev = run;
+        partial_ = run;
+        ++partial_count_;
+    }
+
+    void unlink_partial(PageIndex run) {
+        PageDescriptor& d = buddy_->desc(run);
+        if (d.prev != kNoPage) buddy_->desc(d.prev).next = d.next;
+        else partial_ = d.next;
+        if (d.next != kNoPage) buddy_->desc(d.next).prev = d.prev;
+        d.prev = d.next = kNoPage;
+        --partial_count_;
+    }
+
+    void observe(const Action& a) {
+        if constexpr (Observer::kEnabled) observer_->record(a);
+    }
+
+    PageIndex partial_ = kNoPage;       // owner only: runs with free_count > 0
+    std::uint32_t partial_count_ = 0;   // owner only
+    std::uint32_t runs_ = 0;            // owner only: all runs this slab holds
+    CpuId owner_{};                     // const
+    SizeClass class_{};                 // const
+    Order run_order_{};                 // const
+    std::uint32_t object_size_ = 0;     // const
+    std::uint32_t objects_per_run_ = 0; // const
+    Buddy* buddy_ = nullptr;            // const
+    Observer* observer_ = nullptr;      // const
+    // Any CPU pushes, the owner takes: a Treiber stack of object chains. Its own
+    // cache line, so remote pushes do not bounce the owner's fields above.
+    alignas(64) std::atomic<void*> remote_{nullptr};
+};
+
+}  // namespace allocsim

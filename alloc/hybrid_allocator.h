@@ -1,0 +1,432 @@
+// HybridAllocator: the three levels put together.
+//
+//   allocate(cpu, size) --hit--> ThreadCache[cpu] bin          (no atomics, no locks)
+//                       --miss-> CpuSlab[cpu][class].take()    (batch of refill_batch)
+//                                  --empty--> BuddyAllocator   (a new slab run)
+//   size > largest class  ----> BuddyAllocator block of 2^k pages, or a large run
+//
+// The region given to init() holds everything: the ThreadCaches and CpuSlabs, then
+// the buddy's page descriptors, then the pages. The core allocates nothing else.
+//
+// Threading contract: calls naming CPU c must come from one thread at a time (the
+// one running as c), as on a kernel where c is the current CPU with preemption off.
+// Different CPUs may run concurrently: the buddy takes its locks, remote frees go
+// through atomic queues. Introspection, stats and check() need quiescence.
+//
+// Free without size: a pointer's page descriptor gives its slab run, hence its size
+// class, or its buddy block and order; deallocate(cpu, p) needs no header and no
+// size (the seed's known problem 3). deallocate(cpu, p, size) skips the lookup.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <new>
+
+#include "alloc/action.h"
+#include "alloc/assert.h"
+#include "alloc/buddy_allocator.h"
+#include "alloc/config.h"
+#include "alloc/cpu_slab.h"
+#include "alloc/memory_stats.h"
+#include "alloc/size_classes.h"
+#include "alloc/thread_cache.h"
+
+namespace allocsim {
+
+template <class Observer, class Platform>
+class HybridAllocator {
+public:
+    using Buddy = BuddyAllocator<Observer, Platform>;
+    using Slab = CpuSlab<Observer, Platform>;
+
+    HybridAllocator() = default;
+    HybridAllocator(const HybridAllocator&) = delete;
+    HybridAllocator& operator=(const HybridAllocator&) = delete;
+
+    InitError init(void* region, std::size_t size, const AllocatorConfig& config) {
+        if (config.cpus == 0 || config.cpus > kMaxCpus) return InitError::BadCpuCount;
+        if (config.cache_capacity == 0 || config.cache_capacity > 0xFFFF) return InitError::BadCacheCapacity;
+        if (config.refill_batch == 0 || config.refill_batch > config.cache_capacity ||
+            config.drain_batch == 0 || config.drain_batch > config.cache_capacity)
+            return InitError::BadBatch;
+        if (config.buddy_max_order > kMaxOrderLimit) return InitError::BadMaxOrder;
+        if (InitError e = table_.init(config.size_classes, config.size_class_count, config.buddy_max_order);
+            e != InitError::None)
+            return e;
+        config_ = config;
+        max_small_ = table_.max_size();
+        region_ = reinterpret_cast<std::uintptr_t>(region);
+        region_bytes_ = size;
+
+        // Caches and slabs first, then the buddy (which puts its descriptors first).
+        std::uintptr_t p = align_up(region_, alignof(Slab));
+        caches_ = reinterpret_cast<ThreadCache*>(align_up(p, alignof(ThreadCache)));
+        p = reinterpret_cast<std::uintptr_t>(caches_ + config.cpus);
+        slabs_ = reinterpret_cast<Slab*>(align_up(p, alignof(Slab)));
+        p = reinterpret_cast<std::uintptr_t>(slabs_ + std::size_t{config.cpus} * table_.count());
+        const std::uintptr_t buddy_start = align_up(p, kPageSize);
+        if (buddy_start >= region_ + size) return InitError::RegionTooSmall;
+        if (InitError e = buddy_.init(reinterpret_cast<void*>(buddy_start), region_ + size - buddy_start,
+                                      config.buddy_max_order, config.buddy_lock, &observer_);
+            e != InitError::None)
+            return e;
+        for (std::uint32_t c = 0; c < config.cpus; ++c) {
+            new (&caches_[c]) ThreadCache{};
+            caches_[c].init(table_.count(), config.cache_capacity);
+            for (std::uint32_t k = 0; k < table_.count(); ++k) {
+                Slab* s = new (&slabs_[c * table_.count() + k]) Slab{};
+                s->init(CpuId{static_cast<std::uint16_t>(c)}, SizeClass{static_cast<std::uint8_t>(k)}, table_,
+                        &buddy_, &observer_);
+            }
+        }
+        cache_metadata_bytes_ = buddy_start - region_;
+        return InitError::None;
+    }
+
+    // --- allocation -------------------------------------------------------------------
+
+    // Null when out of memory (an AllocFailure action); every structure stays valid.
+    ALLOCSIM_ALWAYS_INLINE void* allocate(CpuId cpu, std::size_t size) {
+        if (max_small_ > kMaxSmallSize) __builtin_unreachable();  // tells the compiler the table's bound
+        if (ALLOCSIM_LIKELY(size <= max_small_)) {
+            const SizeClass c = table_.class_for(size);
+            void* p = caches_[index_of(cpu)].pop(c);
+            if (ALLOCSIM_LIKELY(p != nullptr)) {
+                if constexpr (Observer::kEnabled) hit(cpu, ActionKind::CacheHit, c, p);
+                return p;
+            }
+            return allocate_small_slow(cpu, c);
+        }
+        return allocate_pages_for(cpu, size, kPageSize);
+    }
+
+    // REQUIRES: align is a power of two. The object is aligned to at least `align`.
+    void* allocate_aligned(CpuId cpu, std::size_t size, std::size_t align) {
+        if (align <= kMinAlignment) return allocate(cpu, size);
+        SizeClass c{};
+        if (table_.class_for_aligned(size, align, c)) {
+            void* p = caches_[index_of(cpu)].pop(c);
+            if (p != nullptr) {
+                if constexpr (Observer::kEnabled) hit(cpu, ActionKind::CacheHit, c, p);
+                return p;
+            }
+            return allocate_small_slow(cpu, c);
+        }
+        return allocate_pages_for(cpu, size < align ? align : size, align);
+    }
+
+    // Page-level allocation straight from the buddy (Linux mm_page_alloc).
+    void* allocate_pages(CpuId cpu, Order order) { return buddy_.allocate(cpu, order); }
+
+    // --- free -------------------------------------------------------------------------
+
+    // The sized fast path. REQUIRES: p != null, from allocate(cpu', size) (any cpu').
+    ALLOCSIM_ALWAYS_INLINE void deallocate(CpuId cpu, void* p, std::size_t size) {
+        if (max_small_ > kMaxSmallSize) __builtin_unreachable();
+        if (ALLOCSIM_LIKELY(size <= max_small_)) {
+            const SizeClass c = table_.class_for(size);
+            if (ALLOCSIM_LIKELY(caches_[index_of(cpu)].push(c, p))) {
+                if constexpr (Observer::kEnabled) hit(cpu, ActionKind::CacheFree, c, p);
+                return;
+            }
+            return free_small_slow(cpu, c, p);
+        }
+        deallocate(cpu, p);
+    }
+
+    // REQUIRES: p from allocate_aligned(cpu', size, align), align > 8.
+    void deallocate_aligned(CpuId cpu, void* p, std::size_t size, std::size_t align) {
+        if (align <= kMinAlignment) return deallocate(cpu, p, size);
+        deallocate(cpu, p);
+    }
+
+    // Free without size: the page descriptor tells the class or order. A pointer the
+    // core does not own is ignored and reported as an InvalidFree action.
+    void deallocate(CpuId cpu, void* p) {
+        if (p == nullptr) return;
+        const Lookup l = lookup(p);
+        switch (l.kind) {
+            case Lookup::Object:
+                if (caches_[index_of(cpu)].push(l.size_class, p)) {
+                    if constexpr (Observer::kEnabled) hit(cpu, ActionKind::CacheFree, l.size_class, p);
+                    return;
+                }
+                return free_small_slow(cpu, l.size_class, p);
+            case Lookup::Block: return buddy_.free(cpu, p, l.order);
+            case Lookup::Large: return buddy_.free_run(cpu, p);
+            case Lookup::Invalid: return invalid_free(cpu, p);
+        }
+    }
+
+    // Page-level free (Linux mm_page_free). REQUIRES: p from allocate_pages(order).
+    void free_pages(CpuId cpu, void* p, Order order) {
+        const Lookup l = lookup(p);
+        if (l.kind != Lookup::Block || index_of(l.order) != index_of(order)) return invalid_free(cpu, p);
+        buddy_.free(cpu, p, order);
+    }
+
+    // Resizes in place when the new size still fits and wastes at most half; else
+    // moves. Null (and p untouched) when out of memory.
+    void* reallocate(CpuId cpu, void* p, std::size_t new_size) {
+        if (p == nullptr) return allocate(cpu, new_size);
+        const std::size_t usable = usable_size(p);
+        if (usable == 0) {
+            invalid_free(cpu, p);
+            return nullptr;
+        }
+        if (new_size <= usable && (new_size > usable / 2 || usable <= 16)) return p;
+        void* q = allocate(cpu, new_size);
+        if (q == nullptr) return nullptr;
+        __builtin_memcpy(q, p, new_size < usable ? new_size : usable);
+        deallocate(cpu, p);
+        return q;
+    }
+
+    // Bytes usable at p (its class or block size); 0 if the core does not own p.
+    std::size_t usable_size(const void* p) const {
+        const Lookup l = lookup(p);
+        switch (l.kind) {
+            case Lookup::Object: return table_.size(l.size_class);
+            case Lookup::Block: return order_bytes(l.order);
+            case Lookup::Large: return std::size_t{l.blocks} * order_bytes(buddy_.max_order());
+            case Lookup::Invalid: return 0;
+        }
+        return 0;
+    }
+
+    // --- maintenance (owner CPU only) -------------------------------------------------
+
+    // Drains every bin of `cpu` back to the slabs.
+    void drain_cache(CpuId cpu) {
+        for (std::uint32_t c = 0; c < table_.count(); ++c) {
+            const SizeClass cls{static_cast<std::uint8_t>(c)};
+            const std::uint32_t n = caches_[index_of(cpu)].bin(cls).count;
+            if (n > 0) drain(cpu, cls, n);
+        }
+    }
+
+    // Takes back every object other CPUs freed to `cpu`'s slabs.
+    void collect_remote(CpuId cpu) {
+        for (std::uint32_t c = 0; c < table_.count(); ++c) owned_slab(cpu, SizeClass{static_cast<std::uint8_t>(c)}).collect();
+    }
+
+    // REQUIRES: no concurrent call. Drains all caches, then collects all remote
+    // queues: afterwards every free object is back in its run and every fully free
+    // run is back in the buddy.
+    void quiesce() {
+        for (std::uint32_t c = 0; c < config_.cpus; ++c) drain_cache(CpuId{static_cast<std::uint16_t>(c)});
+        for (std::uint32_t c = 0; c < config_.cpus; ++c) collect_remote(CpuId{static_cast<std::uint16_t>(c)});
+    }
+
+    // --- introspection (quiescent) ----------------------------------------------------
+
+    const AllocatorConfig& config() const { return config_; }
+    const SizeClassTable& size_classes() const { return table_; }
+    const ThreadCache& cache(CpuId cpu) const { return caches_[index_of(cpu)]; }
+    const Slab& slab(CpuId cpu, SizeClass c) const { return slabs_[index_of(cpu) * table_.count() + index_of(c)]; }
+    const Buddy& buddy() const { return buddy_; }
+    Buddy& buddy() { return buddy_; }
+    Observer& observer() { return observer_; }
+    const Observer& observer() const { return observer_; }
+
+    // Visits the free objects of the slab run whose head is `run`.
+    template <class F>
+    void for_each_run_free_object(PageIndex run, F&& f) const {
+        const PageDescriptor& d = buddy_.desc(run);
+        std::uint32_t guard = 0;
+        for (void* p = d.free_list; p != nullptr && guard < d.free_count; p = next_of(p), ++guard) f(p);
+    }
+
+    MemoryStats memory_stats() const;
+    CheckResult check() const;
+
+private:
+    struct Lookup {
+        enum Kind { Invalid, Object, Block, Large } kind = Invalid;
+        SizeClass size_class{};
+        Order order{};
+        std::uint32_t blocks = 0;
+    };
+
+    Slab& owned_slab(CpuId cpu, SizeClass c) { return slabs_[index_of(cpu) * table_.count() + index_of(c)]; }
+
+    Lookup lookup(const void* p) const {
+        Lookup l;
+        PageIndex page = buddy_.page_of(p);
+        if (page == kNoPage) return l;
+        const PageDescriptor* d = &buddy_.desc(page);
+        if (d->state() == PageState::SlabTail) {
+            page = PageIndex{d->link};
+            if (!buddy_.managed(page)) return l;
+            d = &buddy_.desc(page);
+        }
+        const std::uintptr_t offset = reinterpret_cast<std::uintptr_t>(p) -
+                                      reinterpret_cast<std::uintptr_t>(buddy_.address_of(page));
+        switch (d->state()) {
+            case PageState::SlabHead:
+                // An object boundary inside the run, else not ours.
+                if (index_of(d->size_class) >= table_.count() || offset % table_.size(d->size_class) != 0 ||
+                    offset / table_.size(d->size_class) >= table_.objects_per_run(d->size_class))
+                    return l;
+                l.kind = Lookup::Object;
+                l.size_class = d->size_class;
+                return l;
+            case PageState::BlockHead:
+                if (offset != 0) return l;
+                l.kind = Lookup::Block;
+                l.order = d->order();
+                return l;
+            case PageState::LargeHead:
+                if (offset != 0) return l;
+                l.kind = Lookup::Large;
+                l.blocks = d->link;
+                return l;
+            default: return l;
+        }
+    }
+
+    void hit(CpuId cpu, ActionKind kind, SizeClass c, void* p) {
+        Action a{kind, cpu};
+        a.size_class = c;
+        a.nodes = 1;
+        a.address = reinterpret_cast<std::uintptr_t>(p);
+        observer_.record(a);
+    }
+
+    ALLOCSIM_NOINLINE void* allocate_small_slow(CpuId cpu, SizeClass c) {
+        if constexpr (Observer::kEnabled) {
+            Action miss{ActionKind::CacheMiss, cpu};
+            miss.size_class = c;
+            observer_.record(miss);
+        }
+        ObjectChain chain;
+        const std::uint32_t nodes = owned_slab(cpu, c).take(config_.refill_batch, chain);
+        if (chain.count == 0) {
+            Action f{ActionKind::AllocFailure, cpu};
+            f.size_class = c;
+            observer_.record(f);
+            return nullptr;
+        }
+        if constexpr (Observer::kEnabled) {
+            Action r{ActionKind::Refill, cpu};
+            r.size_class = c;
+            r.objects = chain.count;
+            r.nodes = nodes + 1;
+            r.address = reinterpret_cast<std::uintptr_t>(chain.head);
+            observer_.record(r);
+        }
+        // The first object goes to the caller, the rest to the bin.
+        void* p = chain.head;
+        chain.head = next_of(p);
+        --chain.count;
+        caches_[index_of(cpu)].push_chain(c, chain);
+        return p;
+    }
+
+    ALLOCSIM_NOINLINE void free_small_slow(CpuId cpu, SizeClass c, void* p) {
+        if constexpr (Observer::kEnabled) {
+            Action full{ActionKind::CacheFull, cpu};
+            full.size_class = c;
+            full.address = reinterpret_cast<std::uintptr_t>(p);
+            observer_.record(full);
+        }
+        drain(cpu, c, config_.drain_batch);
+        const bool pushed = caches_[index_of(cpu)].push(c, p);
+        ALLOCSIM_ASSERT(pushed);
+        (void)pushed;
+    }
+
+    // Moves n objects from cpu's bin to their runs: locally into cpu's own runs, and
+    // as one batch per owner onto other CPUs' remote queues.
+    void drain(CpuId cpu, SizeClass c, std::uint32_t n) {
+        ObjectChain chain = caches_[index_of(cpu)].take(c, n);
+        // One batch per remote owner. Left uninitialized: only entries whose bit is
+        // set in `owners` are ever read, so a drain does not clear 64 of them.
+        struct Batch {
+            void* head;
+            void* tail;
+            std::uint32_t count;
+        } remote[kMaxCpus];
+        std::uint64_t owners = 0;  // bit o set: remote[o] is in use
+        std::uint32_t nodes = 0;
+        for (void* p = chain.head; p != nullptr;) {
+            void* next = next_of(p);
+            const PageIndex run = Slab::run_of(buddy_, p);
+            const CpuId owner = buddy_.desc(run).owner;
+            if (owner == cpu) {
+                owned_slab(cpu, c).put_local(run, p);
+            } else {
+                const std::uint32_t o = index_of(owner);
+                if ((owners & (std::uint64_t{1} << o)) == 0) {
+                    owners |= std::uint64_t{1} << o;
+                    remote[o] = Batch{p, p, 0};
+                } else {
+                    set_next(remote[o].tail, p);
+                    remote[o].tail = p;
+                }
+                set_next(p, nullptr);
+                ++remote[o].count;
+            }
+            ++nodes;
+            p = next;
+        }
+        if constexpr (Observer::kEnabled) {
+            Action d{ActionKind::Drain, cpu};
+            d.size_class = c;
+            d.objects = chain.count;
+            d.nodes = 2 * nodes;
+            observer_.record(d);
+        }
+        while (owners != 0) {
+            const std::uint32_t o = static_cast<std::uint32_t>(__builtin_ctzll(owners));
+            owners &= owners - 1;
+            owned_slab(CpuId{static_cast<std::uint16_t>(o)}, c).put_remote(ObjectChain{remote[o].head, remote[o].tail, remote[o].count});
+            if constexpr (Observer::kEnabled) {
+                Action r{ActionKind::RemoteFree, cpu};
+                r.size_class = c;
+                r.other_cpu = CpuId{static_cast<std::uint16_t>(o)};
+                r.objects = remote[o].count;
+                r.nodes = remote[o].count;
+                observer_.record(r);
+                observer_.record(Action{ActionKind::AtomicOp, cpu});
+            }
+        }
+    }
+
+    // Sizes above the largest class: a buddy block, or a run of max-order blocks.
+    void* allocate_pages_for(CpuId cpu, std::size_t size, std::size_t align) {
+        const Order order = order_for_bytes(size < align ? align : size);
+        if (index_of(order) <= index_of(buddy_.max_order())) return buddy_.allocate(cpu, order);
+        const std::size_t block = order_bytes(buddy_.max_order());
+        if (align > block) {
+            Action f{ActionKind::AllocFailure, cpu};
+            f.order = order;
+            observer_.record(f);
+            return nullptr;
+        }
+        const std::size_t blocks = (size + block - 1) / block;
+        if (blocks > 0xFFFFFFFFu) return buddy_.allocate_run(cpu, 0);
+        return buddy_.allocate_run(cpu, static_cast<std::uint32_t>(blocks));
+    }
+
+    void invalid_free(CpuId cpu, const void* p) {
+        Action a{ActionKind::InvalidFree, cpu};
+        a.address = reinterpret_cast<std::uintptr_t>(p);
+        observer_.record(a);
+    }
+
+    SizeClassTable table_;                  // const after init
+    std::size_t max_small_ = 0;             // const: table_.max_size(), here for the hit path
+    ThreadCache* caches_ = nullptr;         // const: [cpus], in the region
+    Slab* slabs_ = nullptr;                 // const: [cpus][classes], in the region
+    Buddy buddy_;
+    AllocatorConfig config_;                // const
+    std::uintptr_t region_ = 0;             // const
+    std::size_t region_bytes_ = 0;          // const
+    std::size_t cache_metadata_bytes_ = 0;  // const: caches, slabs and alignment before the buddy
+    Observer observer_;
+};
+
+}  // namespace allocsim
+
+#include "alloc/hybrid_allocator_check.h"

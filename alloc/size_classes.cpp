@@ -1,0 +1,91 @@
+#include "alloc/size_classes.h"
+
+namespace allocsim {
+
+const char* init_error_name(InitError e) {
+    switch (e) {
+        case InitError::None: return "none";
+        case InitError::BadCpuCount: return "cpus must be 1..64";
+        case InitError::BadCacheCapacity: return "cache capacity must be 1..65535";
+        case InitError::BadBatch: return "refill and drain batches must be 1..cache capacity";
+        case InitError::BadMaxOrder: return "buddy max order must be 0..20";
+        case InitError::BadSizeClasses:
+            return "size classes must be 1..64 ascending multiples of 8 up to 32768";
+        case InitError::RegionTooSmall: return "region too small for metadata and one block";
+    }
+    return "unknown";
+}
+
+namespace {
+
+// Pick the smallest run (in pages) that wastes at most 1/8 of itself; failing
+// that, the run with the least waste. Waste is the tail no object fits in.
+std::uint8_t choose_run_order(std::uint32_t size, std::uint32_t max_order) {
+    const std::uint32_t limit = max_order < kMaxRunOrder ? max_order : kMaxRunOrder;
+    std::uint32_t best = limit;
+    std::uint64_t best_waste_per_mille = ~std::uint64_t{0};
+    for (std::uint32_t r = 0; r <= limit; ++r) {
+        const std::uint64_t run = std::uint64_t{kPageSize} << r;
+        if (run < size) continue;
+        const std::uint64_t waste = run % size;
+        if (waste * 8 <= run) return static_cast<std::uint8_t>(r);
+        const std::uint64_t per_mille = waste * 1000 / run;
+        if (per_mille < best_waste_per_mille) {
+            best_waste_per_mille = per_mille;
+            best = r;
+        }
+    }
+    return static_cast<std::uint8_t>(best);
+}
+
+}  // namespace
+
+InitError SizeClassTable::init(const std::uint32_t* sizes, std::uint32_t count,
+                               std::uint32_t max_order) {
+    if (sizes == nullptr) {
+        sizes = kDefaultSizeClasses;
+        count = kDefaultSizeClassCount;
+    }
+    if (count == 0 || count > kMaxSizeClasses) return InitError::BadSizeClasses;
+    for (std::uint32_t i = 0; i < count; ++i) {
+        const std::uint32_t s = sizes[i];
+        if (s == 0 || s % kMinAlignment != 0 || s > kMaxSmallSize) return InitError::BadSizeClasses;
+        if (i > 0 && s <= sizes[i - 1]) return InitError::BadSizeClasses;
+        // The class must fit in the largest run the buddy can give.
+        if (s > (kPageSize << (max_order < kMaxRunOrder ? max_order : kMaxRunOrder)))
+            return InitError::BadSizeClasses;
+    }
+    count_ = count;
+    for (std::uint32_t i = 0; i < count; ++i) {
+        sizes_[i] = sizes[i];
+        run_order_[i] = choose_run_order(sizes[i], max_order);
+        objects_[i] = static_cast<std::uint32_t>((kPageSize << run_order_[i]) / sizes[i]);
+    }
+    max_size_ = sizes[count - 1];
+    std::uint32_t c = 0;
+    for (std::size_t granule = 0; granule <= max_size_ / kMinAlignment; ++granule) {
+        while (sizes_[c] < granule * kMinAlignment) ++c;
+        lut_[granule] = static_cast<std::uint8_t>(c);
+    }
+    return InitError::None;
+}
+
+std::size_t SizeClassTable::alignment(SizeClass c) const {
+    const std::size_t s = sizes_[index_of(c)];
+    const std::size_t lowest_bit = s & (~s + 1);
+    const std::size_t run = kPageSize << run_order_[index_of(c)];
+    return lowest_bit < run ? lowest_bit : run;
+}
+
+bool SizeClassTable::class_for_aligned(std::size_t size, std::size_t align, SizeClass& out) const {
+    if (size > max_size_) return false;
+    for (std::uint32_t c = index_of(class_for(size)); c < count_; ++c) {
+        if (alignment(SizeClass{static_cast<std::uint8_t>(c)}) >= align) {
+            out = SizeClass{static_cast<std::uint8_t>(c)};
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace allocsim

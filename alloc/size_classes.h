@@ -1,0 +1,69 @@
+// SizeClassTable: the explicit, configurable list of object sizes, and an O(1)
+// size -> class lookup.
+//
+// Lookup is one byte load from a table indexed by ceil(size / 8); no search on the
+// fast path (the seed used a binary search). The table covers sizes up to the
+// largest class (at most kMaxSmallSize = 32 KiB, so at most 4097 bytes of table).
+//
+// The default table has 8-byte steps up to 64 B, then four classes per doubling up
+// to 16 KiB, like jemalloc: a request above 64 B wastes at most 20% of its object
+// (the worst case is the first size past a class boundary), and on average ~10%.
+//
+// Invariants, established by init() and never changed after:
+//   sizes ascending, each a multiple of 8;  lut[i] = smallest class with size >= 8*i;
+//   a run of class c is 2^run_order(c) pages holding objects_per_run(c) >= 1 objects,
+//   and objects of class c are aligned to min(lowest set bit of size(c), run bytes).
+#pragma once
+
+#include <cstdint>
+
+#include "alloc/config.h"
+#include "alloc/types.h"
+
+namespace allocsim {
+
+inline constexpr std::uint32_t kDefaultSizeClasses[] = {
+    8,     16,    24,    32,    40,    48,    56,    64,                 // 8-byte steps
+    80,    96,    112,   128,   160,   192,   224,   256,                // 4 per doubling
+    320,   384,   448,   512,   640,   768,   896,   1024,
+    1280,  1536,  1792,  2048,  2560,  3072,  3584,  4096,
+    5120,  6144,  7168,  8192,  10240, 12288, 14336, 16384,
+};
+inline constexpr std::uint32_t kDefaultSizeClassCount =
+    sizeof(kDefaultSizeClasses) / sizeof(kDefaultSizeClasses[0]);
+
+// Largest slab run, as an order: 16 pages. The 12 KiB class needs it to waste less
+// than 1/8 (5 objects in 64 KiB); a run stays small next to a 1 MiB buddy block.
+inline constexpr std::uint32_t kMaxRunOrder = 4;
+
+class SizeClassTable {
+public:
+    // REQUIRES: sizes ascending multiples of 8 in [8, kMaxSmallSize], 1..kMaxSizeClasses
+    // of them (null = the default table). max_order bounds the run order.
+    InitError init(const std::uint32_t* sizes, std::uint32_t count, std::uint32_t max_order);
+
+    // REQUIRES: size <= max_size().
+    ALLOCSIM_ALWAYS_INLINE SizeClass class_for(std::size_t size) const {
+        return SizeClass{lut_[(size + kMinAlignment - 1) / kMinAlignment]};
+    }
+
+    // The smallest class that holds `size` bytes aligned to `align`; false if none.
+    bool class_for_aligned(std::size_t size, std::size_t align, SizeClass& out) const;
+
+    std::size_t max_size() const { return max_size_; }
+    std::uint32_t count() const { return count_; }
+    std::uint32_t size(SizeClass c) const { return sizes_[index_of(c)]; }
+    Order run_order(SizeClass c) const { return Order{run_order_[index_of(c)]}; }
+    std::uint32_t objects_per_run(SizeClass c) const { return objects_[index_of(c)]; }
+    std::size_t alignment(SizeClass c) const;
+
+private:
+    std::uint8_t lut_[kMaxSmallSize / kMinAlignment + 1] = {};
+    std::uint32_t sizes_[kMaxSizeClasses] = {};
+    std::uint32_t objects_[kMaxSizeClasses] = {};
+    std::uint8_t run_order_[kMaxSizeClasses] = {};
+    std::uint32_t count_ = 0;
+    std::size_t max_size_ = 0;
+};
+
+}  // namespace allocsim

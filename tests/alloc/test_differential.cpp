@@ -1,0 +1,154 @@
+// A randomized differential test: a million operations on several CPUs (remote
+// frees included, every size class, pages, large runs, aligned requests and
+// reallocs) against a simple reference model that knows what is live, its size
+// and its contents. check() runs regularly; at the end everything is freed and
+// the buddy must hold exactly the blocks it started with.
+#include <cstring>
+#include <map>
+
+#include "tests/alloc/test_support.h"
+
+using namespace allocsim;
+using namespace allocsim::test;
+
+namespace {
+
+struct LiveObject {
+    std::size_t size;      // requested
+    std::size_t usable;    // what the allocator says it holds
+    std::uint64_t stamp;   // written into the object
+    enum Kind { Small, Aligned, Pages } kind;
+    unsigned order;        // Pages only
+};
+
+// The stamp: the first 8 bytes (or fewer) hold the value, and objects longer than
+// 8 bytes also carry a byte of it at their very end.
+void stamp(void* p, std::size_t size, std::uint64_t value) {
+    auto* bytes = static_cast<unsigned char*>(p);
+    std::memcpy(bytes, &value, std::min<std::size_t>(size, 8));
+    if (size > 8) bytes[size - 1] = static_cast<unsigned char>(value >> 3);
+}
+
+bool head_intact(const void* p, std::size_t size, std::uint64_t value) {
+    return std::memcmp(p, &value, std::min<std::size_t>(size, 8)) == 0;
+}
+
+bool stamp_intact(const void* p, std::size_t size, std::uint64_t value) {
+    const auto* bytes = static_cast<const unsigned char*>(p);
+    return head_intact(p, size, value) && (size <= 8 || bytes[size - 1] == static_cast<unsigned char>(value >> 3));
+}
+
+}  // namespace
+
+TEST_CASE("differential: 1M random operations on 4 CPUs against a reference model") {
+    constexpr int kOps = 1'000'000;
+    constexpr unsigned kCpus = 4;
+    Region region(256 << 20);
+    AllocatorConfig config = config_with_cpus(kCpus);
+    auto a = make_hybrid(region, config);
+    const SizeClassTable& table = a->size_classes();
+    const auto roots = roots_of(a->buddy());
+
+    std::mt19937_64 rng(2026);
+    std::map<std::uintptr_t, LiveObject> live;  // the reference model, by address
+    std::vector<std::uintptr_t> addresses;      // for picking a random victim
+    std::size_t reference_live_bytes = 0;
+    std::uint64_t next_stamp = 1;
+    std::uint64_t remote = 0;
+
+    const auto add = [&](void* p, LiveObject o) {
+        REQUIRE(p != nullptr);
+        const auto at = reinterpret_cast<std::uintptr_t>(p);
+        auto next = live.lower_bound(at);
+        if (next != live.end()) REQUIRE(at + o.usable <= next->first);  // no overlap
+        if (next != live.begin()) {
+            auto prev = std::prev(next);
+            REQUIRE(prev->first + prev->second.usable <= at);
+        }
+        stamp(p, o.size, o.stamp);
+        live.emplace(at, o);
+        addresses.push_back(at);
+        reference_live_bytes += o.usable;
+    };
+
+    for (int step = 0; step < kOps; ++step) {
+        const CpuId on = cpu(static_cast<unsigned>(rng() % kCpus));
+        const unsigned dice = static_cast<unsigned>(rng() % 100);
+        const bool grow = addresses.size() < 3000 || (addresses.size() < 6000 && dice < 50);
+        if (grow && dice < 90) {
+            // A small object of a uniformly chosen class, a random size within it.
+            const SizeClass c = size_class(static_cast<unsigned>(rng() % table.count()));
+            const std::size_t low = index_of(c) == 0 ? 1 : table.size(size_class(index_of(c) - 1)) + 1;
+            const std::size_t size = low + rng() % (table.size(c) - low + 1);
+            void* p = a->allocate(on, size);
+            REQUIRE(p != nullptr);
+            REQUIRE(a->usable_size(p) == table.size(c));
+            add(p, {size, table.size(c), next_stamp++, LiveObject::Small, 0});
+        } else if (grow && dice < 94) {
+            const std::size_t align = std::size_t{16} << (rng() % 9);
+            const std::size_t size = 1 + rng() % 5000;
+            void* p = a->allocate_aligned(on, size, align);
+            REQUIRE(p != nullptr);
+            REQUIRE(reinterpret_cast<std::uintptr_t>(p) % align == 0);
+            add(p, {size, a->usable_size(p), next_stamp++, LiveObject::Aligned, 0});
+        } else if (grow && dice < 98) {
+            const unsigned k = static_cast<unsigned>(rng() % 5);
+            void* p = a->allocate_pages(on, order(k));
+            add(p, {std::size_t{4096} << k, std::size_t{4096} << k, next_stamp++, LiveObject::Pages, k});
+        } else if (grow) {
+            const std::size_t size = 16385 + rng() % (3 << 20);  // buddy blocks and large runs
+            void* p = a->allocate(on, size);
+            add(p, {size, a->usable_size(p), next_stamp++, LiveObject::Small, 0});
+        } else if (!addresses.empty()) {
+            const std::size_t i = rng() % addresses.size();
+            const std::uintptr_t at = addresses[i];
+            addresses[i] = addresses.back();
+            addresses.pop_back();
+            auto it = live.find(at);
+            REQUIRE(it != live.end());
+            const LiveObject o = it->second;
+            live.erase(it);
+            reference_live_bytes -= o.usable;
+            void* p = reinterpret_cast<void*>(at);
+            REQUIRE(stamp_intact(p, o.size, o.stamp));
+            const std::uint64_t owner_hint = rng();
+            if (o.kind == LiveObject::Pages) {
+                a->free_pages(on, p, order(o.order));
+            } else if (o.kind == LiveObject::Small && dice % 7 == 0 && o.size <= table.max_size()) {
+                // Realloc instead of free, then free the result.
+                void* q = a->reallocate(on, p, o.size * 2);
+                REQUIRE(q != nullptr);
+                REQUIRE(head_intact(q, o.size, o.stamp));
+                a->deallocate(on, q);
+            } else if (owner_hint % 2 == 0 && o.kind == LiveObject::Small) {
+                a->deallocate(on, p, o.size);  // sized fast path
+            } else {
+                a->deallocate(on, p);          // free without size
+            }
+            ++remote;  // most frees land on another CPU than the allocating one
+        }
+        if (step % 20000 == 0) {
+            REQUIRE_VALID(*a);
+            REQUIRE(a->memory_stats().live_bytes() == reference_live_bytes);
+        }
+    }
+    const ActionCounts totals = a->observer().total();
+    MESSAGE("remote batches " << totals[ActionKind::RemoteFree] << ", splits " << totals[ActionKind::BuddySplit]
+                              << ", coalesces " << totals[ActionKind::BuddyCoalesce] << ", large "
+                              << totals[ActionKind::LargeAlloc]);
+    CHECK(totals[ActionKind::RemoteFree] > 500);
+    CHECK(totals[ActionKind::RemoteCollect] > 100);
+    CHECK(totals[ActionKind::LargeAlloc] > 10);
+    CHECK(totals[ActionKind::AllocFailure] == 0);
+    CHECK(totals[ActionKind::InvalidFree] == 0);
+
+    for (auto& [at, o] : live) {
+        REQUIRE(stamp_intact(reinterpret_cast<void*>(at), o.size, o.stamp));
+        if (o.kind == LiveObject::Pages) a->free_pages(cpu(0), reinterpret_cast<void*>(at), order(o.order));
+        else a->deallocate(cpu(1), reinterpret_cast<void*>(at));
+    }
+    a->quiesce();
+    REQUIRE_VALID(*a);
+    CHECK(a->memory_stats().live_bytes() == 0);
+    CHECK(free_blocks_of(a->buddy()) == roots);
+}

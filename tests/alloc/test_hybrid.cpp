@@ -1,0 +1,239 @@
+// The three levels together: free without size, remote frees, aligned and
+// page-level allocation, realloc, out of memory, invalid frees, and check()
+// catching real corruption.
+#include <cstring>
+
+#include "tests/alloc/test_support.h"
+
+using namespace allocsim;
+using namespace allocsim::test;
+
+namespace {
+std::uint64_t count(Hybrid& a, ActionKind k) { return a.observer().total()[k]; }
+std::uintptr_t addr(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }
+
+void require_back_to_roots(Hybrid& a) {
+    a.quiesce();
+    REQUIRE_VALID(a);
+    CHECK(a.memory_stats().live_bytes() == 0);
+    CHECK(a.memory_stats().footprint_bytes() == 0);
+    CHECK(free_blocks_of(a.buddy()) == roots_of(a.buddy()));
+}
+}  // namespace
+
+TEST_CASE("init rejects bad configurations with a reason") {
+    Region region(4 << 20);
+    Hybrid a;
+    AllocatorConfig c;
+    c.cpus = 0;
+    CHECK(a.init(region.data(), region.size(), c) == InitError::BadCpuCount);
+    c.cpus = kMaxCpus + 1;
+    CHECK(a.init(region.data(), region.size(), c) == InitError::BadCpuCount);
+    c = AllocatorConfig{};
+    c.cache_capacity = 0;
+    CHECK(a.init(region.data(), region.size(), c) == InitError::BadCacheCapacity);
+    c = AllocatorConfig{};
+    c.refill_batch = 65;
+    CHECK(a.init(region.data(), region.size(), c) == InitError::BadBatch);
+    c = AllocatorConfig{};
+    c.buddy_max_order = 21;
+    CHECK(a.init(region.data(), region.size(), c) == InitError::BadMaxOrder);
+    c = AllocatorConfig{};
+    CHECK(a.init(region.data(), 8192, c) == InitError::RegionTooSmall);
+    CHECK(std::string(init_error_name(InitError::BadBatch)).find("batch") != std::string::npos);
+}
+
+TEST_CASE("free without size: every class, pages and large runs find their size from the descriptor") {
+    Region region(64 << 20);
+    auto a = make_hybrid(region, config_with_cpus(2));
+    const SizeClassTable& t = a->size_classes();
+    std::vector<void*> objs;
+    for (std::uint32_t k = 0; k < t.count(); ++k) {
+        const std::size_t size = t.size(size_class(k));
+        for (std::size_t request : {size - 7, size}) {
+            void* p = a->allocate(cpu(0), request);
+            REQUIRE(p != nullptr);
+            CHECK(a->usable_size(p) == size);
+            std::memset(p, 0x5A, request);
+            objs.push_back(p);
+        }
+    }
+    void* page_block = a->allocate(cpu(0), 20000);  // above 16 KiB: an order-3 buddy block
+    REQUIRE(page_block != nullptr);
+    CHECK(a->usable_size(page_block) == 32768);
+    void* large = a->allocate(cpu(1), (3 << 20) + 5);  // above 1 MiB: a run of 4 max blocks
+    REQUIRE(large != nullptr);
+    CHECK(a->usable_size(large) == (4u << 20));
+    CHECK(count(*a, ActionKind::LargeAlloc) == 1);
+    std::memset(large, 1, (3 << 20) + 5);
+    REQUIRE_VALID(*a);
+    for (void* p : objs) a->deallocate(cpu(1), p);  // freed on the other CPU, without sizes
+    a->deallocate(cpu(0), page_block);
+    a->deallocate(cpu(0), large);
+    CHECK(count(*a, ActionKind::LargeFree) == 1);
+    CHECK(count(*a, ActionKind::InvalidFree) == 0);
+    require_back_to_roots(*a);
+}
+
+TEST_CASE("remote frees: objects freed on another CPU go back to their owner in batches") {
+    Region region(16 << 20);
+    auto a = make_hybrid(region, config_with_cpus(2));
+    const SizeClass c = a->size_classes().class_for(64);
+    std::vector<void*> objs;
+    for (int i = 0; i < 200; ++i) objs.push_back(a->allocate(cpu(0), 64));
+    for (void* p : objs) a->deallocate(cpu(1), p, 64);
+    // cpu1's bin filled and drained batches of 32 to cpu0's remote queue.
+    CHECK(count(*a, ActionKind::RemoteFree) > 0);
+    CHECK(a->observer().total().objects[static_cast<int>(ActionKind::RemoteFree)] ==
+          32 * count(*a, ActionKind::Drain));
+    CHECK(a->memory_stats().remote_pending_bytes > 0);
+    CHECK(a->cache(cpu(1)).bin(c).count <= 64);
+    REQUIRE_VALID(*a);
+    // The owner takes them back when it needs objects: its own bin still has some.
+    a->collect_remote(cpu(0));
+    CHECK(count(*a, ActionKind::RemoteCollect) == 1);
+    CHECK(a->memory_stats().remote_pending_bytes == 0);
+    REQUIRE_VALID(*a);
+    require_back_to_roots(*a);
+}
+
+TEST_CASE("remote frees are collected lazily when the owner runs out, and their memory reused") {
+    Region region(16 << 20);
+    auto a = make_hybrid(region, config_with_cpus(2));
+    std::vector<void*> objs;
+    for (int i = 0; i < 64 * 20; ++i) objs.push_back(a->allocate(cpu(0), 64));
+    CHECK(a->memory_stats().slab_runs == 20);
+    for (void* p : objs) a->deallocate(cpu(1), p, 64);
+    a->drain_cache(cpu(1));
+    CHECK(a->memory_stats().remote_pending_bytes == 64 * 64 * 20);
+    CHECK(count(*a, ActionKind::RemoteCollect) == 0);
+    // cpu0's bin is empty and all its runs are full: the next refill collects the
+    // remote queue first. Fully free runs go back to the buddy, and are carved again.
+    for (int i = 0; i < 64 * 10; ++i) REQUIRE(a->allocate(cpu(0), 64) != nullptr);
+    CHECK(count(*a, ActionKind::RemoteCollect) == 1);
+    CHECK(a->memory_stats().remote_pending_bytes == 0);
+    CHECK(a->memory_stats().slab_runs == 10);
+    REQUIRE_VALID(*a);
+}
+
+TEST_CASE("aligned allocation: small classes, pages and blocks aligned as asked") {
+    Region region(32 << 20);
+    auto a = make_hybrid(region);
+    std::vector<void*> objs;
+    for (std::size_t align = 16; align <= (256 << 10); align *= 2) {
+        for (std::size_t size : {1u, 48u, 100u, 3000u, 20000u}) {
+            void* p = a->allocate_aligned(cpu(0), size, align);
+            REQUIRE(p != nullptr);
+            INFO("size " << size << " align " << align);
+            CHECK(addr(p) % align == 0);
+            CHECK(a->usable_size(p) >= size);
+            objs.push_back(p);
+        }
+    }
+    REQUIRE_VALID(*a);
+    for (void* p : objs) a->deallocate(cpu(0), p);
+    require_back_to_roots(*a);
+}
+
+TEST_CASE("reallocate keeps the contents, in place when it fits") {
+    Region region(16 << 20);
+    auto a = make_hybrid(region);
+    auto* p = static_cast<unsigned char*>(a->allocate(cpu(0), 100));
+    for (int i = 0; i < 100; ++i) p[i] = static_cast<unsigned char>(i);
+    CHECK(a->reallocate(cpu(0), p, 110) == p);  // same 112-byte class
+    auto* q = static_cast<unsigned char*>(a->reallocate(cpu(0), p, 5000));
+    REQUIRE(q != nullptr);
+    for (int i = 0; i < 100; ++i) REQUIRE(q[i] == i);
+    auto* r = static_cast<unsigned char*>(a->reallocate(cpu(0), q, 10));
+    for (int i = 0; i < 10; ++i) REQUIRE(r[i] == i);
+    CHECK(a->usable_size(r) == 16);
+    auto* s = static_cast<unsigned char*>(a->reallocate(cpu(0), nullptr, 30));
+    REQUIRE(s != nullptr);
+    a->deallocate(cpu(0), r);
+    a->deallocate(cpu(0), s);
+    require_back_to_roots(*a);
+}
+
+TEST_CASE("page-level allocation goes straight to the buddy") {
+    Region region(8 << 20);
+    auto a = make_hybrid(region);
+    void* p = a->allocate_pages(cpu(0), order(3));
+    REQUIRE(p != nullptr);
+    CHECK(addr(p) % 32768 == 0);
+    CHECK(count(*a, ActionKind::CacheMiss) == 0);
+    a->free_pages(cpu(0), p, order(2));  // wrong order: refused, nothing changes
+    CHECK(count(*a, ActionKind::InvalidFree) == 1);
+    REQUIRE_VALID(*a);
+    a->free_pages(cpu(0), p, order(3));
+    require_back_to_roots(*a);
+}
+
+TEST_CASE("invalid frees are reported and ignored, never corrupt anything") {
+    Region region(8 << 20);
+    auto a = make_hybrid(region);
+    alignas(16) unsigned char on_stack[64] = {};
+    auto* obj = static_cast<char*>(a->allocate(cpu(0), 64));
+    auto* block = static_cast<char*>(a->allocate(cpu(0), 50000));
+    a->deallocate(cpu(0), on_stack);     // not in the region
+    a->deallocate(cpu(0), obj + 8);       // not an object boundary
+    a->deallocate(cpu(0), block + 4096);  // inside a block
+    a->deallocate(cpu(0), nullptr);       // a no-op, as free(NULL)
+    CHECK(count(*a, ActionKind::InvalidFree) == 3);
+    CHECK(a->usable_size(on_stack) == 0);
+    REQUIRE_VALID(*a);
+    a->deallocate(cpu(0), obj);
+    a->deallocate(cpu(0), block);
+    require_back_to_roots(*a);
+}
+
+TEST_CASE("out of memory: null, a counted failure, and every structure still valid") {
+    Region region(2 << 20);
+    auto a = make_hybrid(region, config_with_cpus(2));
+    std::vector<void*> objs;
+    while (void* p = a->allocate(cpu(objs.size() % 2), 1000)) objs.push_back(p);
+    CHECK(count(*a, ActionKind::AllocFailure) >= 1);
+    CHECK(a->allocate(cpu(0), 1 << 20) == nullptr);
+    CHECK(a->allocate(cpu(0), 8 << 20) == nullptr);
+    CHECK(a->allocate_pages(cpu(1), order(0)) == nullptr);
+    REQUIRE_VALID(*a);
+    // Free one object: the cache of the CPU that frees it can serve again.
+    void* back = objs.back();
+    objs.pop_back();
+    a->deallocate(cpu(0), back);
+    CHECK(a->allocate(cpu(0), 1000) == back);
+    objs.push_back(back);
+    for (void* p : objs) a->deallocate(cpu(1), p);
+    require_back_to_roots(*a);
+}
+
+TEST_CASE("check() catches a double free, a corrupted bin and a lost run") {
+    Region region(8 << 20);
+    SUBCASE("double free") {
+        auto a = make_hybrid(region);
+        void* p = a->allocate(cpu(0), 64);
+        a->deallocate(cpu(0), p);
+        a->deallocate(cpu(0), p);  // the core cannot see this on the fast path...
+        const CheckResult r = a->check();  // ...but check() does
+        CHECK_FALSE(r.ok);
+        MESSAGE(describe(r));
+    }
+    SUBCASE("a bin count that lies") {
+        auto a = make_hybrid(region);
+        void* p = a->allocate(cpu(0), 64);
+        a->deallocate(cpu(0), p);
+        const_cast<Bin&>(a->cache(cpu(0)).bin(a->size_classes().class_for(64))).count += 1;
+        const CheckResult r = a->check();
+        CHECK_FALSE(r.ok);
+        MESSAGE(describe(r));
+    }
+    SUBCASE("a slab run descriptor with a wrong free count") {
+        auto a = make_hybrid(region);
+        void* p = a->allocate(cpu(0), 64);
+        a->drain_cache(cpu(0));
+        PageDescriptor& d = a->buddy().desc(a->buddy().page_of(p));
+        d.free_count = static_cast<std::uint16_t>(d.free_count + 1);
+        const CheckResult r = a->check();
+        CHECK_FALSE(r.ok);
+        MESSAGE(describe(r));
+    }
+}
