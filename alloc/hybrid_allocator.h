@@ -28,6 +28,7 @@
 #include "alloc/config.h"
 #include "alloc/cpu_slab.h"
 #include "alloc/memory_stats.h"
+#include "alloc/reallocate.h"
 #include "alloc/size_classes.h"
 #include "alloc/thread_cache.h"
 
@@ -168,18 +169,12 @@ public:
     // Resizes in place when the new size still fits and wastes at most half; else
     // moves. Null (and p untouched) when out of memory.
     void* reallocate(CpuId cpu, void* p, std::size_t new_size) {
-        if (p == nullptr) return allocate(cpu, new_size);
-        const std::size_t usable = usable_size(p);
-        if (usable == 0) {
+        const std::size_t usable = p == nullptr ? 0 : usable_size(p);
+        if (p != nullptr && usable == 0) {
             invalid_free(cpu, p);
             return nullptr;
         }
-        if (new_size <= usable && (new_size > usable / 2 || usable <= 16)) return p;
-        void* q = allocate(cpu, new_size);
-        if (q == nullptr) return nullptr;
-        __builtin_memcpy(q, p, new_size < usable ? new_size : usable);
-        deallocate(cpu, p);
-        return q;
+        return reallocate_in(*this, cpu, p, new_size, usable, 16);
     }
 
     // Bytes usable at p (its class or block size); 0 if the core does not own p.

@@ -22,6 +22,7 @@
 #include "alloc/config.h"
 #include "alloc/memory_stats.h"
 #include "alloc/page_descriptor.h"
+#include "alloc/reallocate.h"
 
 namespace allocsim {
 
@@ -126,15 +127,7 @@ public:
     }
 
     void* reallocate(CpuId cpu, void* p, std::size_t new_size) {
-        if (p == nullptr) return allocate(cpu, new_size);
-        const std::size_t usable = usable_size(p);
-        if (usable == 0) return nullptr;
-        if (new_size <= usable && new_size > usable / 2) return p;
-        void* q = allocate(cpu, new_size);
-        if (q == nullptr) return nullptr;
-        __builtin_memcpy(q, p, new_size < usable ? new_size : usable);
-        deallocate(cpu, p);
-        return q;
+        return reallocate_in(*this, cpu, p, new_size, p == nullptr ? 0 : usable_size(p), kMinBlock - kHeader);
     }
 
     std::size_t usable_size(const void* p) const {

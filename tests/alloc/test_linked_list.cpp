@@ -96,6 +96,18 @@ TEST_CASE_TEMPLATE("both allocators: objects never overlap, contents survive, ev
             std::advance(it, static_cast<long>(rng() % std::min<std::size_t>(live.size(), 64)));
             auto* p = reinterpret_cast<unsigned char*>(it->first);
             for (std::size_t i = 0; i < it->second.first; i += 61) REQUIRE(p[i] == it->second.second);
+            if (step % 4 == 0) {  // grow or shrink first: the contents must follow
+                const std::size_t new_size = 1 + rng() % 2000;
+                const std::size_t keep = std::min<std::size_t>({it->second.first, new_size, 32});
+                auto* q = static_cast<unsigned char*>(a->reallocate(cpu(step % 2), p, new_size));
+                if (q == nullptr) {  // out of memory: the old block stays as it was
+                    q = p;
+                    REQUIRE(a->usable_size(p) >= it->second.first);
+                }
+                for (std::size_t i = 0; i < keep; ++i)
+                    REQUIRE(q[i] == it->second.second);
+                p = q;
+            }
             a->deallocate(cpu((step + 1) % 2), p);
             live.erase(it);
         }

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Shared set-up for scripts/demo.sh and scripts/test.sh: installs the Debian
+# packages the build needs (only those missing, without prompts), then configures
+# the release build in build/. Sourced, not run.
+set -euo pipefail
+
+ALLOCSIM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export ALLOCSIM_ROOT
+
+# Build tools, the libraries found with find_package, and the peers the
+# benchmarks compare against (Debian 12 package names).
+ALLOCSIM_PACKAGES=(
+  g++ cmake ninja-build ccache pkg-config binutils
+  doctest-dev libfmt-dev
+  libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev
+)
+
+allocsim_install_packages() {
+  local missing=()
+  for p in "${ALLOCSIM_PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$p")
+    fi
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    echo "setup: all ${#ALLOCSIM_PACKAGES[@]} packages present"
+    return 0
+  fi
+  echo "setup: installing ${missing[*]}"
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo=(sudo -n); else
+      echo "setup: need root (or sudo) to install: ${missing[*]}" >&2
+      return 1
+    fi
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+allocsim_configure() {
+  cd "$ALLOCSIM_ROOT"
+  cmake --preset release >/dev/null
+}
+
+allocsim_build() {
+  cd "$ALLOCSIM_ROOT"
+  cmake --build build "$@"
+}
