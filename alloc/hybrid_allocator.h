@@ -211,6 +211,7 @@ public:
     void quiesce() {
         for (std::uint32_t c = 0; c < config_.cpus; ++c) drain_cache(CpuId{static_cast<std::uint16_t>(c)});
         for (std::uint32_t c = 0; c < config_.cpus; ++c) collect_remote(CpuId{static_cast<std::uint16_t>(c)});
+        ALLOCSIM_ASSERT_EXPENSIVE(check().ok);
     }
 
     // --- introspection (quiescent) ----------------------------------------------------
