@@ -88,7 +88,13 @@ public:
         descriptors_ = reinterpret_cast<PageDescriptor*>(begin);
         for (std::size_t i = 0; i < pages; ++i) new (&descriptors_[i]) PageDescriptor{};
         usable_first_ = first_ + static_cast<std::uint32_t>(meta_pages);
-        for (std::uint32_t k = 0; k <= kMaxOrderLimit; ++k) lists_[k] = FreeList{};
+        usable_begin_ = base_ + (std::uintptr_t{usable_first_} << kPageShift);
+        usable_pages_ = end_ - usable_first_;
+        usable_descriptors_ = descriptors_ + (usable_first_ - first_);
+        for (FreeList& list : lists_) {
+            list.head.store(kNoPage, std::memory_order_relaxed);
+            list.count = 0;
+        }
         for (std::uint32_t i = first_; i < usable_first_; ++i) desc(PageIndex{i}).set(PageState::Reserved);
         for_each_root([this](PageIndex head, Order order) {
             desc(head).set(PageState::FreeHead, order);
@@ -104,9 +110,12 @@ public:
         PageIndex block = kNoPage;
         std::uint32_t k = index_of(order);
         for (; k <= max_order_; ++k) {
+            // In per-order mode, skip an empty order without taking its lock: a block
+            // pushed there meanwhile only means we split a larger one instead.
+            if (lock_mode_ == BuddyLockMode::PerOrder && lists_[k].first() == kNoPage) continue;
             OrderGuard guard(*this, cpu, k);
-            if (lists_[k].head != kNoPage) {
-                block = lists_[k].head;
+            if (lists_[k].first() != kNoPage) {
+                block = lists_[k].first();
                 unlink(block, k);
                 desc(block).set(PageState::InFlight, order_of(k));
                 break;
@@ -225,12 +234,17 @@ public:
 
     // The page holding `p`, or kNoPage if `p` is outside the usable range.
     PageIndex page_of(const void* p) const {
-        const std::uintptr_t a = reinterpret_cast<std::uintptr_t>(p);
-        if (a < base_) return kNoPage;
-        const std::uintptr_t i = (a - base_) >> kPageShift;
-        if (i < usable_first_ || i >= end_) return kNoPage;
-        return PageIndex{static_cast<std::uint32_t>(i)};
+        const std::uintptr_t i = usable_page_of(p);
+        return i < usable_pages_ ? PageIndex{static_cast<std::uint32_t>(i) + usable_first_} : kNoPage;
     }
+    // The hot-path form of page_of: p's page counted from the first usable page, and
+    // at least usable_pages() if p is outside (below the range, the subtraction wraps).
+    std::uintptr_t usable_page_of(const void* p) const {
+        return (reinterpret_cast<std::uintptr_t>(p) - usable_begin_) >> kPageShift;
+    }
+    std::uintptr_t usable_pages() const { return usable_pages_; }
+    const PageDescriptor& usable_desc(std::uintptr_t i) const { return usable_descriptors_[i]; }
+    std::uint32_t usable_first() const { return usable_first_; }
     void* address_of(PageIndex i) const {
         return reinterpret_cast<void*>(base_ + (std::uintptr_t{index_of(i)} << kPageShift));
     }
@@ -248,7 +262,7 @@ public:
         for (std::uint32_t k = 0; k <= max_order_ && k <= kMaxOrderLimit; ++k) bytes += std::size_t{lists_[k].count} << (k + kPageShift);
         return bytes;
     }
-    std::uintptr_t usable_begin() const { return base_ + (std::uintptr_t{usable_first_} << kPageShift); }
+    std::uintptr_t usable_begin() const { return usable_begin_; }
     std::uintptr_t usable_end() const { return base_ + (std::uintptr_t{end_} << kPageShift); }
     std::size_t usable_bytes() const { return usable_end() - usable_begin(); }
     std::size_t metadata_bytes() const { return std::size_t{usable_first_ - first_} << kPageShift; }
@@ -271,7 +285,7 @@ public:
     void for_each_free_block(Order o, F&& f) const {
         if (index_of(o) > max_order_ || index_of(o) > kMaxOrderLimit) return;
         std::uint32_t guard = 0;
-        for (PageIndex i = lists_[index_of(o)].head; i != kNoPage && guard <= end_; i = desc(i).next, ++guard)
+        for (PageIndex i = lists_[index_of(o)].first(); i != kNoPage && guard <= end_; i = desc(i).next, ++guard)
             f(address_of(i));
     }
 
@@ -325,7 +339,7 @@ public:
         for (std::uint32_t k = 0; k <= max_order_; ++k) {
             std::uint32_t n = 0;
             PageIndex prev = kNoPage;
-            for (PageIndex i = lists_[k].head; i != kNoPage; i = desc(i).next) {
+            for (PageIndex i = lists_[k].first(); i != kNoPage; i = desc(i).next) {
                 if (!managed(i)) return CheckResult::fail("free list entry outside the region", addr(i));
                 const PageDescriptor& d = desc(i);
                 if (!d.is(PageState::FreeHead, order_of(k)))
@@ -349,8 +363,11 @@ public:
 
 private:
     struct FreeList {
-        PageIndex head = kNoPage;   // most recently pushed block, kNoPage if empty
+        // Most recently pushed block, kNoPage if empty. Written under the order's lock;
+        // atomic only so that allocate() may peek at it without the lock.
+        std::atomic<PageIndex> head{kNoPage};
         std::uint32_t count = 0;    // blocks on the list
+        PageIndex first() const { return head.load(std::memory_order_relaxed); }
     };
 
     // In global mode, holds the one lock for a whole operation; else does nothing.
@@ -403,9 +420,9 @@ private:
     void push(PageIndex i, std::uint32_t k) {
         PageDescriptor& d = desc(i);
         d.prev = kNoPage;
-        d.next = lists_[k].head;
+        d.next = lists_[k].first();
         if (d.next != kNoPage) desc(d.next).prev = i;
-        lists_[k].head = i;
+        lists_[k].head.store(i, std::memory_order_relaxed);
         ++lists_[k].count;
     }
 
@@ -413,7 +430,7 @@ private:
     void unlink(PageIndex i, std::uint32_t k) {
         PageDescriptor& d = desc(i);
         if (d.prev != kNoPage) desc(d.prev).next = d.next;
-        else lists_[k].head = d.next;
+        else lists_[k].head.store(d.next, std::memory_order_relaxed);
         if (d.next != kNoPage) desc(d.next).prev = d.prev;
         d.prev = d.next = kNoPage;
         --lists_[k].count;
@@ -442,6 +459,9 @@ private:
     std::uint32_t first_ = 0;                // const: first page of the region
     std::uint32_t usable_first_ = 0;         // const: first page after the descriptors
     std::uint32_t end_ = 0;                  // const: one past the last page
+    std::uintptr_t usable_begin_ = 0;        // const: address of usable_first_
+    std::uintptr_t usable_pages_ = 0;        // const: end_ - usable_first_
+    PageDescriptor* usable_descriptors_ = nullptr;  // const: the descriptor of usable_first_
     std::uint32_t max_order_ = 8;            // const
     BuddyLockMode lock_mode_ = BuddyLockMode::PerOrder;  // const
     Observer* observer_ = nullptr;           // const

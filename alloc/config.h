@@ -20,7 +20,7 @@ struct AllocatorConfig {
     std::uint32_t refill_batch = 32;        // objects moved slab -> bin on a miss
     std::uint32_t drain_batch = 32;         // objects moved bin -> slab when a bin is full
     std::uint32_t buddy_max_order = 8;      // 4 KiB << 8 = 1 MiB blocks
-    BuddyLockMode buddy_lock = BuddyLockMode::PerOrder;
+    BuddyLockMode buddy_lock = BuddyLockMode::Global;  // as Linux's zone lock; cheapest uncontended
     // Size classes in bytes, ascending multiples of 8, at most kMaxSizeClasses and
     // at most kMaxSmallSize. Null means the default table (size_classes.h).
     const std::uint32_t* size_classes = nullptr;

@@ -132,7 +132,7 @@ public:
             }
             return free_small_slow(cpu, c, p);
         }
-        deallocate(cpu, p);
+        deallocate_out_of_line(cpu, p);
     }
 
     // REQUIRES: p from allocate_aligned(cpu', size, align), align > 8.
@@ -142,21 +142,18 @@ public:
     }
 
     // Free without size: the page descriptor tells the class or order. A pointer the
-    // core does not own is ignored and reported as an InvalidFree action.
-    void deallocate(CpuId cpu, void* p) {
-        if (p == nullptr) return;
+    // core does not own is ignored and reported as an InvalidFree action. The slab
+    // object case is inline; blocks, large runs, null and invalid pointers are not.
+    ALLOCSIM_ALWAYS_INLINE void deallocate(CpuId cpu, void* p) {
         const Lookup l = lookup(p);
-        switch (l.kind) {
-            case Lookup::Object:
-                if (caches_[index_of(cpu)].push(l.size_class, p)) {
-                    if constexpr (Observer::kEnabled) hit(cpu, ActionKind::CacheFree, l.size_class, p);
-                    return;
-                }
-                return free_small_slow(cpu, l.size_class, p);
-            case Lookup::Block: return buddy_.free(cpu, p, l.order);
-            case Lookup::Large: return buddy_.free_run(cpu, p);
-            case Lookup::Invalid: return invalid_free(cpu, p);
+        if (ALLOCSIM_LIKELY(l.kind == Lookup::Object)) {
+            if (ALLOCSIM_LIKELY(caches_[index_of(cpu)].push(l.size_class, p))) {
+                if constexpr (Observer::kEnabled) hit(cpu, ActionKind::CacheFree, l.size_class, p);
+                return;
+            }
+            return free_small_slow(cpu, l.size_class, p);
         }
+        deallocate_pages_or_invalid(cpu, p);
     }
 
     // Page-level free (Linux mm_page_free). REQUIRES: p from allocate_pages(order).
@@ -246,38 +243,55 @@ private:
 
     Slab& owned_slab(CpuId cpu, SizeClass c) { return slabs_[index_of(cpu) * table_.count() + index_of(c)]; }
 
-    Lookup lookup(const void* p) const {
+    // What p is, from its page descriptor: a slab object (on an object boundary of a
+    // run), a buddy block or a large run (at its head), or Invalid.
+    ALLOCSIM_ALWAYS_INLINE Lookup lookup(const void* p) const {
         Lookup l;
-        PageIndex page = buddy_.page_of(p);
-        if (page == kNoPage) return l;
-        const PageDescriptor* d = &buddy_.desc(page);
-        if (d->state() == PageState::SlabTail) {
-            page = PageIndex{d->link};
-            if (!buddy_.managed(page)) return l;
-            d = &buddy_.desc(page);
+        std::uintptr_t page = buddy_.usable_page_of(p);
+        if (ALLOCSIM_UNLIKELY(page >= buddy_.usable_pages())) return l;
+        const PageDescriptor* d = &buddy_.usable_desc(page);
+        PageState state = d->state();
+        if (state == PageState::SlabTail) {
+            page = d->link - buddy_.usable_first();
+            if (page >= buddy_.usable_pages()) return l;
+            d = &buddy_.usable_desc(page);
+            state = d->state();
         }
-        const std::uintptr_t offset = reinterpret_cast<std::uintptr_t>(p) -
-                                      reinterpret_cast<std::uintptr_t>(buddy_.address_of(page));
-        switch (d->state()) {
-            case PageState::SlabHead:
-                // An object boundary inside the run, else not ours.
-                if (index_of(d->size_class) >= table_.count() || offset % table_.size(d->size_class) != 0 ||
-                    offset / table_.size(d->size_class) >= table_.objects_per_run(d->size_class))
-                    return l;
-                l.kind = Lookup::Object;
-                l.size_class = d->size_class;
+        const std::uintptr_t offset =
+            reinterpret_cast<std::uintptr_t>(p) - buddy_.usable_begin() - (page << kPageShift);
+        if (ALLOCSIM_LIKELY(state == PageState::SlabHead)) {
+            const SizeClass c = d->size_class;
+            const std::uint32_t i = table_.object_index(c, offset);
+            if (ALLOCSIM_UNLIKELY(std::uintptr_t{i} * table_.size(c) != offset || i >= table_.objects_per_run(c)))
                 return l;
-            case PageState::BlockHead:
-                if (offset != 0) return l;
-                l.kind = Lookup::Block;
-                l.order = d->order();
-                return l;
-            case PageState::LargeHead:
-                if (offset != 0) return l;
-                l.kind = Lookup::Large;
-                l.blocks = d->link;
-                return l;
-            default: return l;
+            l.kind = Lookup::Object;
+            l.size_class = c;
+            return l;
+        }
+        if (offset != 0) return l;
+        if (state == PageState::BlockHead) {
+            l.kind = Lookup::Block;
+            l.order = d->order();
+        } else if (state == PageState::LargeHead) {
+            l.kind = Lookup::Large;
+            l.blocks = d->link;
+        }
+        return l;
+    }
+
+    ALLOCSIM_NOINLINE void deallocate_out_of_line(CpuId cpu, void* p) { deallocate(cpu, p); }
+
+    // Looks p up again rather than taking the Lookup: passing it would make the
+    // inline caller build it in memory on every path.
+    ALLOCSIM_NOINLINE void deallocate_pages_or_invalid(CpuId cpu, void* p) {
+        const Lookup l = lookup(p);
+        switch (l.kind) {
+            case Lookup::Block: return buddy_.free(cpu, p, l.order);
+            case Lookup::Large: return buddy_.free_run(cpu, p);
+            case Lookup::Object: return;  // handled inline by the caller
+            case Lookup::Invalid:
+                if (p != nullptr) invalid_free(cpu, p);  // free(NULL) is a no-op
+                return;
         }
     }
 

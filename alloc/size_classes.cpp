@@ -60,6 +60,7 @@ InitError SizeClassTable::init(const std::uint32_t* sizes, std::uint32_t count,
         sizes_[i] = sizes[i];
         run_order_[i] = choose_run_order(sizes[i], max_order);
         objects_[i] = static_cast<std::uint32_t>((kPageSize << run_order_[i]) / sizes[i]);
+        reciprocal_[i] = ((std::uint64_t{1} << 32) + sizes[i] - 1) / sizes[i];
     }
     max_size_ = sizes[count - 1];
     std::uint32_t c = 0;

@@ -35,6 +35,7 @@ inline constexpr std::uint32_t kDefaultSizeClassCount =
 // Largest slab run, as an order: 16 pages. The 12 KiB class needs it to waste less
 // than 1/8 (5 objects in 64 KiB); a run stays small next to a 1 MiB buddy block.
 inline constexpr std::uint32_t kMaxRunOrder = 4;
+static_assert((kPageSize << kMaxRunOrder) <= 65536, "object_index() is exact for offsets below 2^16 only");
 
 class SizeClassTable {
 public:
@@ -57,10 +58,19 @@ public:
     std::uint32_t objects_per_run(SizeClass c) const { return objects_[index_of(c)]; }
     std::size_t alignment(SizeClass c) const;
 
+    // offset / size(c) without a divide: a multiply by ceil(2^32 / size) and a shift.
+    // Exact for every offset inside a run: with m*size = 2^32 + e, e < size <= 2^15,
+    // and offset < 2^16, the error offset*e/2^32 stays below 1/2, too little to
+    // carry into the next multiple (tests/alloc/test_size_classes.cpp checks all).
+    ALLOCSIM_ALWAYS_INLINE std::uint32_t object_index(SizeClass c, std::uintptr_t offset) const {
+        return static_cast<std::uint32_t>((std::uint64_t{offset} * reciprocal_[index_of(c)]) >> 32);
+    }
+
 private:
     std::uint8_t lut_[kMaxSmallSize / kMinAlignment + 1] = {};
     std::uint32_t sizes_[kMaxSizeClasses] = {};
     std::uint32_t objects_[kMaxSizeClasses] = {};
+    std::uint64_t reciprocal_[kMaxSizeClasses] = {};  // ceil(2^32 / size)
     std::uint8_t run_order_[kMaxSizeClasses] = {};
     std::uint32_t count_ = 0;
     std::size_t max_size_ = 0;

@@ -40,6 +40,12 @@ foreach(line IN LISTS lines)
   endif()
 endforeach()
 
+# One line per probe, sorted, so the layout of the object file does not matter.
+string(REGEX REPLACE "\n$" "" report "${report}")
+string(REPLACE "\n" ";" report_lines "${report}")
+list(SORT report_lines)
+list(JOIN report_lines "\n" report)
+string(APPEND report "\n")
 message(STATUS "hit path:\n${report}")
 if(UPDATE)
   file(WRITE ${GOLDEN} "${report}")

@@ -17,3 +17,5 @@ extern "C" void* probe_allocate(Allocator& a, CpuId cpu, std::size_t size) { ret
 extern "C" void probe_deallocate_sized(Allocator& a, CpuId cpu, void* p, std::size_t size) {
     a.deallocate(cpu, p, size);
 }
+// Free without size: the descriptor lookup, the boundary check, then the bin.
+extern "C" void probe_deallocate(Allocator& a, CpuId cpu, void* p) { a.deallocate(cpu, p); }

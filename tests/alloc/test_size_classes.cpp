@@ -101,3 +101,24 @@ TEST_CASE("custom tables are accepted, and bad ones refused") {
     CHECK(t.init(many, 65, 8) == InitError::BadSizeClasses);
     CHECK(t.init(many, 64, 8) == InitError::None);
 }
+
+TEST_CASE("object_index: the reciprocal multiply equals the divide for every offset of every run") {
+    const SizeClassTable t = default_table();
+    std::uint32_t every[kMaxSizeClasses];  // and for a table of every multiple of 8 it allows
+    for (std::uint32_t i = 0; i < kMaxSizeClasses; ++i) every[i] = 8 * (i + 1) * (i < 32 ? 1 : 16);
+    SizeClassTable wide;
+    REQUIRE(wide.init(every, kMaxSizeClasses, 8) == InitError::None);
+    for (const SizeClassTable* table : {&t, static_cast<const SizeClassTable*>(&wide)}) {
+        for (std::uint32_t c = 0; c < table->count(); ++c) {
+            const SizeClass cls = size_class(c);
+            const std::uint32_t size = table->size(cls);
+            const std::uintptr_t run = kPageSize << index_of(table->run_order(cls));
+            for (std::uintptr_t offset = 0; offset < run; ++offset) {
+                if (table->object_index(cls, offset) != offset / size) {
+                    INFO("size " << size << " offset " << offset);
+                    REQUIRE(table->object_index(cls, offset) == offset / size);
+                }
+            }
+        }
+    }
+}
