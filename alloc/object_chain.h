@@ -24,7 +24,6 @@ struct ObjectChain {
         tail = last;
         count += n;
     }
-    void push(void* object) { append(object, object, 1); }
 };
 
 }  // namespace allocsim

@@ -131,8 +131,69 @@ TEST_CASE("aligned allocation: small classes, pages and blocks aligned as asked"
         }
     }
     REQUIRE_VALID(*a);
-    for (void* p : objs) a->deallocate(cpu(0), p);
+    // Half freed with their size and alignment, half without.
+    std::size_t i = 0;
+    for (std::size_t align = 16; align <= (256 << 10); align *= 2)
+        for (std::size_t size : {1u, 48u, 100u, 3000u, 20000u}) {
+            if (i % 2 == 0) a->deallocate_aligned(cpu(0), objs[i], size, align);
+            else a->deallocate(cpu(0), objs[i]);
+            ++i;
+        }
+    CHECK(count(*a, ActionKind::InvalidFree) == 0);
     require_back_to_roots(*a);
+}
+
+TEST_CASE("introspection: bins, slab runs and buddy free lists agree with the stats") {
+    Region region(16 << 20);
+    auto a = make_hybrid(region, config_with_cpus(2));
+    std::vector<void*> objs;
+    for (int i = 0; i < 300; ++i) objs.push_back(a->allocate(cpu(i % 2), 24 + (i % 5) * 100));
+    void* pages = a->allocate_pages(cpu(1), order(3));
+    for (int i = 0; i < 300; i += 3) a->deallocate(cpu(0), objs[i]);
+    const SizeClassTable& t = a->size_classes();
+    const MemoryStats s = a->memory_stats();
+
+    // The bins: object addresses, as many as each count says, all of the bin's class.
+    std::size_t cached = 0;
+    for (unsigned c = 0; c < 2; ++c)
+        for (unsigned k = 0; k < t.count(); ++k) {
+            std::size_t n = 0;
+            a->cache(cpu(c)).for_each_cached(size_class(k), [&](void* p) {
+                CHECK(a->usable_size(p) == t.size(size_class(k)));
+                ++n;
+            });
+            CHECK(n == a->cache(cpu(c)).bin(size_class(k)).count);
+            cached += n * t.size(size_class(k));
+        }
+    CHECK(cached == s.cached_bytes);
+
+    // The tiles: every slab run with its free list, the page block, the free blocks.
+    std::size_t runs = 0, slab_free = 0, blocks = 0, free_bytes = 0;
+    const bool tiled = a->buddy().for_each_tile([&](const Tile& tile) {
+        if (tile.state == PageState::SlabHead) {
+            ++runs;
+            std::size_t n = 0;
+            a->for_each_run_free_object(tile.head, [&](void*) { ++n; });
+            CHECK(n == tile.descriptor->free_count);
+            slab_free += n * t.size(tile.descriptor->size_class);
+        } else if (tile.state == PageState::BlockHead) {
+            ++blocks;
+            CHECK(a->buddy().address_of(tile.head) == pages);
+            CHECK(tile.pages == 8);
+        } else if (tile.state == PageState::FreeHead) {
+            free_bytes += tile.pages * 4096;
+        }
+    });
+    CHECK(tiled);
+    CHECK(runs == s.slab_runs);
+    CHECK(slab_free == s.slab_free_bytes);
+    CHECK(blocks == 1);
+    CHECK(free_bytes == s.buddy_free_bytes);
+    std::size_t listed = 0;
+    for (unsigned k = 0; k <= 8; ++k)
+        a->buddy().for_each_free_block(order(k), [&](void*) { listed += std::size_t{4096} << k; });
+    CHECK(listed == free_bytes);
+    REQUIRE_VALID(*a);
 }
 
 TEST_CASE("reallocate keeps the contents, in place when it fits") {
