@@ -11,7 +11,7 @@ export ALLOCSIM_ROOT
 # benchmarks compare against (Debian 12 package names).
 ALLOCSIM_PACKAGES=(
   g++ cmake ninja-build ccache pkg-config binutils
-  doctest-dev libfmt-dev
+  doctest-dev libfmt-dev libsqlite3-dev sqlite3
   libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev
 )
 

@@ -1,0 +1,28 @@
+// What an import (or a generation, or a recording) produced and what it skipped.
+// `--json` prints it as one object with these keys.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace allocsim::traces {
+
+struct ImportSummary {
+    std::uint64_t events = 0;
+    std::uint64_t allocs = 0;
+    std::uint64_t frees = 0;
+    std::uint64_t reallocs = 0;
+    std::uint64_t page_allocs = 0;
+    std::uint64_t page_frees = 0;
+    std::uint64_t skipped_unmatched = 0;  // free/realloc of an object the trace never allocated
+    std::uint64_t malformed = 0;          // lines skipped under --lenient
+    std::uint64_t failed_reallocs = 0;    // mtrace '!': the old block stays allocated
+    std::uint64_t replaced_live = 0;      // an address allocated again without a free in between
+    std::uint64_t lines = 0;              // input lines read (0 for generators)
+    std::uint32_t cpus = 0;               // 1 + the highest CPU index
+    bool has_time = false;
+
+    std::string to_json() const;
+};
+
+}  // namespace allocsim::traces
