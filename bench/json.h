@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "traces/json_text.h"
+
 namespace allocsim::bench {
 
 class Json {
@@ -62,26 +64,7 @@ public:
         return out;
     }
 
-    static std::string escape(std::string_view s) {
-        std::string out;
-        out.reserve(s.size() + 2);
-        out += '"';
-        for (const char ch : s) {
-            const auto c = static_cast<unsigned char>(ch);
-            switch (c) {
-                case '"': out += "\\\""; break;
-                case '\\': out += "\\\\"; break;
-                case '\n': out += "\\n"; break;
-                case '\t': out += "\\t"; break;
-                case '\r': out += "\\r"; break;
-                default:
-                    if (c < 0x20) out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-                    else out += ch;
-            }
-        }
-        out += '"';
-        return out;
-    }
+    static std::string escape(std::string_view s) { return json_quote(s); }
 
 private:
     void write(std::string& out, int indent, int depth) const {

@@ -6,6 +6,9 @@ namespace allocsim::traces {
 
 void EventEmitter::emit(TraceEvent e, std::int64_t time_ns) {
     if (time_ns != kNoTime) {
+        // Importers pass times >= 0 (they reject others), so the subtraction below
+        // cannot overflow; a negative time that slips through is clamped, not UB.
+        time_ns = std::max<std::int64_t>(0, time_ns);
         if (time_base_ == kNoTime) time_base_ = time_ns;
         // Sources are not always monotonic across CPUs; clamp rather than go negative.
         e.time_ns = std::max<std::int64_t>(0, time_ns - time_base_);

@@ -3,6 +3,7 @@
 // line, unless options.lenient: then the line is skipped and counted.
 #pragma once
 
+#include <cstdint>
 #include <istream>
 #include <string>
 
@@ -26,5 +27,18 @@ void import_malloclab(std::istream& in, const std::string& file, EventEmitter& o
 // kmalloc_node, kmem_cache_alloc, kmem_cache_alloc_node, kfree, kmem_cache_free,
 // mm_page_alloc, mm_page_free. CPU from [NNN], time from the timestamp.
 void import_ftrace(std::istream& in, const std::string& file, EventEmitter& out, const ImportOptions& options);
+
+struct RecordImportOptions {
+    std::uint32_t cpus_fold = 0;  // 1..65536: thread i runs on CPU i % cpus_fold; 0: one CPU per thread
+    bool lenient = false;         // skip and count corrupt records instead of failing
+};
+
+// allocsim record's binary log (traces/record_format.h). Each thread is a CPU, dense
+// in order of first appearance. A corrupt file (bad magic, version or record) throws
+// TraceError naming the file and the record; a partial last record (the program was
+// killed during a write) is dropped and counted as malformed. Returns the number of
+// threads seen.
+std::uint32_t import_record(std::istream& in, const std::string& file, EventEmitter& out,
+                            const RecordImportOptions& options);
 
 }  // namespace allocsim::traces

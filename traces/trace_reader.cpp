@@ -1,0 +1,50 @@
+#include "traces/trace_reader.h"
+
+#include <fmt/format.h>
+
+#include "traces/event_codec.h"
+#include "traces/import_error.h"
+
+namespace allocsim::traces {
+
+namespace {
+TraceInfo lookup(Database& db, const std::string& name) {
+    auto info = db.find_trace(name);
+    if (!info) throw TraceError(fmt::format("{}: no trace named '{}' (allocsim traces lists them)", db.path(), name));
+    return *info;
+}
+}  // namespace
+
+TraceReader::TraceReader(Database& db, const std::string& name)
+    : info_(lookup(db, name)),
+      select_(db, "SELECT first_seq, count, data FROM event_chunks WHERE trace_id = ? ORDER BY first_seq") {
+    select_.bind(1, info_.id);
+}
+
+bool TraceReader::next_chunk(std::vector<TraceEvent>& out) {
+    out.clear();
+    if (!select_.step()) {
+        if (next_seq_ != info_.events)
+            throw TraceError(fmt::format("trace '{}': {} events stored, {} expected", info_.name, next_seq_, info_.events));
+        return false;
+    }
+    const auto first = static_cast<std::uint64_t>(select_.column_int(0));
+    const auto count = static_cast<std::uint64_t>(select_.column_int(1));
+    const unsigned char* data = select_.column_blob(2);
+    const std::size_t bytes = select_.column_bytes(2);
+    if (first != next_seq_)
+        throw TraceError(fmt::format("trace '{}': event {}: the stored chunk starts at {}", info_.name, next_seq_, first));
+    if (count == 0 || count > static_cast<std::uint64_t>(kEventsPerChunk) || bytes != count * kEventRecordBytes)
+        throw TraceError(fmt::format("trace '{}': event {}: a chunk of {} events holds {} bytes", info_.name, first, count, bytes));
+    out.resize(count);
+    for (std::uint64_t i = 0; i < count; ++i) {
+        out[i] = decode_event(data + i * kEventRecordBytes);
+        if (static_cast<unsigned>(out[i].op) >= static_cast<unsigned>(kOpCount))
+            throw TraceError(fmt::format("trace '{}': event {}: unknown op {}", info_.name, first + i,
+                                         static_cast<unsigned>(out[i].op)));
+    }
+    next_seq_ += count;
+    return true;
+}
+
+}  // namespace allocsim::traces

@@ -1,0 +1,30 @@
+// TraceReader: streams a stored trace chunk by chunk, in sequence order. Memory
+// stays at one chunk. A stored trace that does not decode (a gap in the sequence,
+// a blob of the wrong length, an unknown op) is reported with the event index.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "traces/database.h"
+#include "traces/trace_event.h"
+
+namespace allocsim::traces {
+
+class TraceReader {
+public:
+    // Throws TraceError if there is no trace of that name.
+    TraceReader(Database& db, const std::string& name);
+
+    const TraceInfo& info() const { return info_; }
+
+    // Replaces `out` with the next chunk's events; false when the trace is done.
+    bool next_chunk(std::vector<TraceEvent>& out);
+
+private:
+    TraceInfo info_;
+    Statement select_;
+    std::uint64_t next_seq_ = 0;
+};
+
+}  // namespace allocsim::traces
