@@ -30,6 +30,12 @@ int command_gen(int argc, char** argv) {
     options.cpus = static_cast<std::uint32_t>(args.number_or("cpus", 0, 1, 64));
     options.ops = args.number_or("ops", 0, 1, 1'000'000'000);
     options.seed = args.number_or("seed", 1, 0, UINT64_MAX);
+    // The source names the values used, defaults resolved, so it can be rerun.
+    for (const auto& w : traces::workloads()) {
+        if (workload != w.name) continue;
+        if (options.cpus == 0) options.cpus = w.default_cpus;
+        if (options.ops == 0) options.ops = w.default_ops;
+    }
     const std::string name = args.value_or("name", workload);
     const std::string source =
         fmt::format("gen {} --cpus {} --ops {} --seed {}", workload, options.cpus, options.ops, options.seed);
