@@ -26,6 +26,7 @@ Arguments::Arguments(int argc, char** argv, const std::set<std::string>& options
             if (inline_value) values_[name] = *inline_value;
             else if (i + 1 < argc) values_[name] = argv[++i];
             else throw UsageError("--" + name + " needs a value");
+            every_value_[name].push_back(values_[name]);
         } else if (flags.count(name) != 0 && !inline_value) {
             flags_.insert(name);
         } else {
@@ -38,6 +39,11 @@ std::optional<std::string> Arguments::value(const std::string& name) const {
     const auto it = values_.find(name);
     if (it == values_.end()) return std::nullopt;
     return it->second;
+}
+
+std::vector<std::string> Arguments::values(const std::string& name) const {
+    const auto it = every_value_.find(name);
+    return it == every_value_.end() ? std::vector<std::string>{} : it->second;
 }
 
 std::string Arguments::value_or(const std::string& name, const std::string& fallback) const {

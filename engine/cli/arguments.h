@@ -26,7 +26,8 @@ public:
               const std::set<std::string>& flags);
 
     bool flag(const std::string& name) const { return flags_.count(name) != 0; }
-    std::optional<std::string> value(const std::string& name) const;
+    std::optional<std::string> value(const std::string& name) const;  // the last one given
+    std::vector<std::string> values(const std::string& name) const;   // every one, in order (--set a=1 --set b=2)
     std::string value_or(const std::string& name, const std::string& fallback) const;
     // An unsigned number in [min, max]; throws UsageError naming the option.
     std::uint64_t number_or(const std::string& name, std::uint64_t fallback, std::uint64_t min, std::uint64_t max) const;
@@ -35,6 +36,7 @@ public:
 
 private:
     std::map<std::string, std::string> values_;
+    std::map<std::string, std::vector<std::string>> every_value_;
     std::set<std::string> flags_;
     std::vector<std::string> positionals_;
     std::vector<std::string> after_dashes_;

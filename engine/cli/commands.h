@@ -14,6 +14,7 @@ int command_import(int argc, char** argv);
 int command_gen(int argc, char** argv);
 int command_traces(int argc, char** argv);
 int command_export(int argc, char** argv);
+int command_replay(int argc, char** argv);
 int command_record(int argc, char** argv);
 
 // Shared by the commands.

@@ -22,6 +22,7 @@ constexpr Command kCommands[] = {
     {"gen", allocsim::cli::command_gen, "generate a synthetic workload trace"},
     {"traces", allocsim::cli::command_traces, "list the traces in a database"},
     {"export", allocsim::cli::command_export, "write a trace as CSV"},
+    {"replay", allocsim::cli::command_replay, "replay a trace through the core with the cycle cost model"},
     {"record", allocsim::cli::command_record, "run a program and record its malloc/free calls as a trace"},
 };
 

@@ -26,7 +26,7 @@ CSV
 case $CASE in
 help)
   expect_code 0 "$ALLOCSIM" --help; contains out.txt "import"
-  for c in import gen traces export record; do expect_code 0 "$ALLOCSIM" $c --help; contains out.txt "usage: allocsim $c"; done
+  for c in import gen traces export record replay; do expect_code 0 "$ALLOCSIM" $c --help; contains out.txt "usage: allocsim $c"; done
   expect_code 2 "$ALLOCSIM"; expect_code 2 "$ALLOCSIM" frobnicate; contains err.txt "unknown command"
   expect_code 2 "$ALLOCSIM" import csv; contains err.txt "FORMAT and FILE"
   expect_code 2 "$ALLOCSIM" import yaml x.yaml; contains err.txt "unknown format 'yaml'"
@@ -114,6 +114,29 @@ gen)
   cmp -s a.csv c.csv && fail "different seeds gave the same trace"
   expect_code 2 "$ALLOCSIM" gen larson --cpus 0; contains err.txt "--cpus takes a whole number from 1 to 64"
   expect_code 1 "$ALLOCSIM" gen no-such-workload; contains err.txt "no-such-workload"
+  ;;
+replay)
+  expect_code 0 "$ALLOCSIM" gen default
+  expect_code 0 "$ALLOCSIM" replay --trace default --json
+  for key in events allocs frees reallocs page_allocs page_frees failed_allocs cpus thread_cache_hit_rate refills \
+             drains remote_frees buddy_splits buddy_coalesces lock_wait_cycles modeled_cycles_total modeled_cycles_p50 \
+             modeled_cycles_p99 peak_live_bytes peak_footprint_bytes utilization invariant_violations events_per_second; do
+    contains out.txt "\"$key\":"
+  done
+  contains out.txt '"events":20000'; contains out.txt '"cpus":4'; contains out.txt '"failed_allocs":0'
+  sed 's/,"events_per_second":[0-9]*//' out.txt > first.json
+  expect_code 0 "$ALLOCSIM" replay --trace default --json
+  sed 's/,"events_per_second":[0-9]*//' out.txt > second.json
+  cmp first.json second.json || fail "two replays differ: $(diff first.json second.json)"
+  expect_code 0 "$ALLOCSIM" replay --trace default --json --set cache.capacity=128 --set refill.batch=64
+  sed 's/,"events_per_second":[0-9]*//' out.txt > bigger.json
+  cmp -s first.json bigger.json && fail "--set cache.capacity changed nothing"
+  expect_code 0 "$ALLOCSIM" replay --trace default --allocator linked-list --cpus 2 --json
+  contains out.txt '"allocator":"linked-list"'; contains out.txt '"cpus":2'
+  expect_code 0 "$ALLOCSIM" replay --trace default --check-every 1000; contains out.txt "hit rate"
+  expect_code 2 "$ALLOCSIM" replay --trace default --set cache.capactiy=8; contains err.txt "cache.capacity"
+  expect_code 2 "$ALLOCSIM" replay --trace default --set refill.batch=100; contains err.txt "refill.batch"
+  expect_code 1 "$ALLOCSIM" replay --trace nope; contains err.txt "no trace named 'nope'"
   ;;
 progress)
   # On a terminal (script(1) provides one) gen draws a progress line on stderr;

@@ -1,0 +1,108 @@
+// allocsim replay --trace NAME: the trace through the real core on modeled CPUs,
+// priced by the cost model, summarized (engine/replay/replayer.h).
+#include <fmt/format.h>
+
+#include "engine/cli/commands.h"
+#include "engine/cli/progress.h"
+#include "engine/replay/replayer.h"
+#include "engine/replay/settings.h"
+#include "traces/import_error.h"
+
+namespace allocsim::cli {
+
+namespace {
+
+constexpr const char* kHelp =
+    "usage: allocsim replay --trace NAME [--cpus N] [--map LIST] [--allocator hybrid|linked-list]\n"
+    "                       [--model FILE] [--set KEY=VALUE ...] [--loop auto|open|closed]\n"
+    "                       [--check-every N] [--db FILE] [--json]\n\n"
+    "Replays a stored trace through the allocator core, one ThreadCache per modeled CPU,\n"
+    "and prices every operation with the cycle cost model in simulated time.\n"
+    "  --trace NAME      the trace (allocsim traces lists them)\n"
+    "  --cpus N          fold the trace's CPUs or threads onto N modeled CPUs (c -> c mod N)\n"
+    "  --map LIST        trace CPU c runs on LIST[c mod len], e.g. 0,0,1,1\n"
+    "  --allocator A     hybrid (the three-level core, default) or linked-list (the seed's baseline)\n"
+    "  --model FILE      cost model and core parameters (docs/ENGINE.md); --set applies after it\n"
+    "  --set KEY=VALUE   one parameter, e.g. cache.capacity=128, buddy.max_order=10,\n"
+    "                    buddy.lock=per-order, refill.batch=16, model.lock_handoff=120, region=1GiB\n"
+    "  --loop MODE       open (start at the trace's times), closed (back to back, keeping\n"
+    "                    think times), auto (open when the trace has times; the default)\n"
+    "  --check-every N   check the core's invariants every N events (stops at the first violation)\n"
+    "  --json            print the summary as one JSON object\n";
+
+std::string percent(double x) { return fmt::format("{:.2f}%", 100 * x); }
+
+}  // namespace
+
+int command_replay(int argc, char** argv) {
+    const Arguments args(argc, argv, {"db", "trace", "cpus", "map", "allocator", "model", "set", "loop", "check-every"},
+                         {"json", "help"});
+    if (args.flag("help")) {
+        fmt::print("{}", kHelp);
+        return 0;
+    }
+    if (!args.positionals().empty()) throw UsageError("unexpected argument '" + args.positionals()[0] + "'");
+    const auto trace = args.value("trace");
+    if (!trace) throw UsageError("--trace NAME is required");
+
+    engine::ReplaySettings settings;
+    try {
+        if (const auto model = args.value("model")) engine::load_settings_file(settings, *model);
+        if (const auto v = args.value("cpus")) engine::apply_setting(settings, "cpus", *v);
+        if (const auto v = args.value("map")) engine::apply_setting(settings, "map", *v);
+        if (const auto v = args.value("allocator")) engine::apply_setting(settings, "allocator", *v);
+        if (const auto v = args.value("loop")) engine::apply_setting(settings, "loop", *v);
+        if (const auto v = args.value("check-every")) engine::apply_setting(settings, "check_every", *v);
+        for (const std::string& kv : args.values("set")) engine::apply_setting_arg(settings, kv);
+        engine::validate(settings);
+    } catch (const engine::SettingError& e) {
+        throw UsageError(e.what());
+    }
+
+    traces::Database db(args.value_or("db", kDefaultDb));
+    const auto info = db.find_trace(*trace);
+    if (!info) throw traces::TraceError(fmt::format("{}: no trace named '{}'", db.path(), *trace));
+    Progress progress("replaying " + *trace, info->events, "ev");
+    engine::ReplayResult result;
+    try {
+        result = engine::replay(db, *trace, settings, [&](std::uint64_t done) { progress.update(done); });
+    } catch (const engine::ReplayError& e) {
+        throw traces::TraceError(fmt::format("trace '{}': {}", *trace, e.what()));
+    }
+    progress.finish();
+    const engine::ReplaySummary& s = result.summary;
+    if (args.flag("json")) {
+        fmt::print("{{\"trace\":{},\"allocator\":\"{}\",{}\n", json_string(*trace),
+                   settings.allocator == engine::AllocatorKind::Hybrid ? "hybrid" : "linked-list",
+                   engine::summary_json(s).substr(1));
+        return 0;
+    }
+    fmt::print("replayed '{}' ({} events) on {} CPU(s) with the {} allocator, {:.1f} M events/s\n", *trace, s.events,
+               s.cpus, settings.allocator == engine::AllocatorKind::Hybrid ? "hybrid" : "linked-list",
+               s.events_per_second / 1e6);
+    fmt::print("  operations      {} allocs, {} frees, {} reallocs, {} page allocs, {} page frees, {} failed\n", s.allocs,
+               s.frees, s.reallocs, s.page_allocs, s.page_frees, s.failed_allocs);
+    fmt::print("  thread cache    hit rate {}, {} refills, {} drains, {} remote frees\n",
+               percent(s.thread_cache_hit_rate), s.refills, s.drains, s.remote_frees);
+    fmt::print("  buddy           {} splits, {} coalesces; {} lock acquires, {} contended\n", s.buddy_splits,
+               s.buddy_coalesces, s.lock_acquires, s.lock_contended);
+    fmt::print("  modeled cycles  {} in all ({} work, {} lock wait, {} line wait); per op p50 {}, p99 {}, max {}\n",
+               s.modeled_cycles_total, s.work_cycles_total, s.lock_wait_cycles, s.line_wait_cycles,
+               s.modeled_cycles_p50, s.modeled_cycles_p99, s.modeled_cycles_max);
+    fmt::print("  memory          peak live {} B, peak footprint {} B, utilization {}; fragmentation internal {}, "
+               "external {} (region {} MiB)\n",
+               s.peak_live_bytes, s.peak_footprint_bytes, percent(s.utilization), percent(s.internal_fragmentation),
+               percent(s.external_fragmentation), s.region_bytes >> 20);
+    fmt::print("\n  {:>4} {:>10} {:>14} {:>12} {:>9} {:>8} {:>14}\n", "cpu", "ops", "work cycles", "wait cycles",
+               "hit rate", "remote", "clock");
+    for (std::size_t c = 0; c < result.per_cpu.size(); ++c) {
+        const engine::CpuFigures& f = result.per_cpu[c];
+        const std::uint64_t lookups = f.cache_hits + f.cache_misses;
+        fmt::print("  {:>4} {:>10} {:>14} {:>12} {:>9} {:>8} {:>14}\n", c, f.ops, f.work_cycles, f.wait_cycles,
+                   lookups == 0 ? "-" : percent(static_cast<double>(f.cache_hits) / static_cast<double>(lookups)),
+                   f.remote_frees, f.clock);
+    }
+    return 0;
+}
+
+}  // namespace allocsim::cli

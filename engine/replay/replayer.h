@@ -1,0 +1,45 @@
+// The replay: streams a stored trace through the real core, one modeled CPU per
+// ThreadCache, and prices every operation with the cost model in simulated time.
+//
+// Order and time. Events run in trace order, which is the causal order (an object
+// is freed after it is allocated, by whichever CPU). Each modeled CPU has its own
+// clock; an operation starts when its CPU is free and, in open loop, not before its
+// trace time (converted at CostModel::mhz). In closed loop it starts right after
+// the CPU's previous operation plus the trace's think time on that CPU. Its modeled
+// cost is the sum of the prices of the actions the core reported while doing it.
+//
+// Shared resources. A lock (as the core reports it, LockAcquire) is held from its
+// acquisition to the next lock the operation takes or to the operation's end; a
+// CPU that wants it earlier waits until then, plus the handoff price. Atomics on a
+// remote queue's line serialize the same way, and pay a line transfer when the
+// line was last touched by another CPU; so does freeing an object another CPU
+// allocated or last touched. Waiting is counted apart from work. Because events
+// run in trace order rather than in simulated-time order, a lock's state is the
+// one left by the last operation that took it in trace order: an approximation
+// that is exact when the trace's order agrees with the simulated times.
+#pragma once
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+#include "engine/replay/replay_result.h"
+#include "engine/replay/replay_settings.h"
+#include "traces/database.h"
+
+namespace allocsim::engine {
+
+// A replay that cannot go on: a bad configuration, a trace the core cannot hold, or
+// an invariant violation (the message names the event index and the broken rule).
+class ReplayError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Called every few thousand events with the number replayed so far.
+using ReplayProgress = std::function<void(std::uint64_t)>;
+
+ReplayResult replay(traces::Database& db, const std::string& trace, const ReplaySettings& settings,
+                    const ReplayProgress& progress = {});
+
+}  // namespace allocsim::engine

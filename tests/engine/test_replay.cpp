@@ -1,0 +1,194 @@
+// The replay engine: hand-computed cost scenarios (a refill pays per object, a
+// remote free pays the line transfer, two CPUs contending for the buddy lock wait
+// by exactly the modeled amount), determinism, and every generator replayed with
+// the core's check() on.
+#include <vector>
+
+#include "tests/traces/test_support.h"
+
+#include "engine/replay/replayer.h"
+#include "engine/replay/settings.h"
+#include "traces/event_emitter.h"
+#include "traces/generators.h"
+#include "traces/trace_writer.h"
+
+using namespace allocsim;
+using namespace allocsim::engine;
+using traces::Op;
+using traces::TraceEvent;
+
+namespace {
+
+// A database in a temporary folder, removed afterwards.
+class TempDb {
+public:
+    TempDb() : db_(std::make_unique<traces::Database>(dir_.file("t.db"))) {}
+    traces::Database& db() { return *db_; }
+
+    void write(const std::string& name, const std::vector<TraceEvent>& events) {
+        traces::TraceWriter w(*db_, name, "test", "unit test");
+        traces::ImportSummary s;
+        for (const TraceEvent& e : events) {
+            w.add(e);
+            s.cpus = std::max<std::uint32_t>(s.cpus, e.cpu + 1u);
+            s.has_time = s.has_time || e.time_ns != traces::kNoTime;
+        }
+        s.events = events.size();
+        w.commit(s);
+    }
+    void generate(const std::string& name, const std::string& workload, traces::GeneratorOptions options) {
+        traces::TraceWriter w(*db_, name, "gen", workload);
+        traces::EventEmitter emitter(w);
+        traces::generate(workload, options, emitter);
+        w.commit(emitter.summary());
+    }
+
+private:
+    traces::test::TempDir dir_;  // declared first: removed after the database is closed
+    std::unique_ptr<traces::Database> db_;
+};
+
+TraceEvent ev(Op op, std::uint64_t object, std::uint16_t cpu, std::uint64_t size = 0, std::int64_t time = traces::kNoTime,
+              std::uint8_t arg = 0) {
+    return TraceEvent{time, object, size, 0, cpu, op, arg};
+}
+
+// Settings whose model prices nothing, so a test can price exactly one thing; one
+// cycle per ns.
+ReplaySettings zero_priced() {
+    ReplaySettings s;
+    for (const std::string& key : setting_keys())
+        if (key.rfind("model.", 0) == 0 && key != "model.mhz") apply_setting(s, key, "0");
+    apply_setting(s, "model.mhz", "1000");
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("replay: a refill pays per object moved") {
+    TempDb t;
+    t.write("one", {ev(Op::Alloc, 0, 0, 64), ev(Op::Free, 0, 0)});
+    for (std::uint32_t batch : {32u, 16u, 5u}) {
+        CAPTURE(batch);
+        ReplaySettings s = zero_priced();
+        s.model.refill_per_object = 1;
+        s.core.refill_batch = batch;
+        const ReplayResult r = replay(t.db(), "one", s);
+        CHECK(r.summary.refills == 1);
+        CHECK(r.summary.modeled_cycles_total == batch);  // the alloc's refill; the free costs nothing
+        CHECK(r.summary.modeled_cycles_max == batch);
+    }
+}
+
+TEST_CASE("replay: a remote free pays the cache-line transfer; a local one does not") {
+    TempDb t;
+    t.write("remote", {ev(Op::Alloc, 0, 0, 64), ev(Op::Alloc, 1, 0, 64), ev(Op::Free, 0, 1), ev(Op::Free, 1, 0)});
+    ReplaySettings s = zero_priced();
+    s.model.line_transfer = 100;
+    const ReplayResult r = replay(t.db(), "remote", s);
+    CHECK(r.summary.remote_frees == 1);
+    CHECK(r.summary.modeled_cycles_total == 100);
+    CHECK(r.per_cpu[1].work_cycles == 100);
+    CHECK(r.per_cpu[0].work_cycles == 0);
+}
+
+TEST_CASE("replay: two CPUs contending for the buddy lock wait by exactly the modeled amount") {
+    TempDb t;
+    // Both CPUs ask the buddy for a page at time 0 (open loop).
+    t.write("contend", {ev(Op::PageAlloc, 0, 0, 0, 0, 0), ev(Op::PageAlloc, 1, 1, 0, 0, 0), ev(Op::PageFree, 0, 0, 0, 1000, 0),
+                        ev(Op::PageFree, 1, 1, 0, 2000, 0)});
+    ReplaySettings s = zero_priced();
+    s.model.lock = 10;
+    s.model.buddy_alloc = 50;
+    s.model.lock_handoff = 7;
+    s.core.buddy_lock = BuddyLockMode::Global;
+    const ReplayResult r = replay(t.db(), "contend", s);
+    // CPU 0: lock 10 + alloc 50, holding the lock until t = 60. CPU 1 asks at t = 0:
+    // waits 60 + the handoff 7, then pays the same 60 itself. The frees, at t = 1000
+    // and 2000, find the lock free and pay the lock only.
+    CHECK(r.summary.lock_contended == 1);
+    CHECK(r.summary.lock_wait_cycles == 67);
+    CHECK(r.per_cpu[0].work_cycles == 60 + 10);  // its free at t = 1000 takes the lock uncontended
+    CHECK(r.per_cpu[1].wait_cycles == 67);
+    CHECK(r.per_cpu[1].clock == 2000 + 10);
+    CHECK(r.summary.modeled_cycles_max == 127);
+
+    // With the second request 100 cycles later, the lock is free: no wait.
+    t.write("apart", {ev(Op::PageAlloc, 0, 0, 0, 0, 0), ev(Op::PageAlloc, 1, 1, 0, 100, 0), ev(Op::PageFree, 0, 0, 0, 1000, 0),
+                      ev(Op::PageFree, 1, 1, 0, 2000, 0)});
+    const ReplayResult apart = replay(t.db(), "apart", s);
+    CHECK(apart.summary.lock_wait_cycles == 0);
+    CHECK(apart.summary.modeled_cycles_max == 60);
+}
+
+TEST_CASE("replay: the same trace, settings and model give the same summary, byte for byte") {
+    TempDb t;
+    t.generate("default", "default", {});
+    ReplaySettings s;
+    const ReplayResult a = replay(t.db(), "default", s);
+    const ReplayResult b = replay(t.db(), "default", s);
+    CHECK(summary_json(a.summary, true) == summary_json(b.summary, true));
+    REQUIRE(a.per_cpu.size() == 4);
+    for (std::size_t c = 0; c < 4; ++c) {
+        CHECK(a.per_cpu[c].work_cycles == b.per_cpu[c].work_cycles);
+        CHECK(a.per_cpu[c].clock == b.per_cpu[c].clock);
+    }
+    CHECK(a.samples.size() == b.samples.size());
+    // A different model gives a different answer: the test can fail.
+    s.model.cache_hit += 1;
+    CHECK(summary_json(replay(t.db(), "default", s).summary, true) != summary_json(a.summary, true));
+}
+
+TEST_CASE("replay: every generator, with the core's invariants checked every 500 events") {
+    TempDb t;
+    for (const traces::WorkloadInfo& w : traces::workloads()) {
+        const std::string name = w.name;
+        CAPTURE(name);
+        traces::GeneratorOptions options;
+        options.ops = std::min<std::uint64_t>(w.default_ops, 30000);
+        t.generate(w.name, w.name, options);
+        for (AllocatorKind kind : {AllocatorKind::Hybrid, AllocatorKind::LinkedList}) {
+            ReplaySettings s;
+            s.allocator = kind;
+            s.check_every = 500;
+            const ReplayResult r = replay(t.db(), w.name, s);
+            const auto info = t.db().find_trace(w.name);
+            CHECK(r.summary.events == info->events);
+            CHECK(r.summary.failed_allocs == 0);
+            CHECK(r.summary.invariant_violations == 0);
+            CHECK(r.summary.allocs == r.summary.frees);
+            CHECK(r.summary.peak_live_bytes > 0);
+            CHECK(r.summary.peak_footprint_bytes >= r.summary.peak_live_bytes / 2);
+            CHECK(r.summary.modeled_cycles_p50 <= r.summary.modeled_cycles_p99);
+        }
+    }
+}
+
+TEST_CASE("replay: the hybrid core models fewer cycles than the linked list on the 64 B loop") {
+    TempDb t;
+    t.generate("cache", "cache-64", {});
+    ReplaySettings hybrid;
+    ReplaySettings list;
+    list.allocator = AllocatorKind::LinkedList;
+    const ReplayResult h = replay(t.db(), "cache", hybrid);
+    const ReplayResult l = replay(t.db(), "cache", list);
+    CHECK(h.summary.thread_cache_hit_rate > 0.9);
+    CHECK(h.summary.modeled_cycles_total < l.summary.modeled_cycles_total);
+}
+
+TEST_CASE("replay: folding CPUs and bad settings") {
+    TempDb t;
+    t.generate("larson", "larson", {8, 20000, 1});
+    ReplaySettings s;
+    s.cpus = 2;
+    const ReplayResult r = replay(t.db(), "larson", s);
+    CHECK(r.summary.cpus == 2);
+    CHECK(r.per_cpu.size() == 2);
+    s.cpus = 0;
+    s.cpu_map = {0, 0, 0, 0, 1, 1, 1, 1};
+    CHECK(replay(t.db(), "larson", s).summary.cpus == 2);
+    s.cpu_map.clear();
+    CHECK_THROWS_WITH_AS(replay(t.db(), "nope", s), doctest::Contains("no trace named 'nope'"), std::exception);
+    s.core.refill_batch = 1000;  // above the capacity: the core refuses it
+    CHECK_THROWS_WITH_AS(replay(t.db(), "larson", s), doctest::Contains("refused the configuration"), ReplayError);
+}
