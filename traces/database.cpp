@@ -195,8 +195,13 @@ Statement::Statement(Database& db, const char* sql) : db_(db) {
 
 Statement::~Statement() { sqlite3_finalize(stmt_); }
 
-Statement& Statement::bind(int index, std::int64_t value) {
+Statement& Statement::bind_int(int index, std::int64_t value) {
     sqlite3_bind_int64(stmt_, index, value);
+    return *this;
+}
+
+Statement& Statement::bind(int index, double value) {
+    sqlite3_bind_double(stmt_, index, value);
     return *this;
 }
 Statement& Statement::bind(int index, const std::string& value) {

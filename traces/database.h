@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 
+#include <concepts>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -64,7 +65,13 @@ public:
     Statement(const Statement&) = delete;
     Statement& operator=(const Statement&) = delete;
 
-    Statement& bind(int index, std::int64_t value);
+    // Any integer, stored as an int64: a uint64 keeps its bits, and column_u64 reads
+    // it back exactly.
+    template <class T>
+        requires std::integral<T>
+    Statement& bind(int index, T value) { return bind_int(index, static_cast<std::int64_t>(value)); }
+    Statement& bind_int(int index, std::int64_t value);
+    Statement& bind(int index, double value);
     Statement& bind(int index, const std::string& value);
     Statement& bind_blob(int index, const void* data, std::size_t bytes);
     // True while there is a row; false when done. Throws TraceError on errors.
@@ -72,6 +79,8 @@ public:
     void reset();
 
     std::int64_t column_int(int i) { return sqlite3_column_int64(stmt_, i); }
+    std::uint64_t column_u64(int i) { return static_cast<std::uint64_t>(sqlite3_column_int64(stmt_, i)); }
+    double column_double(int i) { return sqlite3_column_double(stmt_, i); }
     std::string column_text(int i);
     const unsigned char* column_blob(int i) { return static_cast<const unsigned char*>(sqlite3_column_blob(stmt_, i)); }
     std::size_t column_bytes(int i) { return static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i)); }

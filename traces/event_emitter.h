@@ -13,10 +13,10 @@
 #pragma once
 
 #include <cstdint>
-#include <unordered_map>
 
 #include "traces/event_sink.h"
 #include "traces/import_summary.h"
+#include "traces/u64_map.h"
 
 namespace allocsim::traces {
 
@@ -47,8 +47,8 @@ private:
 
     EventSink& sink_;
     ImportSummary summary_;
-    std::unordered_map<std::uint64_t, std::uint64_t> live_;        // key -> object id
-    std::unordered_map<std::uint64_t, std::uint64_t> live_pages_;  // page_key -> object id
+    U64Map<std::uint64_t> live_;        // key -> object id
+    U64Map<std::uint64_t> live_pages_;  // page_key -> object id
     std::uint64_t next_object_ = 0;
     std::int64_t time_base_ = kNoTime;
 };

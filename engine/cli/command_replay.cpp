@@ -2,9 +2,12 @@
 // priced by the cost model, summarized (engine/replay/replayer.h).
 #include <fmt/format.h>
 
+#include <chrono>
+
 #include "engine/cli/commands.h"
 #include "engine/cli/progress.h"
 #include "engine/replay/replayer.h"
+#include "engine/replay/run_store.h"
 #include "engine/replay/settings.h"
 #include "traces/import_error.h"
 
@@ -15,9 +18,10 @@ namespace {
 constexpr const char* kHelp =
     "usage: allocsim replay --trace NAME [--cpus N] [--map LIST] [--allocator hybrid|linked-list]\n"
     "                       [--model FILE] [--set KEY=VALUE ...] [--loop auto|open|closed]\n"
-    "                       [--check-every N] [--db FILE] [--json]\n\n"
+    "                       [--check-every N] [--label TEXT] [--db FILE] [--json]\n\n"
     "Replays a stored trace through the allocator core, one ThreadCache per modeled CPU,\n"
-    "and prices every operation with the cycle cost model in simulated time.\n"
+    "and prices every operation with the cycle cost model in simulated time. The run is\n"
+    "stored in the database (allocsim runs lists them, show and diff read them).\n"
     "  --trace NAME      the trace (allocsim traces lists them)\n"
     "  --cpus N          fold the trace's CPUs or threads onto N modeled CPUs (c -> c mod N)\n"
     "  --map LIST        trace CPU c runs on LIST[c mod len], e.g. 0,0,1,1\n"
@@ -28,14 +32,42 @@ constexpr const char* kHelp =
     "  --loop MODE       open (start at the trace's times), closed (back to back, keeping\n"
     "                    think times), auto (open when the trace has times; the default)\n"
     "  --check-every N   check the core's invariants every N events (stops at the first violation)\n"
-    "  --json            print the summary as one JSON object\n";
-
-std::string percent(double x) { return fmt::format("{:.2f}%", 100 * x); }
+    "  --label TEXT      a note stored with the run, shown by allocsim runs\n"
+    "  --db FILE         the database (default allocsim.db)\n"
+    "  --json            print the run number and the summary as one JSON object\n";
 
 }  // namespace
 
+std::string percent(double x) { return fmt::format("{:.2f}%", 100 * x); }
+
+void print_replay_report(const engine::ReplaySummary& s, const std::vector<engine::CpuFigures>& per_cpu) {
+    fmt::print("  operations      {} allocs, {} frees, {} reallocs, {} page allocs, {} page frees, {} failed\n", s.allocs,
+               s.frees, s.reallocs, s.page_allocs, s.page_frees, s.failed_allocs);
+    fmt::print("  thread cache    hit rate {}, {} refills, {} drains, {} remote frees\n",
+               percent(s.thread_cache_hit_rate), s.refills, s.drains, s.remote_frees);
+    fmt::print("  buddy           {} splits, {} coalesces; {} lock acquires, {} contended\n", s.buddy_splits,
+               s.buddy_coalesces, s.lock_acquires, s.lock_contended);
+    fmt::print("  modeled cycles  {} in all ({} work, {} lock wait, {} line wait); per op p50 {}, p99 {}, max {}\n",
+               s.modeled_cycles_total, s.work_cycles_total, s.lock_wait_cycles, s.line_wait_cycles,
+               s.modeled_cycles_p50, s.modeled_cycles_p99, s.modeled_cycles_max);
+    fmt::print("  memory          peak live {} B, peak footprint {} B, utilization {}; fragmentation internal {}, "
+               "external {} (region {} MiB)\n",
+               s.peak_live_bytes, s.peak_footprint_bytes, percent(s.utilization), percent(s.internal_fragmentation),
+               percent(s.external_fragmentation), s.region_bytes >> 20);
+    fmt::print("\n  {:>4} {:>10} {:>14} {:>12} {:>9} {:>8} {:>14}\n", "cpu", "ops", "work cycles", "wait cycles",
+               "hit rate", "remote", "clock");
+    for (std::size_t c = 0; c < per_cpu.size(); ++c) {
+        const engine::CpuFigures& f = per_cpu[c];
+        const std::uint64_t lookups = f.cache_hits + f.cache_misses;
+        fmt::print("  {:>4} {:>10} {:>14} {:>12} {:>9} {:>8} {:>14}\n", c, f.ops, f.work_cycles, f.wait_cycles,
+                   lookups == 0 ? "-" : percent(static_cast<double>(f.cache_hits) / static_cast<double>(lookups)),
+                   f.remote_frees, f.clock);
+    }
+}
+
 int command_replay(int argc, char** argv) {
-    const Arguments args(argc, argv, {"db", "trace", "cpus", "map", "allocator", "model", "set", "loop", "check-every"},
+    const Arguments args(argc, argv,
+                         {"db", "trace", "cpus", "map", "allocator", "model", "set", "loop", "check-every", "label"},
                          {"json", "help"});
     if (args.flag("help")) {
         fmt::print("{}", kHelp);
@@ -64,15 +96,25 @@ int command_replay(int argc, char** argv) {
     if (!info) throw traces::TraceError(fmt::format("{}: no trace named '{}'", db.path(), *trace));
     Progress progress("replaying " + *trace, info->events, "ev");
     engine::ReplayResult result;
+    const auto started = std::chrono::system_clock::now();
+    const auto wall_start = std::chrono::steady_clock::now();
     try {
         result = engine::replay(db, *trace, settings, [&](std::uint64_t done) { progress.update(done); });
     } catch (const engine::ReplayError& e) {
         throw traces::TraceError(fmt::format("trace '{}': {}", *trace, e.what()));
     }
+    const std::chrono::duration<double> wall = std::chrono::steady_clock::now() - wall_start;
     progress.finish();
+    const std::string label = args.value_or("label", "");
+    const std::int64_t run = engine::store_run(db, engine::RunToStore{.trace = *trace,
+                                                                      .label = label,
+                                                                      .settings = settings,
+                                                                      .result = result,
+                                                                      .started = started,
+                                                                      .wall_seconds = wall.count()});
     const engine::ReplaySummary& s = result.summary;
     if (args.flag("json")) {
-        fmt::print("{{\"trace\":{},\"allocator\":\"{}\",{}\n", json_string(*trace),
+        fmt::print("{{\"run\":{},\"trace\":{},\"allocator\":\"{}\",{}\n", run, json_string(*trace),
                    settings.allocator == engine::AllocatorKind::Hybrid ? "hybrid" : "linked-list",
                    engine::summary_json(s).substr(1));
         return 0;
@@ -80,28 +122,8 @@ int command_replay(int argc, char** argv) {
     fmt::print("replayed '{}' ({} events) on {} CPU(s) with the {} allocator, {:.1f} M events/s\n", *trace, s.events,
                s.cpus, settings.allocator == engine::AllocatorKind::Hybrid ? "hybrid" : "linked-list",
                s.events_per_second / 1e6);
-    fmt::print("  operations      {} allocs, {} frees, {} reallocs, {} page allocs, {} page frees, {} failed\n", s.allocs,
-               s.frees, s.reallocs, s.page_allocs, s.page_frees, s.failed_allocs);
-    fmt::print("  thread cache    hit rate {}, {} refills, {} drains, {} remote frees\n",
-               percent(s.thread_cache_hit_rate), s.refills, s.drains, s.remote_frees);
-    fmt::print("  buddy           {} splits, {} coalesces; {} lock acquires, {} contended\n", s.buddy_splits,
-               s.buddy_coalesces, s.lock_acquires, s.lock_contended);
-    fmt::print("  modeled cycles  {} in all ({} work, {} lock wait, {} line wait); per op p50 {}, p99 {}, max {}\n",
-               s.modeled_cycles_total, s.work_cycles_total, s.lock_wait_cycles, s.line_wait_cycles,
-               s.modeled_cycles_p50, s.modeled_cycles_p99, s.modeled_cycles_max);
-    fmt::print("  memory          peak live {} B, peak footprint {} B, utilization {}; fragmentation internal {}, "
-               "external {} (region {} MiB)\n",
-               s.peak_live_bytes, s.peak_footprint_bytes, percent(s.utilization), percent(s.internal_fragmentation),
-               percent(s.external_fragmentation), s.region_bytes >> 20);
-    fmt::print("\n  {:>4} {:>10} {:>14} {:>12} {:>9} {:>8} {:>14}\n", "cpu", "ops", "work cycles", "wait cycles",
-               "hit rate", "remote", "clock");
-    for (std::size_t c = 0; c < result.per_cpu.size(); ++c) {
-        const engine::CpuFigures& f = result.per_cpu[c];
-        const std::uint64_t lookups = f.cache_hits + f.cache_misses;
-        fmt::print("  {:>4} {:>10} {:>14} {:>12} {:>9} {:>8} {:>14}\n", c, f.ops, f.work_cycles, f.wait_cycles,
-                   lookups == 0 ? "-" : percent(static_cast<double>(f.cache_hits) / static_cast<double>(lookups)),
-                   f.remote_frees, f.clock);
-    }
+    print_replay_report(s, result.per_cpu);
+    fmt::print("\nstored as run {} (allocsim show {})\n", run, run);
     return 0;
 }
 

@@ -10,6 +10,14 @@ namespace allocsim::cli {
 
 std::string json_string(const std::string& s) { return json_quote(s); }
 
+bool report_missing_database(const std::string& path, bool json) {
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec)) return false;
+    if (json) fmt::print("[]\n");
+    else fmt::print("no database {} here (allocsim import, gen or record creates it)\n", path);
+    return true;
+}
+
 std::string trace_json(const traces::TraceInfo& t) {
     return fmt::format(R"({{"name":{},"format":{},"source":{},"cpus":{},"events":{},"has_time":{},"created":{},"summary":{}}})",
                        json_string(t.name), json_string(t.format), json_string(t.source), t.cpus, t.events,
@@ -27,13 +35,7 @@ int command_traces(int argc, char** argv) {
     }
     if (!args.positionals().empty()) throw UsageError("unexpected argument '" + args.positionals()[0] + "'");
     const std::string path = args.value_or("db", kDefaultDb);
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) {
-        // Listing never creates a database.
-        if (args.flag("json")) fmt::print("[]\n");
-        else fmt::print("no database {} here (allocsim import, gen or record creates it)\n", path);
-        return 0;
-    }
+    if (report_missing_database(path, args.flag("json"))) return 0;
     traces::Database db(path, traces::Database::Mode::ReadWrite);
     const auto all = db.traces();
     if (args.flag("json")) {

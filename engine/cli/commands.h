@@ -3,9 +3,12 @@
 // names the file, line or event), 2 usage error.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "engine/cli/arguments.h"
+#include "engine/replay/replay_result.h"
 #include "traces/database.h"
 
 namespace allocsim::cli {
@@ -16,10 +19,22 @@ int command_traces(int argc, char** argv);
 int command_export(int argc, char** argv);
 int command_replay(int argc, char** argv);
 int command_record(int argc, char** argv);
+int command_runs(int argc, char** argv);
+int command_show(int argc, char** argv);
+int command_diff(int argc, char** argv);
 
 // Shared by the commands.
 inline constexpr const char* kDefaultDb = "allocsim.db";
 std::string json_string(const std::string& s);
+// For the listing commands, which never create a database: if `path` does not
+// exist, prints an empty listing ("[]" with --json, else a sentence) and returns true.
+bool report_missing_database(const std::string& path, bool json);
 std::string trace_json(const traces::TraceInfo& info);
+std::string percent(double fraction);  // "95.31%"
+// The replay's report below its first line: operations, cache, buddy, cycles, memory,
+// then the per-CPU table. replay prints it for the run it made, show for a stored run.
+void print_replay_report(const engine::ReplaySummary& s, const std::vector<engine::CpuFigures>& per_cpu);
+// A RUN argument: a run number, 1 or more; anything else is a UsageError.
+std::int64_t parse_run_id(const std::string& text);
 
 }  // namespace allocsim::cli

@@ -24,13 +24,16 @@ constexpr Command kCommands[] = {
     {"export", allocsim::cli::command_export, "write a trace as CSV"},
     {"replay", allocsim::cli::command_replay, "replay a trace through the core with the cycle cost model"},
     {"record", allocsim::cli::command_record, "run a program and record its malloc/free calls as a trace"},
+    {"runs", allocsim::cli::command_runs, "list the stored runs (every replay is stored)"},
+    {"show", allocsim::cli::command_show, "print a stored run: summary, settings, per-CPU table"},
+    {"diff", allocsim::cli::command_diff, "compare two stored runs side by side, with ratios"},
 };
 
 void usage(std::FILE* out) {
     fmt::print(out, "usage: allocsim COMMAND [options]   (allocsim COMMAND --help for its options)\n\n");
     fmt::print(out, "A workbench for kernel memory allocator designers.\n\ncommands:\n");
     for (const Command& c : kCommands) fmt::print(out, "  {:<8} {}\n", c.name, c.summary);
-    fmt::print(out, "\nTraces live in an SQLite database: allocsim.db in the current folder, or --db FILE.\n");
+    fmt::print(out, "\nTraces and runs live in an SQLite database: allocsim.db in the current folder, or --db FILE.\n");
 }
 
 }  // namespace

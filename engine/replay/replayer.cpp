@@ -16,6 +16,7 @@
 #include "engine/replay/cycle_histogram.h"
 #include "engine/replay/sim_platform.h"
 #include "traces/trace_reader.h"
+#include "traces/u64_map.h"
 
 namespace allocsim::engine {
 
@@ -55,7 +56,7 @@ std::uint64_t event_bytes(const TraceEvent& e) {
 // region must hold at least.
 std::uint64_t peak_live_bytes(traces::Database& db, const std::string& trace) {
     traces::TraceReader reader(db, trace);
-    std::unordered_map<std::uint64_t, std::uint64_t> live;
+    U64Map<std::uint64_t> live;  // object -> bytes
     std::uint64_t now = 0, peak = 0;
     std::vector<TraceEvent> chunk;
     while (reader.next_chunk(chunk)) {
@@ -63,24 +64,21 @@ std::uint64_t peak_live_bytes(traces::Database& db, const std::string& trace) {
             switch (e.op) {
                 case Op::Alloc:
                 case Op::PageAlloc:
-                    now += event_bytes(e);
-                    live[e.object] = event_bytes(e);
+                    if (live.try_emplace(e.object, event_bytes(e)).second) now += event_bytes(e);
                     break;
-                case Op::Realloc: {
-                    auto it = live.find(e.object);
-                    if (it == live.end()) break;
-                    now = now - it->second + e.size;
-                    it->second = e.size;
+                case Op::Realloc:
+                    if (std::uint64_t* bytes = live.find(e.object)) {
+                        now = now - *bytes + e.size;
+                        *bytes = e.size;
+                    }
                     break;
-                }
                 case Op::Free:
-                case Op::PageFree: {
-                    auto it = live.find(e.object);
-                    if (it == live.end()) break;
-                    now -= it->second;
-                    live.erase(it);
+                case Op::PageFree:
+                    if (const std::uint64_t* bytes = live.find(e.object)) {
+                        now -= *bytes;
+                        live.erase(e.object);
+                    }
                     break;
-                }
             }
             peak = std::max(peak, now);
         }
@@ -115,8 +113,13 @@ template <class Core>
 class Replayer {
 public:
     Replayer(const ReplaySettings& settings, std::uint32_t cpus, std::vector<std::uint16_t> cpu_of_trace_cpu,
-             bool has_time, Region& region)
-        : s_(settings), m_(settings.model), cpus_(cpus), map_(std::move(cpu_of_trace_cpu)), region_(region) {
+             bool has_time, Region& region, const ReplayListener* listener)
+        : s_(settings),
+          m_(settings.model),
+          cpus_(cpus),
+          map_(std::move(cpu_of_trace_cpu)),
+          region_(region),
+          listener_(listener) {
         AllocatorConfig config = settings.core;
         config.cpus = cpus;
         if (!settings.size_classes.empty()) {
@@ -129,7 +132,6 @@ public:
         clock_.assign(cpus, 0);
         last_trace_time_.assign(cpus, traces::kNoTime);
         result_.per_cpu.assign(cpus, CpuFigures{});
-        live_.reserve(1 << 16);
     }
 
     void run(traces::TraceReader& reader, const ReplayProgress& progress) {
@@ -204,7 +206,7 @@ private:
         switch (e.op) {
             case Op::Alloc:
             case Op::PageAlloc: {
-                if (live_.count(e.object) != 0)
+                if (live_.contains(e.object))
                     throw ReplayError(fmt::format("event {}: object {} is allocated while live", index_, e.object));
                 void* p = nullptr;
                 LiveObject o;
@@ -229,7 +231,7 @@ private:
                 }
                 o.ptr = p;
                 new_block = p;
-                live_.emplace(e.object, o);
+                live_.try_emplace(e.object, o);
                 live_bytes_ += o.size;
                 s.peak_live_bytes = std::max(s.peak_live_bytes, live_bytes_);
                 break;
@@ -237,10 +239,10 @@ private:
             case Op::Free:
             case Op::PageFree: {
                 e.op == Op::Free ? ++s.frees : ++s.page_frees;
-                const auto it = live_.find(e.object);
-                if (it == live_.end()) break;  // its allocation failed
-                const LiveObject o = it->second;
-                live_.erase(it);
+                const LiveObject* found = live_.find(e.object);
+                if (found == nullptr) break;  // its allocation failed
+                const LiveObject o = *found;
+                live_.erase(e.object);
                 live_bytes_ -= o.size;
                 if (o.last_cpu != cpu) {
                     // The object's line is in another CPU's cache.
@@ -255,9 +257,9 @@ private:
             }
             case Op::Realloc: {
                 ++s.reallocs;
-                const auto it = live_.find(e.object);
-                if (it == live_.end()) break;
-                LiveObject& o = it->second;
+                LiveObject* found = live_.find(e.object);
+                if (found == nullptr) break;
+                LiveObject& o = *found;
                 if (o.last_cpu != cpu) extra_work += m_.line_transfer;
                 void* p = core_.reallocate(id, o.ptr, e.size == 0 ? 1 : e.size);
                 if (p == nullptr) {
@@ -290,6 +292,9 @@ private:
                 Resource& lock = locks_[static_cast<std::uint32_t>(a.lock)];
                 if (lock.free_at > t && lock.last_cpu != cpu) {
                     const std::uint64_t w = static_cast<std::uint64_t>(lock.free_at - t) + m_.lock_handoff;
+                    if (listener_ != nullptr && listener_->wait)
+                        listener_->wait(WaitSpan{index_, cpu, true, static_cast<std::uint32_t>(a.lock), t,
+                                                 t + static_cast<std::int64_t>(w)});
                     wait += w;
                     t += static_cast<std::int64_t>(w);
                     ++s.lock_contended;
@@ -305,6 +310,9 @@ private:
                 if (line.last_cpu != kNoCpu && line.last_cpu != cpu) price += m_.line_transfer;
                 if (line.free_at > t && line.last_cpu != cpu) {
                     const auto w = static_cast<std::uint64_t>(line.free_at - t);
+                    if (listener_ != nullptr && listener_->wait)
+                        listener_->wait(WaitSpan{index_, cpu, false, owner * kMaxSizeClasses + cls, t,
+                                                 t + static_cast<std::int64_t>(w)});
                     wait += w;
                     t += static_cast<std::int64_t>(w);
                     s.line_wait_cycles += w;
@@ -323,6 +331,7 @@ private:
         if (held != nullptr) held->free_at = t;
 
         clock_[cpu] = t;
+        if (listener_ != nullptr && listener_->op) listener_->op(OpSpan{index_, cpu, e.op, start, t, wait});
         const std::uint64_t total = work + wait;
         histogram_.add(total);
         s.modeled_cycles_total += total;
@@ -441,11 +450,12 @@ private:
     std::uint32_t cpus_;
     std::vector<std::uint16_t> map_;
     Region& region_;
+    const ReplayListener* listener_;
     Core core_;
     bool open_loop_ = false;
     std::vector<std::int64_t> clock_;
     std::vector<std::int64_t> last_trace_time_;
-    std::unordered_map<std::uint64_t, LiveObject> live_;
+    U64Map<LiveObject> live_;
     std::unordered_map<std::uint32_t, Resource> locks_;
     std::unordered_map<std::uint32_t, Resource> lines_;
     CycleHistogram histogram_;
@@ -459,7 +469,7 @@ private:
 }  // namespace
 
 ReplayResult replay(traces::Database& db, const std::string& trace, const ReplaySettings& settings,
-                    const ReplayProgress& progress) {
+                    const ReplayProgress& progress, const ReplayListener* listener) {
     const auto wall_start = std::chrono::steady_clock::now();
     traces::TraceReader reader(db, trace);
     const traces::TraceInfo& info = reader.info();
@@ -493,11 +503,11 @@ ReplayResult replay(traces::Database& db, const std::string& trace, const Replay
 
     ReplayResult result;
     if (settings.allocator == AllocatorKind::Hybrid) {
-        auto r = std::make_unique<Replayer<HybridAllocator<ActionLog, SimPlatform>>>(settings, cpus, map, info.has_time, region);
+        auto r = std::make_unique<Replayer<HybridAllocator<ActionLog, SimPlatform>>>(settings, cpus, map, info.has_time, region, listener);
         r->run(reader, progress);
         result = r->finish();
     } else {
-        auto r = std::make_unique<Replayer<LinkedListAllocator<ActionLog, SimPlatform>>>(settings, cpus, map, info.has_time, region);
+        auto r = std::make_unique<Replayer<LinkedListAllocator<ActionLog, SimPlatform>>>(settings, cpus, map, info.has_time, region, listener);
         r->run(reader, progress);
         result = r->finish();
     }

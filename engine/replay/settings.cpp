@@ -2,6 +2,8 @@
 // stored with a run and the key list for help.
 #include "engine/replay/settings.h"
 
+#include "engine/replay/flat_json.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -573,6 +575,15 @@ std::vector<std::string> setting_keys() {
     std::vector<std::string> keys;
     for (const Setting& setting : table()) keys.push_back(setting.key);
     return keys;
+}
+
+void apply_settings_json(ReplaySettings& s, std::string_view json) {
+    try {
+        const FlatObject stored(json);  // named: a temporary would die before the loop
+        for (const FlatEntry& e : stored.entries()) apply_setting(s, e.key, e.text);
+    } catch (const FlatJsonError& e) {
+        throw SettingError(std::string("stored settings: ") + e.what());
+    }
 }
 
 }  // namespace allocsim::engine

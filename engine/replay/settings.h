@@ -38,6 +38,10 @@ void validate(const ReplaySettings& s);
 // text apply_setting reads back. Stored with every run.
 std::string settings_to_json(const ReplaySettings& s);
 
+// Applies the object settings_to_json wrote (a stored run's settings), so the run can
+// be replayed exactly as it ran. Throws SettingError for a key or value it refuses.
+void apply_settings_json(ReplaySettings& s, std::string_view json);
+
 // The model-file form of `s`: every key, each under a comment saying what it means
 // and accepts. load_settings_text() reads it back to the same settings.
 std::string settings_to_text(const ReplaySettings& s);

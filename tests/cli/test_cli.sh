@@ -26,7 +26,7 @@ CSV
 case $CASE in
 help)
   expect_code 0 "$ALLOCSIM" --help; contains out.txt "import"
-  for c in import gen traces export record replay; do expect_code 0 "$ALLOCSIM" $c --help; contains out.txt "usage: allocsim $c"; done
+  for c in import gen traces export record replay runs show diff; do expect_code 0 "$ALLOCSIM" $c --help; contains out.txt "usage: allocsim $c"; done
   expect_code 2 "$ALLOCSIM"; expect_code 2 "$ALLOCSIM" frobnicate; contains err.txt "unknown command"
   expect_code 2 "$ALLOCSIM" import csv; contains err.txt "FORMAT and FILE"
   expect_code 2 "$ALLOCSIM" import yaml x.yaml; contains err.txt "unknown format 'yaml'"
@@ -124,12 +124,13 @@ replay)
     contains out.txt "\"$key\":"
   done
   contains out.txt '"events":20000'; contains out.txt '"cpus":4'; contains out.txt '"failed_allocs":0'
-  sed 's/,"events_per_second":[0-9]*//' out.txt > first.json
+  # Each replay is a new run: its number differs, as does its speed.
+  sed 's/^{"run":[0-9]*,/{/; s/,"events_per_second":[0-9]*//' out.txt > first.json
   expect_code 0 "$ALLOCSIM" replay --trace default --json
-  sed 's/,"events_per_second":[0-9]*//' out.txt > second.json
+  sed 's/^{"run":[0-9]*,/{/; s/,"events_per_second":[0-9]*//' out.txt > second.json
   cmp first.json second.json || fail "two replays differ: $(diff first.json second.json)"
   expect_code 0 "$ALLOCSIM" replay --trace default --json --set cache.capacity=128 --set refill.batch=64
-  sed 's/,"events_per_second":[0-9]*//' out.txt > bigger.json
+  sed 's/^{"run":[0-9]*,/{/; s/,"events_per_second":[0-9]*//' out.txt > bigger.json
   cmp -s first.json bigger.json && fail "--set cache.capacity changed nothing"
   expect_code 0 "$ALLOCSIM" replay --trace default --allocator linked-list --cpus 2 --json
   contains out.txt '"allocator":"linked-list"'; contains out.txt '"cpus":2'
@@ -137,6 +138,79 @@ replay)
   expect_code 2 "$ALLOCSIM" replay --trace default --set cache.capactiy=8; contains err.txt "cache.capacity"
   expect_code 2 "$ALLOCSIM" replay --trace default --set refill.batch=100; contains err.txt "refill.batch"
   expect_code 1 "$ALLOCSIM" replay --trace nope; contains err.txt "no trace named 'nope'"
+  ;;
+runs)
+  # Every replay is stored: runs lists them, show prints one, diff compares two.
+  expect_code 0 "$ALLOCSIM" runs --json; [ "$(cat out.txt)" = "[]" ] || fail "runs without a database: $(cat out.txt)"
+  [ ! -e allocsim.db ] || fail "runs created a database"
+  expect_code 0 "$ALLOCSIM" gen default
+  expect_code 0 "$ALLOCSIM" replay --trace default --label base; contains out.txt "run 1"
+  expect_code 0 "$ALLOCSIM" replay --trace default --allocator linked-list --json
+  grep -q '^{"run":2,"trace":"default",' out.txt || fail "replay --json does not start with the run: $(cat out.txt)"
+  expect_code 0 "$ALLOCSIM" runs --json
+  [ "$(grep -o '"run":' out.txt | wc -l)" -eq 2 ] || fail "expected 2 runs: $(cat out.txt)"
+  contains out.txt '"run":1,"trace":"default","label":"base","allocator":"hybrid"'
+  contains out.txt '"run":2,"trace":"default","label":"","allocator":"linked-list"'
+  expect_code 0 "$ALLOCSIM" runs; contains out.txt "linked-list"; contains out.txt "base"
+  expect_code 0 "$ALLOCSIM" runs --trace default --json; [ "$(grep -o '"run":' out.txt | wc -l)" -eq 2 ] || fail "--trace"
+  expect_code 1 "$ALLOCSIM" runs --trace nope; contains err.txt "no trace named 'nope'"
+  expect_code 0 "$ALLOCSIM" show 1
+  contains out.txt "run 1: 'default' (20000 events) on 4 CPU(s) with the hybrid allocator"
+  contains out.txt "settings        all defaults"; contains out.txt "work cycles"; contains out.txt "hit rate"
+  [ "$(grep -cE '^ +[0-3] +[0-9]+ ' out.txt)" -eq 4 ] || fail "show 1: not 4 per-CPU rows: $(cat out.txt)"
+  expect_code 0 "$ALLOCSIM" show 2; contains out.txt "settings        allocator=linked-list"
+  expect_code 0 "$ALLOCSIM" show 1 --json
+  grep -q '^{"run":1,"trace":"default",' out.txt || fail "show --json: $(head -c 300 out.txt)"
+  for key in events thread_cache_hit_rate modeled_cycles_total utilization events_per_second cache.capacity \
+             model.lock_handoff work_cycles samples; do
+    contains out.txt "\"$key\":"
+  done
+  contains out.txt '"summary":{"events":20000,'; contains out.txt '"cpus":[{"cpu":0,'
+  expect_code 0 "$ALLOCSIM" diff 1 2
+  contains out.txt "b/a"; grep -qE '^  events +20000 +20000 +1\.000$' out.txt || fail "diff: no events ratio: $(cat out.txt)"
+  grep -qE '^  reallocs +0 +0 +-$' out.txt || fail "diff: A = 0 is not '-': $(cat out.txt)"
+  grep -qE '^  allocator +hybrid +linked-list$' out.txt || fail "diff: settings: $(cat out.txt)"
+  expect_code 0 "$ALLOCSIM" diff 1 2 --json
+  contains out.txt '{"a":1,"b":2,"rows":[{"key":"events","a":20000,"b":20000,"ratio":1}'
+  contains out.txt '"ratio":null'; contains out.txt '"settings_differ":{"allocator":{"a":"hybrid","b":"linked-list"}}'
+  expect_code 1 "$ALLOCSIM" diff 1 99; contains err.txt "allocsim.db: no run 99 (allocsim runs lists them)"
+  expect_code 1 "$ALLOCSIM" show 3 --db other.db; contains err.txt "other.db: no run 3"
+  [ ! -e other.db ] || fail "show created a database"
+  expect_code 2 "$ALLOCSIM" show abc; contains err.txt "'abc' is not a run number"
+  expect_code 2 "$ALLOCSIM" show; contains err.txt "RUN is required"
+  expect_code 2 "$ALLOCSIM" diff 1; contains err.txt "RUN_A and RUN_B"
+  # Replacing the trace drops its runs.
+  expect_code 0 "$ALLOCSIM" gen default --replace
+  expect_code 0 "$ALLOCSIM" runs --json; [ "$(cat out.txt)" = "[]" ] || fail "runs of a replaced trace remain: $(cat out.txt)"
+  ;;
+chrome)
+  expect_code 0 "$ALLOCSIM" gen default
+  expect_code 0 "$ALLOCSIM" replay --trace default
+  expect_code 0 "$ALLOCSIM" export --run 1 --format chrome --out t.json --json
+  contains out.txt '"run":1'
+  python3 - t.json <<'PY' || fail "the Chrome trace is not what it should be"
+import json, sys
+d = json.load(open(sys.argv[1]))
+ev = d["traceEvents"]
+tracks = [e for e in ev if e["ph"] == "M" and e["name"] == "thread_name"]
+ops = [e for e in ev if e["ph"] == "X" and not e["name"].startswith("wait")]
+waits = [e for e in ev if e["ph"] == "X" and e["name"].startswith("wait")]
+assert len(tracks) == 4, len(tracks)
+assert len(ops) == 20000, len(ops)
+assert {e["name"] for e in ops} == {"alloc", "free", "page_alloc", "page_free"}, {e["name"] for e in ops}
+assert all(e["dur"] >= 0 and e["tid"] in range(4) for e in ops + waits)
+assert waits, "the default trace has lock waits"
+# Each wait lies inside its operation's span, on the same track.
+by_event = {e["args"]["event"]: e for e in ops}
+for w in waits:
+    op = by_event[w["args"]["event"]]
+    assert op["tid"] == w["tid"] and op["ts"] <= w["ts"] + 1e-9 and w["ts"] + w["dur"] <= op["ts"] + op["dur"] + 1e-3, (w, op)
+PY
+  "$ALLOCSIM" export --run 1 --format chrome > again.json || fail "export to stdout failed"
+  cmp t.json again.json || fail "two exports of the same run differ"
+  expect_code 1 "$ALLOCSIM" export --run 7 --format chrome; contains err.txt "no run 7"
+  expect_code 2 "$ALLOCSIM" export --run x --format chrome; contains err.txt "run number"
+  expect_code 2 "$ALLOCSIM" export --run 1 --format csv; contains err.txt "--format chrome"
   ;;
 progress)
   # On a terminal (script(1) provides one) gen draws a progress line on stderr;

@@ -113,6 +113,28 @@ TEST_CASE("replay: two CPUs contending for the buddy lock wait by exactly the mo
     CHECK(r.per_cpu[1].clock == 2000 + 10);
     CHECK(r.summary.modeled_cycles_max == 127);
 
+    // The timeline a listener sees: every operation, and CPU 1's wait for the lock.
+    std::vector<OpSpan> ops;
+    std::vector<WaitSpan> waits;
+    ReplayListener listener;
+    listener.op = [&](const OpSpan& x) { ops.push_back(x); };
+    listener.wait = [&](const WaitSpan& x) { waits.push_back(x); };
+    replay(t.db(), "contend", s, {}, &listener);
+    REQUIRE(ops.size() == 4);
+    CHECK(ops[0].start == 0);
+    CHECK(ops[0].end == 60);
+    CHECK(ops[1].cpu == 1);
+    CHECK(ops[1].start == 0);
+    CHECK(ops[1].end == 127);
+    CHECK(ops[1].wait == 67);
+    CHECK(ops[3].start == 2000);
+    REQUIRE(waits.size() == 1);
+    CHECK(waits[0].event == 1);
+    CHECK(waits[0].lock);
+    CHECK(waits[0].resource == 0xFF);  // the buddy's global lock
+    CHECK(waits[0].start == 0);
+    CHECK(waits[0].end == 67);
+
     // With the second request 100 cycles later, the lock is free: no wait.
     t.write("apart", {ev(Op::PageAlloc, 0, 0, 0, 0, 0), ev(Op::PageAlloc, 1, 1, 0, 100, 0), ev(Op::PageFree, 0, 0, 0, 1000, 0),
                       ev(Op::PageFree, 1, 1, 0, 2000, 0)});

@@ -1,0 +1,75 @@
+// allocsim runs: the stored runs (every replay stores one), as a table or as JSON.
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "engine/cli/commands.h"
+#include "engine/replay/run_store.h"
+#include "traces/import_error.h"
+
+namespace allocsim::cli {
+
+namespace {
+
+std::string run_info_json(const engine::RunInfo& r) {
+    return fmt::format(R"({{"run":{},"trace":{},"label":{},"allocator":{},"started":{},"events":{},"cpus":{},)"
+                       R"("modeled_cycles_total":{},"thread_cache_hit_rate":{:.6f},"utilization":{:.6f}}})",
+                       r.id, json_string(r.trace), json_string(r.label), json_string(r.allocator),
+                       json_string(r.started), r.events, r.cpus, r.modeled_cycles_total, r.thread_cache_hit_rate,
+                       r.utilization);
+}
+
+}  // namespace
+
+std::int64_t parse_run_id(const std::string& text) {
+    std::int64_t id = 0;
+    const auto [stop, error] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (error != std::errc() || stop != text.data() + text.size() || id < 1)
+        throw UsageError(fmt::format("'{}' is not a run number (allocsim runs lists them)", text));
+    return id;
+}
+
+int command_runs(int argc, char** argv) {
+    const Arguments args(argc, argv, {"db", "trace"}, {"json", "help"});
+    if (args.flag("help")) {
+        fmt::print("usage: allocsim runs [--trace NAME] [--db FILE] [--json]\n\n"
+                   "Lists the stored runs, oldest first: every allocsim replay stores one.\n"
+                   "  --trace NAME   only the runs of this trace\n"
+                   "  --db FILE      the database (default {})\n"
+                   "  --json         one JSON array, one object per run\n",
+                   kDefaultDb);
+        return 0;
+    }
+    if (!args.positionals().empty()) throw UsageError("unexpected argument '" + args.positionals()[0] + "'");
+    const std::string path = args.value_or("db", kDefaultDb);
+    if (report_missing_database(path, args.flag("json"))) return 0;
+    traces::Database db(path);
+    const auto trace = args.value("trace");
+    if (trace && !db.find_trace(*trace))
+        throw traces::TraceError(fmt::format("{}: no trace named '{}'", db.path(), *trace));
+    std::vector<engine::RunInfo> runs = engine::list_runs(db);
+    if (trace) std::erase_if(runs, [&](const engine::RunInfo& r) { return r.trace != *trace; });
+
+    if (args.flag("json")) {
+        std::string out = "[";
+        for (std::size_t i = 0; i < runs.size(); ++i) {
+            if (i > 0) out += ',';
+            out += run_info_json(runs[i]);
+        }
+        fmt::print("{}]\n", out);
+        return 0;
+    }
+    if (runs.empty()) {
+        fmt::print("no runs in {} (allocsim replay stores one)\n", db.path());
+        return 0;
+    }
+    fmt::print("{:>4} {:<20} {:<16} {:<11} {:<20} {:>10} {:>4} {:>16} {:>8} {:>8}\n", "run", "trace", "label",
+               "allocator", "started", "events", "cpus", "modeled cycles", "hit rate", "util");
+    for (const engine::RunInfo& r : runs)
+        fmt::print("{:>4} {:<20} {:<16} {:<11} {:<20} {:>10} {:>4} {:>16} {:>8} {:>8}\n", r.id, r.trace,
+                   r.label.empty() ? "-" : r.label, r.allocator, r.started, r.events, r.cpus, r.modeled_cycles_total,
+                   percent(r.thread_cache_hit_rate), percent(r.utilization));
+    return 0;
+}
+
+}  // namespace allocsim::cli
