@@ -65,6 +65,38 @@ void print_replay_report(const engine::ReplaySummary& s, const std::vector<engin
     }
 }
 
+void apply_replay_options(engine::ReplaySettings& settings, const Arguments& args) {
+    try {
+        if (const auto model = args.value("model")) engine::load_settings_file(settings, *model);
+        if (const auto v = args.value("cpus")) engine::apply_setting(settings, "cpus", *v);
+        if (const auto v = args.value("map")) engine::apply_setting(settings, "map", *v);
+        if (const auto v = args.value("allocator")) engine::apply_setting(settings, "allocator", *v);
+        if (const auto v = args.value("loop")) engine::apply_setting(settings, "loop", *v);
+        if (const auto v = args.value("check-every")) engine::apply_setting(settings, "check_every", *v);
+    } catch (const engine::SettingError& e) {
+        throw UsageError(e.what());
+    }
+}
+
+std::int64_t replay_and_store(traces::Database& db, const std::string& trace, const engine::ReplaySettings& settings,
+                              const std::string& label, engine::ReplayResult& result,
+                              const engine::ReplayProgress& progress) {
+    const auto started = std::chrono::system_clock::now();
+    const auto wall_start = std::chrono::steady_clock::now();
+    try {
+        result = engine::replay(db, trace, settings, progress);
+    } catch (const engine::ReplayError& e) {
+        throw traces::TraceError(fmt::format("trace '{}': {}", trace, e.what()));
+    }
+    const std::chrono::duration<double> wall = std::chrono::steady_clock::now() - wall_start;
+    return engine::store_run(db, engine::RunToStore{.trace = trace,
+                                                    .label = label,
+                                                    .settings = settings,
+                                                    .result = result,
+                                                    .started = started,
+                                                    .wall_seconds = wall.count()});
+}
+
 int command_replay(int argc, char** argv) {
     const Arguments args(argc, argv,
                          {"db", "trace", "cpus", "map", "allocator", "model", "set", "loop", "check-every", "label"},
@@ -78,13 +110,8 @@ int command_replay(int argc, char** argv) {
     if (!trace) throw UsageError("--trace NAME is required");
 
     engine::ReplaySettings settings;
+    apply_replay_options(settings, args);
     try {
-        if (const auto model = args.value("model")) engine::load_settings_file(settings, *model);
-        if (const auto v = args.value("cpus")) engine::apply_setting(settings, "cpus", *v);
-        if (const auto v = args.value("map")) engine::apply_setting(settings, "map", *v);
-        if (const auto v = args.value("allocator")) engine::apply_setting(settings, "allocator", *v);
-        if (const auto v = args.value("loop")) engine::apply_setting(settings, "loop", *v);
-        if (const auto v = args.value("check-every")) engine::apply_setting(settings, "check_every", *v);
         for (const std::string& kv : args.values("set")) engine::apply_setting_arg(settings, kv);
         engine::validate(settings);
     } catch (const engine::SettingError& e) {
@@ -96,22 +123,9 @@ int command_replay(int argc, char** argv) {
     if (!info) throw traces::TraceError(fmt::format("{}: no trace named '{}'", db.path(), *trace));
     Progress progress("replaying " + *trace, info->events, "ev");
     engine::ReplayResult result;
-    const auto started = std::chrono::system_clock::now();
-    const auto wall_start = std::chrono::steady_clock::now();
-    try {
-        result = engine::replay(db, *trace, settings, [&](std::uint64_t done) { progress.update(done); });
-    } catch (const engine::ReplayError& e) {
-        throw traces::TraceError(fmt::format("trace '{}': {}", *trace, e.what()));
-    }
-    const std::chrono::duration<double> wall = std::chrono::steady_clock::now() - wall_start;
+    const std::int64_t run = replay_and_store(db, *trace, settings, args.value_or("label", ""), result,
+                                              [&](std::uint64_t done) { progress.update(done); });
     progress.finish();
-    const std::string label = args.value_or("label", "");
-    const std::int64_t run = engine::store_run(db, engine::RunToStore{.trace = *trace,
-                                                                      .label = label,
-                                                                      .settings = settings,
-                                                                      .result = result,
-                                                                      .started = started,
-                                                                      .wall_seconds = wall.count()});
     const engine::ReplaySummary& s = result.summary;
     if (args.flag("json")) {
         fmt::print("{{\"run\":{},\"trace\":{},\"allocator\":\"{}\",{}\n", run, json_string(*trace),

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/cli/arguments.h"
+#include "engine/replay/replayer.h"
 #include "engine/replay/replay_result.h"
 #include "traces/database.h"
 
@@ -18,6 +19,7 @@ int command_gen(int argc, char** argv);
 int command_traces(int argc, char** argv);
 int command_export(int argc, char** argv);
 int command_replay(int argc, char** argv);
+int command_sweep(int argc, char** argv);
 int command_record(int argc, char** argv);
 int command_runs(int argc, char** argv);
 int command_show(int argc, char** argv);
@@ -29,6 +31,15 @@ std::string json_string(const std::string& s);
 // For the listing commands, which never create a database: if `path` does not
 // exist, prints an empty listing ("[]" with --json, else a sentence) and returns true.
 bool report_missing_database(const std::string& path, bool json);
+// The replay options shared by replay and sweep, in their order of precedence:
+// --model FILE, then --cpus, --map, --allocator, --loop, --check-every (those the
+// command accepts). Throws UsageError for a refused value.
+void apply_replay_options(engine::ReplaySettings& settings, const Arguments& args);
+// Replays and stores the run (replay, sweep); a ReplayError becomes a TraceError
+// naming the trace. Returns the run's id.
+std::int64_t replay_and_store(traces::Database& db, const std::string& trace, const engine::ReplaySettings& settings,
+                              const std::string& label, engine::ReplayResult& result,
+                              const engine::ReplayProgress& progress = {});
 std::string trace_json(const traces::TraceInfo& info);
 std::string percent(double fraction);  // "95.31%"
 // The replay's report below its first line: operations, cache, buddy, cycles, memory,

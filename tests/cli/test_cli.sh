@@ -26,7 +26,7 @@ CSV
 case $CASE in
 help)
   expect_code 0 "$ALLOCSIM" --help; contains out.txt "import"
-  for c in import gen traces export record replay runs show diff; do expect_code 0 "$ALLOCSIM" $c --help; contains out.txt "usage: allocsim $c"; done
+  for c in import gen traces export record replay sweep runs show diff; do expect_code 0 "$ALLOCSIM" $c --help; contains out.txt "usage: allocsim $c"; done
   expect_code 2 "$ALLOCSIM"; expect_code 2 "$ALLOCSIM" frobnicate; contains err.txt "unknown command"
   expect_code 2 "$ALLOCSIM" import csv; contains err.txt "FORMAT and FILE"
   expect_code 2 "$ALLOCSIM" import yaml x.yaml; contains err.txt "unknown format 'yaml'"
@@ -211,6 +211,30 @@ PY
   expect_code 1 "$ALLOCSIM" export --run 7 --format chrome; contains err.txt "no run 7"
   expect_code 2 "$ALLOCSIM" export --run x --format chrome; contains err.txt "run number"
   expect_code 2 "$ALLOCSIM" export --run 1 --format csv; contains err.txt "--format chrome"
+  ;;
+sweep)
+  expect_code 0 "$ALLOCSIM" gen default
+  expect_code 0 "$ALLOCSIM" gen default --db whole.db
+  # The same 2x2 sweep: once in one process, once as two independent parts running at
+  # the same time on one database, then merged by --report.
+  expect_code 0 "$ALLOCSIM" sweep --trace default --set cache.capacity=32,64 --set buddy.lock=global,per-order --db whole.db --json
+  cp out.txt whole.json
+  "$ALLOCSIM" sweep --trace default --set cache.capacity=32,64 --set buddy.lock=global,per-order --part 0/2 >p0.txt 2>&1 &
+  a=$!
+  "$ALLOCSIM" sweep --trace default --set cache.capacity=32,64 --set buddy.lock=global,per-order --part 1/2 >p1.txt 2>&1 &
+  b=$!
+  wait $a || fail "part 0/2 failed: $(cat p0.txt)"
+  wait $b || fail "part 1/2 failed: $(cat p1.txt)"
+  expect_code 0 "$ALLOCSIM" sweep --trace default --set cache.capacity=32,64 --set buddy.lock=global,per-order --report --json
+  [ "$(grep -o '"point"' out.txt | wc -l)" -eq 4 ] || fail "the report has not 4 points: $(cat out.txt)"
+  strip() { sed -e 's/"run":[0-9]*,//g' -e 's/,"events_per_second":[0-9]*//g' "$1"; }
+  [ "$(strip out.txt)" = "$(strip whole.json)" ] || fail "the merged parts differ from the whole sweep"
+  expect_code 0 "$ALLOCSIM" sweep --trace default --set cache.capacity=32,64 --set buddy.lock=global,per-order --report
+  contains out.txt "cache.capacity=64 buddy.lock=per-order"
+  expect_code 0 "$ALLOCSIM" runs --json
+  [ "$(grep -o '"run"' out.txt | wc -l)" -eq 4 ] || fail "expected 4 stored runs: $(cat out.txt)"
+  expect_code 2 "$ALLOCSIM" sweep --trace default --set cache.capacity=8,64; contains err.txt "point 0 (sweep: cache.capacity=8)"
+  expect_code 2 "$ALLOCSIM" sweep --trace default --set cache.capacity=64 --part 2/2; contains err.txt "--part takes I/N"
   ;;
 progress)
   # On a terminal (script(1) provides one) gen draws a progress line on stderr;
