@@ -7,7 +7,6 @@
 // each size: the replay streams, so memory follows the live objects, not the trace.
 // The target: >= 20M events/s end to end on the 10M-event trace.
 #include <fmt/format.h>
-#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -16,6 +15,7 @@
 #include <string>
 
 #include "bench/json.h"
+#include "bench/wall_clock.h"
 #include "engine/replay/replayer.h"
 #include "traces/event_emitter.h"
 #include "traces/generators.h"
@@ -23,17 +23,11 @@
 #include "traces/trace_writer.h"
 
 using namespace allocsim;
-using Clock = std::chrono::steady_clock;
+using Clock = bench::WallClock;
+using bench::peak_rss_kib;
+using bench::seconds_since;
 
 namespace {
-
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-long peak_rss_kib() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return usage.ru_maxrss;
-}
 
 constexpr const char* kHelp =
     "usage: allocsim-replay-bench [--workload NAME] [--sizes N,N,...] [--json]\n\n"

@@ -9,7 +9,6 @@
 //              the same trace parsed into a counting sink (text importer speed)
 // The targets on a 10M-event trace: import >= 3M events/s, read >= 30M events/s.
 #include <fmt/format.h>
-#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
@@ -20,6 +19,7 @@
 #include <string>
 
 #include "bench/json.h"
+#include "bench/wall_clock.h"
 #include "traces/csv_format.h"
 #include "traces/database.h"
 #include "traces/generators.h"
@@ -28,7 +28,9 @@
 #include "traces/trace_writer.h"
 
 using namespace allocsim;
-using Clock = std::chrono::steady_clock;
+using Clock = bench::WallClock;
+using bench::peak_rss_kib;
+using bench::seconds_since;
 
 namespace {
 
@@ -49,16 +51,6 @@ struct Figures {
 };
 
 std::string rate(double per_second, const char* unit) { return fmt::format("{:.2f} M{}/s", per_second / 1e6, unit); }
-
-double seconds_since(Clock::time_point start) {
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-long peak_rss_kib() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return usage.ru_maxrss;
-}
 
 // Writes `trace` as an mtrace log: '+', '-', and '<'/'>' pairs, pointers made from
 // object ids. Page ops have no mtrace form and are left out.

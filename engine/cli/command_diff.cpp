@@ -2,7 +2,6 @@
 // figure with its ratio B/A, then the settings that differ.
 #include <fmt/format.h>
 
-#include <filesystem>
 #include <optional>
 
 #include "engine/cli/commands.h"
@@ -60,10 +59,7 @@ int command_diff(int argc, char** argv) {
     const std::int64_t id_a = parse_run_id(args.positionals()[0]);
     const std::int64_t id_b = parse_run_id(args.positionals()[1]);
     const std::string path = args.value_or("db", kDefaultDb);
-    std::error_code ec;
-    // Comparing never creates a database.
-    if (!std::filesystem::exists(path, ec))
-        throw traces::TraceError(fmt::format("{}: no run {} (allocsim runs lists them)", path, id_a));
+    require_database_for_run(path, id_a);
     traces::Database db(path);
     const engine::StoredRun run_a = engine::load_run(db, id_a);
     const engine::StoredRun run_b = engine::load_run(db, id_b);

@@ -4,7 +4,6 @@
 // deterministic, so this is the run's timeline, without storing every span).
 #include <fmt/format.h>
 
-#include <charconv>
 #include <fstream>
 #include <iostream>
 
@@ -71,11 +70,10 @@ int export_csv(const Arguments& args, const std::string& name) {
 
 int export_chrome(const Arguments& args, const std::string& run_text) {
     if (args.value_or("format", "") != "chrome") throw UsageError("a run exports as --format chrome");
-    std::int64_t run = 0;
-    const auto [end, ec] = std::from_chars(run_text.data(), run_text.data() + run_text.size(), run);
-    if (ec != std::errc() || end != run_text.data() + run_text.size() || run <= 0)
-        throw UsageError("--run takes a run number (allocsim runs lists them), not '" + run_text + "'");
-    traces::Database db(args.value_or("db", kDefaultDb));
+    const std::int64_t run = parse_run_id(run_text);
+    const std::string path = args.value_or("db", kDefaultDb);
+    require_database_for_run(path, run);
+    traces::Database db(path);
     const engine::StoredRun stored = engine::load_run(db, run);
     engine::ReplaySettings settings;
     try {

@@ -50,8 +50,7 @@ int command_gen(int argc, char** argv) {
     progress.finish();
     const traces::TraceInfo info = writer.commit(emitter.summary());
     if (args.flag("json")) {
-        const std::string s = emitter.summary().to_json();
-        fmt::print("{{\"trace\":{},\"db\":{},{}\n", json_string(info.name), json_string(db.path()), s.substr(1));
+        fmt::print("{}\n", stored_trace_json(info, db, emitter.summary()));
     } else {
         fmt::print("generated '{}' into {}: {} events on {} CPU(s)\n", info.name, db.path(), info.events, info.cpus);
     }

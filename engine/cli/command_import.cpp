@@ -84,8 +84,7 @@ int command_import(int argc, char** argv) {
     progress.finish();
     const traces::TraceInfo info = writer.commit(summary);
     if (args.flag("json")) {
-        std::string s = summary.to_json();
-        fmt::print("{{\"trace\":{},\"db\":{},{}\n", json_string(info.name), json_string(db.path()), s.substr(1));
+        fmt::print("{}\n", stored_trace_json(info, db, summary));
     } else {
         fmt::print("imported '{}' into {}: {} events on {} CPU(s) ({} allocs, {} frees, {} reallocs, {} page allocs, "
                    "{} page frees); skipped {} unmatched, {} malformed\n",

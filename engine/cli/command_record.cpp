@@ -276,9 +276,9 @@ int command_record(int argc, char** argv) {
     const traces::ImportSummary& summary = emitter.summary();
     const traces::TraceInfo info = writer.commit(summary);
     if (args.flag("json")) {
-        const std::string s = summary.to_json();
-        fmt::print("{{\"trace\":{},\"db\":{},{},\"program_exit_code\":{},\"threads\":{}}}\n", json_string(info.name),
-                   json_string(db.path()), s.substr(1, s.size() - 2), outcome->exit_code, threads);
+        fmt::print("{}\n", stored_trace_json(info, db, summary,
+                                             fmt::format(",\"program_exit_code\":{},\"threads\":{}", outcome->exit_code,
+                                                         threads)));
     } else {
         fmt::print("recorded '{}' into {}: {} events from {} thread(s) on {} CPU(s) ({} allocs, {} frees, {} reallocs, "
                    "{} failed reallocs); skipped {} unmatched\n",

@@ -2,7 +2,6 @@
 // with the settings that differ from the defaults; or all of it as one JSON object.
 #include <fmt/format.h>
 
-#include <filesystem>
 
 #include "engine/cli/commands.h"
 #include "engine/replay/flat_json.h"
@@ -64,10 +63,7 @@ int command_show(int argc, char** argv) {
     if (args.positionals().size() > 1) throw UsageError("unexpected argument '" + args.positionals()[1] + "'");
     const std::int64_t id = parse_run_id(args.positionals()[0]);
     const std::string path = args.value_or("db", kDefaultDb);
-    std::error_code ec;
-    // Showing never creates a database.
-    if (!std::filesystem::exists(path, ec))
-        throw traces::TraceError(fmt::format("{}: no run {} (allocsim runs lists them)", path, id));
+    require_database_for_run(path, id);
     traces::Database db(path);
     const engine::StoredRun run = engine::load_run(db, id);
 

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "engine/cli/commands.h"
+#include "traces/import_error.h"
 #include "traces/json_text.h"
 
 namespace allocsim::cli {
@@ -16,6 +17,25 @@ bool report_missing_database(const std::string& path, bool json) {
     if (json) fmt::print("[]\n");
     else fmt::print("no database {} here (allocsim import, gen or record creates it)\n", path);
     return true;
+}
+
+std::string stored_trace_json(const traces::TraceInfo& info, const traces::Database& db,
+                              const traces::ImportSummary& summary, const std::string& extra_members) {
+    const std::string members = summary.to_json();  // "{...}"
+    std::string out = "{\"trace\":" + json_string(info.name);
+    out += ",\"db\":";
+    out += json_string(db.path());
+    out += ',';
+    out.append(members, 1, members.size() - 2);
+    out += extra_members;
+    out += '}';
+    return out;
+}
+
+void require_database_for_run(const std::string& path, std::int64_t run) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec))
+        throw traces::TraceError(fmt::format("{}: no run {} (allocsim runs lists them)", path, run));
 }
 
 std::string trace_json(const traces::TraceInfo& t) {

@@ -11,6 +11,7 @@
 #include "engine/replay/replayer.h"
 #include "engine/replay/replay_result.h"
 #include "traces/database.h"
+#include "traces/import_summary.h"
 
 namespace allocsim::cli {
 
@@ -41,6 +42,13 @@ std::int64_t replay_and_store(traces::Database& db, const std::string& trace, co
                               const std::string& label, engine::ReplayResult& result,
                               const engine::ReplayProgress& progress = {});
 std::string trace_json(const traces::TraceInfo& info);
+// What import, gen and record print with --json: {"trace":..,"db":.., the summary's
+// members, then `extra_members` (",\"key\":value..." or empty)}.
+std::string stored_trace_json(const traces::TraceInfo& info, const traces::Database& db,
+                              const traces::ImportSummary& summary, const std::string& extra_members = "");
+// show, diff and export --run read runs and never create a database: throws the
+// missing run's error if `path` does not exist.
+void require_database_for_run(const std::string& path, std::int64_t run);
 std::string percent(double fraction);  // "95.31%"
 // The replay's report below its first line: operations, cache, buddy, cycles, memory,
 // then the per-CPU table. replay prints it for the run it made, show for a stored run.

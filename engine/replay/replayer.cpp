@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <bit>
 #include <chrono>
-#include <unordered_map>
+#include <array>
 #include <vector>
 
 #include "alloc/hybrid_allocator.h"
@@ -285,11 +285,14 @@ private:
         CpuId remote_owner{};
         SizeClass remote_class{};
         bool after_remote_free = false;
+        bool buddy_changed = false;  // the footprint moves only when blocks leave or return
         for (const Action& a : log.actions()) {
+            buddy_changed |= a.kind == ActionKind::BuddyAlloc || a.kind == ActionKind::BuddyFree ||
+                             a.kind == ActionKind::LargeAlloc || a.kind == ActionKind::LargeFree;
             std::uint64_t price = price_of(a);
             if (a.kind == ActionKind::LockAcquire) {
                 if (held != nullptr) held->free_at = t;
-                Resource& lock = locks_[static_cast<std::uint32_t>(a.lock)];
+                Resource& lock = locks_[static_cast<std::uint8_t>(a.lock)];
                 if (lock.free_at > t && lock.last_cpu != cpu) {
                     const std::uint64_t w = static_cast<std::uint64_t>(lock.free_at - t) + m_.lock_handoff;
                     if (listener_ != nullptr && listener_->wait)
@@ -343,7 +346,7 @@ private:
         f.wait_cycles += wait;
         window_cycles_ += total;
         ++window_ops_;
-        note_footprint(new_block);
+        note_footprint(new_block, buddy_changed);
     }
 
     std::uint64_t price_of(const Action& a) const {
@@ -377,10 +380,11 @@ private:
     // Footprint. The hybrid core's: memory taken from the buddy (slab runs, blocks,
     // large runs). The linked list's, as mdriver measures a heap: its high-water
     // mark, the end of the highest block ever handed out (`block` is the operation's
-    // new block, or null).
-    void note_footprint(const void* block) {
+    // new block, or null). `buddy_changed`: blocks left or returned to the buddy in
+    // this operation; the hybrid footprint cannot have moved otherwise.
+    void note_footprint(const void* block, bool buddy_changed) {
         if constexpr (requires(Core& c) { c.buddy().free_bytes(); }) {
-            peak_candidate(core_.buddy().usable_bytes() - core_.buddy().free_bytes());
+            if (buddy_changed) peak_candidate(core_.buddy().usable_bytes() - core_.buddy().free_bytes());
         } else if (block != nullptr) {
             const auto end = reinterpret_cast<std::uintptr_t>(block) + core_.usable_size(block);
             peak_candidate(end - reinterpret_cast<std::uintptr_t>(region_.base()));
@@ -456,8 +460,8 @@ private:
     std::vector<std::int64_t> clock_;
     std::vector<std::int64_t> last_trace_time_;
     U64Map<LiveObject> live_;
-    std::unordered_map<std::uint32_t, Resource> locks_;
-    std::unordered_map<std::uint32_t, Resource> lines_;
+    std::array<Resource, 256> locks_{};                         // by LockId: an order, or 0xFF (global)
+    std::vector<Resource> lines_ = std::vector<Resource>(kMaxCpus * kMaxSizeClasses);  // owner x class
     CycleHistogram histogram_;
     ReplayResult result_;
     std::uint64_t index_ = 0;
