@@ -295,7 +295,8 @@ private:
         }
     }
 
-    void hit(CpuId cpu, ActionKind kind, SizeClass c, void* p) {
+    // Inlined: with an enabled observer (the replay) this runs on every operation.
+    ALLOCSIM_ALWAYS_INLINE void hit(CpuId cpu, ActionKind kind, SizeClass c, void* p) {
         Action a{kind, cpu};
         a.size_class = c;
         a.nodes = 1;

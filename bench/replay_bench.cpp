@@ -2,9 +2,9 @@
 // model -> summary) on one core, and where its time goes.
 //
 // For each size (1M, then 10M events of a generated workload) it times: reading the
-// trace alone (TraceReader, decoding every event), the whole replay (which also
-// makes a first pass to size the region), and reports the process's peak RSS after
-// each size: the replay streams, so memory follows the live objects, not the trace.
+// trace alone (TraceReader, decoding every event), the whole replay (its region
+// sized from the peak live bytes stored with the trace), and reports the process's
+// peak RSS after each size: the replay streams, so memory follows the live objects, not the trace.
 // The target: >= 20M events/s end to end on the 10M-event trace.
 #include <fmt/format.h>
 

@@ -2,15 +2,28 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 namespace allocsim::traces {
 
 std::string ImportSummary::to_json() const {
     return fmt::format(
         R"({{"events":{},"allocs":{},"frees":{},"reallocs":{},"page_allocs":{},"page_frees":{},)"
         R"("skipped_unmatched":{},"malformed":{},"failed_reallocs":{},"replaced_live":{},"lines":{},)"
-        R"("cpus":{},"has_time":{}}})",
+        R"("peak_live_bytes":{},"cpus":{},"has_time":{}}})",
         events, allocs, frees, reallocs, page_allocs, page_frees, skipped_unmatched, malformed, failed_reallocs,
-        replaced_live, lines, cpus, has_time ? "true" : "false");
+        replaced_live, lines, peak_live_bytes, cpus, has_time ? "true" : "false");
+}
+
+std::optional<std::uint64_t> stored_peak_live_bytes(std::string_view summary_json) {
+    constexpr std::string_view kKey = "\"peak_live_bytes\":";
+    const std::size_t at = summary_json.find(kKey);
+    if (at == std::string_view::npos) return std::nullopt;
+    const char* first = summary_json.data() + at + kKey.size();
+    std::uint64_t value = 0;
+    const auto [end, error] = std::from_chars(first, summary_json.data() + summary_json.size(), value);
+    if (error != std::errc{} || end == first) return std::nullopt;
+    return value;
 }
 
 }  // namespace allocsim::traces

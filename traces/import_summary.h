@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace allocsim::traces {
 
@@ -19,10 +21,15 @@ struct ImportSummary {
     std::uint64_t failed_reallocs = 0;    // mtrace '!': the old block stays allocated
     std::uint64_t replaced_live = 0;      // an address allocated again without a free in between
     std::uint64_t lines = 0;              // input lines read (0 for generators)
+    std::uint64_t peak_live_bytes = 0;    // the highest sum of requested bytes of live objects
     std::uint32_t cpus = 0;               // 1 + the highest CPU index
     bool has_time = false;
 
     std::string to_json() const;
 };
+
+// The peak_live_bytes a stored summary (to_json's text) records; nullopt for a trace
+// stored before summaries had it.
+std::optional<std::uint64_t> stored_peak_live_bytes(std::string_view summary_json);
 
 }  // namespace allocsim::traces

@@ -22,6 +22,13 @@ bool op_from_name(std::string_view name, Op& out);
 
 inline constexpr std::int64_t kNoTime = -1;
 
+// The bytes of a page block of `order`: 4 KiB pages, as the core's buddy has them.
+// Importers accept orders up to 20; a larger one (only a damaged database holds
+// one) saturates instead of shifting past 64 bits.
+constexpr std::uint64_t page_block_bytes(std::uint8_t order) {
+    return order < 51 ? std::uint64_t{4096} << order : std::uint64_t{1} << 63;
+}
+
 struct TraceEvent {
     std::int64_t time_ns = kNoTime;  // since the trace's start; kNoTime if the source has no clock
     std::uint64_t object = 0;        // object id, dense from 0 in order of first allocation

@@ -65,6 +65,7 @@ void TraceWriter::add(const TraceEvent& event) {
     const std::size_t at = buffer_.size();
     buffer_.resize(at + kEventRecordBytes);
     encode_event(event, buffer_.data() + at);
+    live_.on(event);
     ++next_seq_;
     if (buffer_.size() == kEventsPerChunk * kEventRecordBytes) flush();
 }
@@ -87,7 +88,9 @@ TraceInfo TraceWriter::commit(const ImportSummary& summary) {
     info_.cpus = summary.cpus;
     info_.events = next_seq_;
     info_.has_time = summary.has_time;
-    info_.summary = summary.to_json();
+    ImportSummary stored = summary;
+    stored.peak_live_bytes = live_.peak();
+    info_.summary = stored.to_json();
     Statement update(db_, "UPDATE traces SET cpus = ?, events = ?, has_time = ?, summary = ? WHERE id = ?");
     update.bind(1, info_.cpus)
         .bind(2, static_cast<std::int64_t>(info_.events))

@@ -11,6 +11,7 @@
 #include "traces/database.h"
 #include "traces/event_sink.h"
 #include "traces/import_summary.h"
+#include "traces/live_bytes.h"
 
 namespace allocsim::traces {
 
@@ -29,7 +30,8 @@ public:
     void add(const TraceEvent& event) override;
     std::uint64_t events() const { return next_seq_; }
 
-    // Stores the last chunk, the counts and the summary, and commits.
+    // Stores the last chunk, the counts and the summary (with the peak live bytes
+    // this writer saw, whatever `summary` says), and commits.
     TraceInfo commit(const ImportSummary& summary);
 
 private:
@@ -40,6 +42,7 @@ private:
     Statement insert_chunk_;
     TraceInfo info_;
     std::vector<unsigned char> buffer_;
+    LiveBytes live_;
     std::uint64_t next_seq_ = 0;
     std::uint64_t chunk_first_ = 0;
     bool open_ = false;

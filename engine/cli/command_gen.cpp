@@ -50,7 +50,7 @@ int command_gen(int argc, char** argv) {
     progress.finish();
     const traces::TraceInfo info = writer.commit(emitter.summary());
     if (args.flag("json")) {
-        fmt::print("{}\n", stored_trace_json(info, db, emitter.summary()));
+        fmt::print("{}\n", stored_trace_json(info, db));
     } else {
         fmt::print("generated '{}' into {}: {} events on {} CPU(s)\n", info.name, db.path(), info.events, info.cpus);
     }

@@ -84,7 +84,7 @@ int command_import(int argc, char** argv) {
     progress.finish();
     const traces::TraceInfo info = writer.commit(summary);
     if (args.flag("json")) {
-        fmt::print("{}\n", stored_trace_json(info, db, summary));
+        fmt::print("{}\n", stored_trace_json(info, db));
     } else {
         fmt::print("imported '{}' into {}: {} events on {} CPU(s) ({} allocs, {} frees, {} reallocs, {} page allocs, "
                    "{} page frees); skipped {} unmatched, {} malformed\n",

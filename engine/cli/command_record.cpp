@@ -276,7 +276,7 @@ int command_record(int argc, char** argv) {
     const traces::ImportSummary& summary = emitter.summary();
     const traces::TraceInfo info = writer.commit(summary);
     if (args.flag("json")) {
-        fmt::print("{}\n", stored_trace_json(info, db, summary,
+        fmt::print("{}\n", stored_trace_json(info, db,
                                              fmt::format(",\"program_exit_code\":{},\"threads\":{}", outcome->exit_code,
                                                          threads)));
     } else {

@@ -20,8 +20,8 @@ bool report_missing_database(const std::string& path, bool json) {
 }
 
 std::string stored_trace_json(const traces::TraceInfo& info, const traces::Database& db,
-                              const traces::ImportSummary& summary, const std::string& extra_members) {
-    const std::string members = summary.to_json();  // "{...}"
+                              const std::string& extra_members) {
+    const std::string& members = info.summary;  // "{...}"
     std::string out = "{\"trace\":" + json_string(info.name);
     out += ",\"db\":";
     out += json_string(db.path());

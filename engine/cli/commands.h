@@ -42,10 +42,10 @@ std::int64_t replay_and_store(traces::Database& db, const std::string& trace, co
                               const std::string& label, engine::ReplayResult& result,
                               const engine::ReplayProgress& progress = {});
 std::string trace_json(const traces::TraceInfo& info);
-// What import, gen and record print with --json: {"trace":..,"db":.., the summary's
-// members, then `extra_members` (",\"key\":value..." or empty)}.
+// What import, gen and record print with --json: {"trace":..,"db":.., the stored
+// summary's members, then `extra_members` (",\"key\":value..." or empty)}.
 std::string stored_trace_json(const traces::TraceInfo& info, const traces::Database& db,
-                              const traces::ImportSummary& summary, const std::string& extra_members = "");
+                              const std::string& extra_members = "");
 // show, diff and export --run read runs and never create a database: throws the
 // missing run's error if `path` does not exist.
 void require_database_for_run(const std::string& path, std::int64_t run);

@@ -24,7 +24,7 @@ struct ReplaySettings {
     AllocatorConfig core;                    // core.cpus is set from the trace or --cpus
     std::vector<std::uint32_t> size_classes;  // empty: the core's default table
     CostModel model;
-    std::uint64_t region_bytes = 0;          // 0: fit the trace (a first pass measures it)
+    std::uint64_t region_bytes = 0;          // 0: fit the trace (its stored peak live bytes)
     std::uint32_t cpus = 0;                  // 0: the trace's; else fold trace CPU c onto c % cpus
     std::vector<std::uint32_t> cpu_map;      // if set: trace CPU c runs on cpu_map[c % size]
     LoopMode loop = LoopMode::Auto;

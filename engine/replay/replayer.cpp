@@ -12,9 +12,11 @@
 #include "alloc/hybrid_allocator.h"
 #include "alloc/hybrid_allocator_check.h"
 #include "alloc/linked_list_allocator.h"
-#include "engine/replay/action_log.h"
+#include "engine/replay/op_pricer.h"
 #include "engine/replay/cycle_histogram.h"
 #include "engine/replay/sim_platform.h"
+#include "traces/import_summary.h"
+#include "traces/live_bytes.h"
 #include "traces/trace_reader.h"
 #include "traces/u64_map.h"
 
@@ -47,43 +49,17 @@ private:
     std::size_t bytes_;
 };
 
-std::uint64_t event_bytes(const TraceEvent& e) {
-    if (e.op == Op::PageAlloc) return std::uint64_t{kPageSize} << e.arg;
-    return e.size;
-}
-
-// Peak requested bytes of live objects, by a first pass over the trace: what the
-// region must hold at least.
-std::uint64_t peak_live_bytes(traces::Database& db, const std::string& trace) {
-    traces::TraceReader reader(db, trace);
-    U64Map<std::uint64_t> live;  // object -> bytes
-    std::uint64_t now = 0, peak = 0;
+// Peak requested bytes of live objects: what the region must hold at least. Stored
+// with every trace since summaries carry it; a trace stored before that takes a
+// first pass.
+std::uint64_t peak_live_bytes(traces::Database& db, const traces::TraceInfo& info) {
+    if (const auto stored = traces::stored_peak_live_bytes(info.summary)) return *stored;
+    traces::TraceReader reader(db, info.name);
+    traces::LiveBytes live;
     std::vector<TraceEvent> chunk;
-    while (reader.next_chunk(chunk)) {
-        for (const TraceEvent& e : chunk) {
-            switch (e.op) {
-                case Op::Alloc:
-                case Op::PageAlloc:
-                    if (live.try_emplace(e.object, event_bytes(e)).second) now += event_bytes(e);
-                    break;
-                case Op::Realloc:
-                    if (std::uint64_t* bytes = live.find(e.object)) {
-                        now = now - *bytes + e.size;
-                        *bytes = e.size;
-                    }
-                    break;
-                case Op::Free:
-                case Op::PageFree:
-                    if (const std::uint64_t* bytes = live.find(e.object)) {
-                        now -= *bytes;
-                        live.erase(e.object);
-                    }
-                    break;
-            }
-            peak = std::max(peak, now);
-        }
-    }
-    return peak;
+    while (reader.next_chunk(chunk))
+        for (const TraceEvent& e : chunk) live.on(e);
+    return live.peak();
 }
 
 // The region a trace fits in: twice its peak live bytes (room for per-CPU caches,
@@ -102,15 +78,15 @@ struct LiveObject {
     bool page = false;
     std::uint8_t order = 0;
 };
-
-// A lock or a contended cache line in simulated time.
-struct Resource {
-    std::int64_t free_at = 0;       // when its last holder let it go
-    std::uint16_t last_cpu = kNoCpu;
-};
+// With its key, a live map slot is 32 bytes: two to a cache line, none across two.
+static_assert(sizeof(LiveObject) == 24);
 
 template <class Core>
 class Replayer {
+    // How far ahead, in events, the live map's slot is loaded: the table is larger
+    // than L2 and hashed, so each lookup would otherwise wait for a miss.
+    static constexpr std::size_t kPrefetchDistance = 16;
+
 public:
     Replayer(const ReplaySettings& settings, std::uint32_t cpus, std::vector<std::uint16_t> cpu_of_trace_cpu,
              bool has_time, Region& region, const ReplayListener* listener)
@@ -128,20 +104,33 @@ public:
         }
         if (const InitError e = core_.init(region.base(), region.bytes(), config); e != InitError::None)
             throw ReplayError(fmt::format("the core refused the configuration: {}", init_error_name(e)));
+        core_.observer().configure(m_, listener_);
         open_loop_ = settings.loop == LoopMode::Open || (settings.loop == LoopMode::Auto && has_time);
         clock_.assign(cpus, 0);
         last_trace_time_.assign(cpus, traces::kNoTime);
         result_.per_cpu.assign(cpus, CpuFigures{});
+        until_check_ = settings.check_every;  // 0 (off): the countdown wraps, never reaching 0 again in 2^64 events
+        until_sample_ = settings.sample_every;
     }
 
     void run(traces::TraceReader& reader, const ReplayProgress& progress) {
         std::vector<TraceEvent> chunk;
         while (reader.next_chunk(chunk)) {
-            for (const TraceEvent& e : chunk) {
-                step(e);
+            const std::size_t n = chunk.size();
+            for (std::size_t i = 0; i < n; ++i) {
+                if (i + kPrefetchDistance < n) live_.prefetch(chunk[i + kPrefetchDistance].object);
+                step(chunk[i]);
                 ++index_;
-                if (s_.check_every != 0 && index_ % s_.check_every == 0) check();
-                if (index_ % s_.sample_every == 0) sample();
+                // Countdowns rather than index_ % N: two divisions per event were a
+                // tenth of the replay's time.
+                if (--until_check_ == 0) {
+                    until_check_ = s_.check_every;
+                    check();
+                }
+                if (--until_sample_ == 0) {
+                    until_sample_ = s_.sample_every;
+                    sample();
+                }
             }
             if (progress) progress(index_);
         }
@@ -161,6 +150,10 @@ public:
         s.buddy_splits = totals[ActionKind::BuddySplit];
         s.buddy_coalesces = totals[ActionKind::BuddyCoalesce];
         s.lock_acquires = totals[ActionKind::LockAcquire];
+        const WaitFigures& waits = core_.observer().waits();
+        s.lock_contended = waits.lock_contended;
+        s.lock_wait_cycles = waits.lock_wait_cycles;
+        s.line_wait_cycles = waits.line_wait_cycles;
         s.modeled_cycles_p50 = histogram_.percentile(50);
         s.modeled_cycles_p99 = histogram_.percentile(99);
         s.utilization = s.peak_footprint_bytes == 0
@@ -173,6 +166,8 @@ public:
             result_.per_cpu[c].cache_hits = row[ActionKind::CacheHit];
             result_.per_cpu[c].cache_misses = row[ActionKind::CacheMiss];
             s.makespan_cycles = std::max(s.makespan_cycles, clock_[c]);
+            s.work_cycles_total += result_.per_cpu[c].work_cycles;
+            s.modeled_cycles_total += result_.per_cpu[c].work_cycles + result_.per_cpu[c].wait_cycles;
         }
         return std::move(result_);
     }
@@ -198,16 +193,16 @@ private:
             last_trace_time_[cpu] = e.time_ns;
         }
 
-        ActionLog& log = core_.observer();
-        log.clear();
+        OpPricer& pricer = core_.observer();
+        pricer.begin(index_, cpu, start + m_.op_base, m_.op_base);
         const void* new_block = nullptr;
-        std::uint64_t extra_work = 0;  // priced here, not by an action
         ReplaySummary& s = result_.summary;
         switch (e.op) {
             case Op::Alloc:
             case Op::PageAlloc: {
-                if (live_.contains(e.object))
-                    throw ReplayError(fmt::format("event {}: object {} is allocated while live", index_, e.object));
+                // One probe: the slot is claimed now and released if the core fails.
+                const auto [slot, fresh] = live_.try_emplace(e.object, LiveObject{});
+                if (!fresh) throw ReplayError(fmt::format("event {}: object {} is allocated while live", index_, e.object));
                 void* p = nullptr;
                 LiveObject o;
                 o.last_cpu = cpu;
@@ -221,17 +216,18 @@ private:
                     ++s.page_allocs;
                     o.page = true;
                     o.order = e.arg;
-                    o.size = std::uint64_t{kPageSize} << e.arg;
+                    o.size = traces::page_block_bytes(e.arg);
                     if (e.arg <= s_.core.buddy_max_order) p = core_.allocate_pages(id, Order{e.arg});
-                    else log.record(Action{ActionKind::AllocFailure, id});
+                    else pricer.record(Action{ActionKind::AllocFailure, id});
                 }
                 if (p == nullptr) {
+                    live_.erase(e.object);
                     ++s.failed_allocs;
                     break;
                 }
                 o.ptr = p;
                 new_block = p;
-                live_.try_emplace(e.object, o);
+                *slot = o;
                 live_bytes_ += o.size;
                 s.peak_live_bytes = std::max(s.peak_live_bytes, live_bytes_);
                 break;
@@ -239,14 +235,12 @@ private:
             case Op::Free:
             case Op::PageFree: {
                 e.op == Op::Free ? ++s.frees : ++s.page_frees;
-                const LiveObject* found = live_.find(e.object);
-                if (found == nullptr) break;  // its allocation failed
-                const LiveObject o = *found;
-                live_.erase(e.object);
+                LiveObject o;
+                if (!live_.erase(e.object, &o)) break;  // its allocation failed
                 live_bytes_ -= o.size;
                 if (o.last_cpu != cpu) {
                     // The object's line is in another CPU's cache.
-                    extra_work += m_.line_transfer;
+                    pricer.charge(m_.line_transfer);
                     ++s.remote_frees;
                     ++result_.per_cpu[cpu].remote_frees;
                 }
@@ -260,7 +254,7 @@ private:
                 LiveObject* found = live_.find(e.object);
                 if (found == nullptr) break;
                 LiveObject& o = *found;
-                if (o.last_cpu != cpu) extra_work += m_.line_transfer;
+                if (o.last_cpu != cpu) pricer.charge(m_.line_transfer);
                 void* p = core_.reallocate(id, o.ptr, e.size == 0 ? 1 : e.size);
                 if (p == nullptr) {
                     ++s.failed_allocs;  // the old block stays, as realloc's contract says
@@ -277,114 +271,36 @@ private:
             }
         }
 
-        // Price the actions in order, placing locks and lines in simulated time.
-        std::int64_t t = start + m_.op_base + static_cast<std::int64_t>(extra_work);
-        std::uint64_t work = m_.op_base + extra_work;
-        std::uint64_t wait = 0;
-        Resource* held = nullptr;
-        CpuId remote_owner{};
-        SizeClass remote_class{};
-        bool after_remote_free = false;
-        bool buddy_changed = false;  // the footprint moves only when blocks leave or return
-        for (const Action& a : log.actions()) {
-            buddy_changed |= a.kind == ActionKind::BuddyAlloc || a.kind == ActionKind::BuddyFree ||
-                             a.kind == ActionKind::LargeAlloc || a.kind == ActionKind::LargeFree;
-            std::uint64_t price = price_of(a);
-            if (a.kind == ActionKind::LockAcquire) {
-                if (held != nullptr) held->free_at = t;
-                Resource& lock = locks_[static_cast<std::uint8_t>(a.lock)];
-                if (lock.free_at > t && lock.last_cpu != cpu) {
-                    const std::uint64_t w = static_cast<std::uint64_t>(lock.free_at - t) + m_.lock_handoff;
-                    if (listener_ != nullptr && listener_->wait)
-                        listener_->wait(WaitSpan{index_, cpu, true, static_cast<std::uint32_t>(a.lock), t,
-                                                 t + static_cast<std::int64_t>(w)});
-                    wait += w;
-                    t += static_cast<std::int64_t>(w);
-                    ++s.lock_contended;
-                    s.lock_wait_cycles += w;
-                }
-                lock.last_cpu = cpu;
-                held = &lock;
-            } else if (a.kind == ActionKind::AtomicOp) {
-                // The remote queue's line: the owner's queue for the class the batch went to.
-                const std::uint32_t owner = index_of(after_remote_free ? remote_owner : a.cpu);
-                const std::uint32_t cls = index_of(after_remote_free ? remote_class : a.size_class);
-                Resource& line = lines_[owner * kMaxSizeClasses + cls];
-                if (line.last_cpu != kNoCpu && line.last_cpu != cpu) price += m_.line_transfer;
-                if (line.free_at > t && line.last_cpu != cpu) {
-                    const auto w = static_cast<std::uint64_t>(line.free_at - t);
-                    if (listener_ != nullptr && listener_->wait)
-                        listener_->wait(WaitSpan{index_, cpu, false, owner * kMaxSizeClasses + cls, t,
-                                                 t + static_cast<std::int64_t>(w)});
-                    wait += w;
-                    t += static_cast<std::int64_t>(w);
-                    s.line_wait_cycles += w;
-                }
-                line.free_at = t + static_cast<std::int64_t>(price);
-                line.last_cpu = cpu;
-            }
-            after_remote_free = a.kind == ActionKind::RemoteFree;
-            if (after_remote_free) {
-                remote_owner = a.other_cpu;
-                remote_class = a.size_class;
-            }
-            work += price;
-            t += static_cast<std::int64_t>(price);
-        }
-        if (held != nullptr) held->free_at = t;
-
+        pricer.end();
+        const std::int64_t t = pricer.time();
+        const std::uint64_t work = pricer.work(), wait = pricer.wait();
         clock_[cpu] = t;
         if (listener_ != nullptr && listener_->op) listener_->op(OpSpan{index_, cpu, e.op, start, t, wait});
+        // Per-CPU sums only: the run's totals and the samples' windows add them up.
         const std::uint64_t total = work + wait;
         histogram_.add(total);
-        s.modeled_cycles_total += total;
-        s.work_cycles_total += work;
         s.modeled_cycles_max = std::max(s.modeled_cycles_max, total);
         CpuFigures& f = result_.per_cpu[cpu];
         ++f.ops;
         f.work_cycles += work;
         f.wait_cycles += wait;
-        window_cycles_ += total;
-        ++window_ops_;
-        note_footprint(new_block, buddy_changed);
+        note_footprint(new_block);
     }
 
-    std::uint64_t price_of(const Action& a) const {
-        const std::uint64_t objects = a.objects, nodes = a.nodes;
-        const std::uint64_t touched = m_.node_touch * nodes;
-        switch (a.kind) {
-            case ActionKind::CacheHit: return m_.cache_hit;
-            case ActionKind::CacheMiss: return m_.cache_miss;
-            case ActionKind::CacheFree: return m_.cache_free;
-            case ActionKind::CacheFull: return m_.cache_full;
-            case ActionKind::Refill: return m_.refill_per_object * objects + touched;
-            case ActionKind::Drain: return m_.drain_per_object * objects + touched;
-            case ActionKind::SlabCarve: return m_.slab_carve + m_.slab_carve_per_object * objects;
-            case ActionKind::PageReturn: return m_.page_return;
-            case ActionKind::RemoteFree: return m_.remote_free + touched;
-            case ActionKind::RemoteCollect: return m_.remote_collect + touched;
-            case ActionKind::BuddyAlloc: return m_.buddy_alloc + touched;
-            case ActionKind::BuddyFree: return m_.buddy_free + touched;
-            case ActionKind::BuddySplit: return m_.buddy_split;
-            case ActionKind::BuddyCoalesce: return m_.buddy_coalesce;
-            case ActionKind::LargeAlloc: return m_.large_alloc;
-            case ActionKind::LargeFree: return m_.large_free;
-            case ActionKind::LockAcquire: return m_.lock;
-            case ActionKind::AtomicOp: return m_.atomic;
-            case ActionKind::AllocFailure: return m_.alloc_failure;
-            case ActionKind::InvalidFree: return 0;
-        }
-        return 0;
+    // The modeled cycles (work and wait) of all operations so far.
+    std::uint64_t modeled_cycles_so_far() const {
+        std::uint64_t sum = 0;
+        for (const CpuFigures& f : result_.per_cpu) sum += f.work_cycles + f.wait_cycles;
+        return sum;
     }
 
     // Footprint. The hybrid core's: memory taken from the buddy (slab runs, blocks,
-    // large runs). The linked list's, as mdriver measures a heap: its high-water
-    // mark, the end of the highest block ever handed out (`block` is the operation's
-    // new block, or null). `buddy_changed`: blocks left or returned to the buddy in
-    // this operation; the hybrid footprint cannot have moved otherwise.
-    void note_footprint(const void* block, bool buddy_changed) {
+    // large runs), which moves only when blocks do. The linked list's, as mdriver measures a heap: its
+    // high-water mark, the end of the highest block ever handed out (`block` is the
+    // operation's new block, or null).
+    void note_footprint(const void* block) {
         if constexpr (requires(Core& c) { c.buddy().free_bytes(); }) {
-            if (buddy_changed) peak_candidate(core_.buddy().usable_bytes() - core_.buddy().free_bytes());
+            if (core_.observer().blocks_moved()) peak_candidate(footprint_now());
         } else if (block != nullptr) {
             const auto end = reinterpret_cast<std::uintptr_t>(block) + core_.usable_size(block);
             peak_candidate(end - reinterpret_cast<std::uintptr_t>(region_.base()));
@@ -407,19 +323,29 @@ private:
         s.external_fragmentation = external_fragmentation();
     }
 
+    // The memory taken from the buddy now. The hybrid's is the buddy's used bytes
+    // (what memory_stats() adds up page by page, at the cost of a walk).
+    std::uint64_t footprint_now() const {
+        if constexpr (requires(const Core& c) { c.buddy().free_bytes(); })
+            return core_.buddy().usable_bytes() - core_.buddy().free_bytes();
+        else
+            return core_.memory_stats().footprint_bytes();
+    }
+
     void sample() {
-        const MemoryStats m = core_.memory_stats();
         Sample x;
         x.event = index_;
         for (std::int64_t c : clock_) x.time = std::max(x.time, c);
         x.live_bytes = live_bytes_;
-        x.footprint_bytes = m.footprint_bytes();
+        x.footprint_bytes = footprint_now();
         const ActionCounts totals = core_.observer().counts().total();
         const std::uint64_t hits = totals[ActionKind::CacheHit], misses = totals[ActionKind::CacheMiss];
         x.hit_rate = hits + misses == 0 ? 0 : static_cast<double>(hits) / static_cast<double>(hits + misses);
-        x.window_cycles = window_cycles_;
-        x.window_ops = window_ops_;
-        window_cycles_ = window_ops_ = 0;
+        const std::uint64_t cycles = modeled_cycles_so_far();
+        x.window_cycles = cycles - sampled_cycles_;
+        x.window_ops = index_ - sampled_events_;
+        sampled_cycles_ = cycles;
+        sampled_events_ = index_;
         result_.samples.push_back(x);
     }
 
@@ -459,14 +385,14 @@ private:
     bool open_loop_ = false;
     std::vector<std::int64_t> clock_;
     std::vector<std::int64_t> last_trace_time_;
-    U64Map<LiveObject> live_;
-    std::array<Resource, 256> locks_{};                         // by LockId: an order, or 0xFF (global)
-    std::vector<Resource> lines_ = std::vector<Resource>(kMaxCpus * kMaxSizeClasses);  // owner x class
+    U64Map<LiveObject> live_;  // trace object id -> the live object
     CycleHistogram histogram_;
     ReplayResult result_;
     std::uint64_t index_ = 0;
+    std::uint64_t until_check_ = 0;   // events to the next check(); 0 and never reached when off
+    std::uint64_t until_sample_ = 0;  // events to the next sample()
     std::uint64_t live_bytes_ = 0;
-    std::uint64_t window_cycles_ = 0, window_ops_ = 0;
+    std::uint64_t sampled_cycles_ = 0, sampled_events_ = 0;  // modeled_cycles_so_far() and index_ at the last sample
     std::uint64_t measured_peak_ = 0;  // the footprint fragmentation was last measured at
 };
 
@@ -497,21 +423,25 @@ ReplayResult replay(traces::Database& db, const std::string& trace, const Replay
         throw ReplayError(fmt::format("trace '{}' has {} CPUs; the core models at most {}: fold them with --cpus N",
                                       trace, cpus, kMaxCpus));
     if (settings.sample_every == 0) throw ReplayError("sample_every must be at least 1");
+    // Without --map, --cpus folds trace CPU c onto c mod N: as a table, so that the
+    // replay indexes rather than divides on every event.
+    if (map.empty())
+        for (std::uint32_t c = 0; c < info.cpus; ++c) map.push_back(static_cast<std::uint16_t>(c % cpus));
 
     std::uint64_t region_bytes = settings.region_bytes;
     if (region_bytes == 0) {
         const std::uint32_t classes = settings.size_classes.empty() ? 64 : static_cast<std::uint32_t>(settings.size_classes.size());
-        region_bytes = fitting_region(peak_live_bytes(db, trace), cpus, classes);
+        region_bytes = fitting_region(peak_live_bytes(db, info), cpus, classes);
     }
     Region region(region_bytes);
 
     ReplayResult result;
     if (settings.allocator == AllocatorKind::Hybrid) {
-        auto r = std::make_unique<Replayer<HybridAllocator<ActionLog, SimPlatform>>>(settings, cpus, map, info.has_time, region, listener);
+        auto r = std::make_unique<Replayer<HybridAllocator<OpPricer, SimPlatform>>>(settings, cpus, map, info.has_time, region, listener);
         r->run(reader, progress);
         result = r->finish();
     } else {
-        auto r = std::make_unique<Replayer<LinkedListAllocator<ActionLog, SimPlatform>>>(settings, cpus, map, info.has_time, region, listener);
+        auto r = std::make_unique<Replayer<LinkedListAllocator<OpPricer, SimPlatform>>>(settings, cpus, map, info.has_time, region, listener);
         r->run(reader, progress);
         result = r->finish();
     }

@@ -23,6 +23,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/replay/op_span.h"
 #include "engine/replay/replay_result.h"
 #include "engine/replay/replay_settings.h"
 #include "traces/database.h"
@@ -39,28 +40,6 @@ public:
 
 // Called every few thousand events with the number replayed so far.
 using ReplayProgress = std::function<void(std::uint64_t)>;
-
-// One operation in simulated time, for timelines (Chrome trace export, the GUI).
-struct OpSpan {
-    std::uint64_t event = 0;     // its index in the trace
-    std::uint16_t cpu = 0;       // the modeled CPU
-    traces::Op op{};
-    std::int64_t start = 0;      // cycles
-    std::int64_t end = 0;        // start + work + waiting
-    std::uint64_t wait = 0;      // cycles spent waiting for locks and lines
-};
-// A wait for a lock (or a contended line) inside an operation.
-struct WaitSpan {
-    std::uint64_t event = 0;
-    std::uint16_t cpu = 0;
-    bool lock = true;            // false: a remote queue's cache line
-    std::uint32_t resource = 0;  // lock id (255: the buddy's global lock; else an order), or line
-    std::int64_t start = 0, end = 0;
-};
-struct ReplayListener {
-    std::function<void(const OpSpan&)> op;      // every operation, in trace order
-    std::function<void(const WaitSpan&)> wait;  // every wait, before its operation's span
-};
 
 ReplayResult replay(traces::Database& db, const std::string& trace, const ReplaySettings& settings,
                     const ReplayProgress& progress = {}, const ReplayListener* listener = nullptr);

@@ -238,7 +238,7 @@ Setting region_setting() {
         return s.region_bytes == 0 ? std::string("auto") : std::to_string(s.region_bytes);
     };
     return Setting{std::move(key), Section::Replay,
-                   "The modeled memory region; auto (or 0): fit the trace, measured by a first pass",
+                   "The modeled memory region; auto (or 0): fit the trace's stored peak live bytes",
                    std::move(accepts), set, get};
 }
 

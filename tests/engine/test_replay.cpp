@@ -10,6 +10,7 @@
 #include "engine/replay/settings.h"
 #include "traces/event_emitter.h"
 #include "traces/generators.h"
+#include "traces/import_summary.h"
 #include "traces/trace_writer.h"
 
 using namespace allocsim;
@@ -159,6 +160,24 @@ TEST_CASE("replay: the same trace, settings and model give the same summary, byt
     // A different model gives a different answer: the test can fail.
     s.model.cache_hit += 1;
     CHECK(summary_json(replay(t.db(), "default", s).summary, true) != summary_json(a.summary, true));
+}
+
+TEST_CASE("replay: a trace stored without its peak live bytes is sized by a first pass, to the same result") {
+    TempDb t;
+    t.generate("default", "default", {});
+    const ReplaySettings s;
+    const ReplayResult stored = replay(t.db(), "default", s);
+    // The peak the trace's writer stored is the one the replay finds.
+    const auto peak = traces::stored_peak_live_bytes(t.db().find_trace("default")->summary);
+    REQUIRE(peak.has_value());
+    CHECK(stored.summary.peak_live_bytes == *peak);
+    CHECK(*peak > 0);
+    // As a database written before summaries carried the peak.
+    t.db().exec("UPDATE traces SET summary = replace(summary, '\"peak_live_bytes\":', '\"old_key\":')");
+    REQUIRE_FALSE(traces::stored_peak_live_bytes(t.db().find_trace("default")->summary).has_value());
+    const ReplayResult first_pass = replay(t.db(), "default", s);
+    CHECK(first_pass.summary.region_bytes == stored.summary.region_bytes);
+    CHECK(summary_json(first_pass.summary, true) == summary_json(stored.summary, true));
 }
 
 TEST_CASE("replay: every generator, with the core's invariants checked every 500 events") {

@@ -7,6 +7,7 @@
 #include "traces/database.h"
 #include "traces/event_codec.h"
 #include "traces/import_error.h"
+#include "traces/live_bytes.h"
 #include "traces/trace_reader.h"
 #include "traces/trace_writer.h"
 
@@ -157,4 +158,41 @@ TEST_CASE("database: files that are not ours are refused with the file's name") 
     CHECK(e.find("not an allocsim database") != std::string::npos);
     e = error_of([&] { Database db(dir.file("no/such/folder/x.db")); });
     CHECK(e.find("cannot open") != std::string::npos);
+}
+
+TEST_CASE("database: every stored trace records its peak live bytes, as LiveBytes counts them") {
+    TempDir dir;
+    Database db(dir.file("t.db"));
+    // 100 + 50 live, then a realloc of the first to 300 (peak 350), a page block of
+    // order 1 (8 KiB) after the 50 is freed, an alloc of an id already live (ignored),
+    // and a free of an object that never was.
+    const std::vector<TraceEvent> events = {
+        {kNoTime, 0, 100, 0, 0, Op::Alloc, 0},   {kNoTime, 1, 50, 0, 0, Op::Alloc, 0},
+        {kNoTime, 0, 300, 0, 0, Op::Realloc, 0}, {kNoTime, 1, 0, 0, 0, Op::Free, 0},
+        {kNoTime, 2, 0, 0, 0, Op::PageAlloc, 1}, {kNoTime, 2, 0, 0, 0, Op::PageFree, 1},
+        {kNoTime, 0, 999, 0, 0, Op::Alloc, 0},   {kNoTime, 7, 0, 0, 0, Op::Free, 0},
+    };
+    LiveBytes live;
+    std::vector<std::uint64_t> after;
+    for (const TraceEvent& e : events) {
+        live.on(e);
+        after.push_back(live.now());
+    }
+    CHECK(after == std::vector<std::uint64_t>{100, 150, 350, 300, 300 + 8192, 300, 300, 300});
+    CHECK(live.peak() == 300 + 8192);
+
+    const TraceInfo info = write(db, "peaks", events);
+    CHECK(stored_peak_live_bytes(info.summary) == 300 + 8192);
+    CHECK(stored_peak_live_bytes(db.find_trace("peaks")->summary) == 300 + 8192);
+    // A summary stored before the key existed reads as unknown, not as 0.
+    CHECK_FALSE(stored_peak_live_bytes(R"({"events":8,"cpus":1})").has_value());
+    CHECK_FALSE(stored_peak_live_bytes(R"({"peak_live_bytes":"x"})").has_value());
+}
+
+TEST_CASE("database: a page order no importer accepts saturates instead of overflowing") {
+    CHECK(page_block_bytes(0) == 4096);
+    CHECK(page_block_bytes(20) == std::uint64_t{4096} << 20);
+    CHECK(page_block_bytes(50) == std::uint64_t{4096} << 50);
+    CHECK(page_block_bytes(51) == std::uint64_t{1} << 63);
+    CHECK(page_block_bytes(255) == std::uint64_t{1} << 63);
 }

@@ -1,0 +1,190 @@
+// OpPricer: the observer the replay drives the core with. It prices each action as
+// the core reports it (alloc/action.h), in order, and places locks and remote-queue
+// lines in simulated time; it also counts every action per CPU for the run's totals.
+//
+// Pricing as the actions arrive, rather than logging them and pricing afterwards,
+// keeps the replay's hottest path (one or two actions per operation) to a few adds.
+//
+// Per operation: begin() with its CPU, the time it starts working and the work
+// already charged; the core reports its actions; end() releases the lock still held.
+// time(), work() and wait() then give the operation's end, work and waiting.
+//
+// Shared resources. A lock (LockAcquire) is held from its acquisition to the next
+// lock the operation takes or to the operation's end; a CPU that wants it earlier
+// waits until then, plus the handoff price. Atomics on a remote queue's line
+// serialize the same way, and pay a line transfer when the line was last touched by
+// another CPU. Waiting is counted apart from work.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "alloc/action.h"
+#include "alloc/counting_observer.h"
+#include "engine/replay/cost_model.h"
+#include "engine/replay/op_span.h"
+
+namespace allocsim::engine {
+
+// Waiting, over the whole run.
+struct WaitFigures {
+    std::uint64_t lock_contended = 0;  // lock acquisitions that waited
+    std::uint64_t lock_wait_cycles = 0;
+    std::uint64_t line_wait_cycles = 0;
+};
+
+class OpPricer {
+public:
+    static constexpr bool kEnabled = true;
+    static constexpr std::uint16_t kNoCpu = 0xFFFF;
+
+    // Before the first operation; the model and the listener outlive the replay.
+    void configure(const CostModel& model, const ReplayListener* listener) {
+        m_ = &model;
+        listener_ = listener != nullptr && listener->wait ? listener : nullptr;
+    }
+
+    void begin(std::uint64_t event, std::uint16_t cpu, std::int64_t t, std::uint64_t work) {
+        event_ = event;
+        cpu_ = cpu;
+        t_ = t;
+        work_ = work;
+        wait_ = 0;
+        held_ = nullptr;
+        after_remote_free_ = false;
+        blocks_moved_ = 0;
+    }
+
+    ALLOCSIM_ALWAYS_INLINE void record(const Action& a) {
+        counts_.record(a);
+        blocks_moved_ |= (kBlockMoves >> static_cast<unsigned>(a.kind)) & 1u;
+        std::uint64_t price = price_of(a);
+        if (a.kind == ActionKind::LockAcquire) take_lock(a);
+        else if (a.kind == ActionKind::AtomicOp) price += touch_line(a, price);
+        after_remote_free_ = a.kind == ActionKind::RemoteFree;
+        if (after_remote_free_) {
+            remote_owner_ = a.other_cpu;
+            remote_class_ = a.size_class;
+        }
+        work_ += price;
+        t_ += static_cast<std::int64_t>(price);
+    }
+
+    // Work the replayer prices itself (a line transfer for an object another CPU
+    // touched last), charged before the core's actions.
+    void charge(std::uint64_t cycles) {
+        work_ += cycles;
+        t_ += static_cast<std::int64_t>(cycles);
+    }
+
+    void end() {
+        if (held_ != nullptr) held_->free_at = t_;
+    }
+
+    std::int64_t time() const { return t_; }
+    std::uint64_t work() const { return work_; }
+    std::uint64_t wait() const { return wait_; }
+    // Whether blocks left or returned to the buddy in this operation: the only way
+    // the hybrid core's footprint moves.
+    bool blocks_moved() const { return blocks_moved_ != 0; }
+
+    const CountingObserver& counts() const { return counts_; }
+    const WaitFigures& waits() const { return waits_; }
+
+private:
+    // A lock or a contended cache line in simulated time.
+    struct Resource {
+        std::int64_t free_at = 0;  // when its last holder let it go
+        std::uint16_t last_cpu = kNoCpu;
+    };
+
+    static constexpr unsigned kBlockMoves =
+        1u << static_cast<unsigned>(ActionKind::BuddyAlloc) | 1u << static_cast<unsigned>(ActionKind::BuddyFree) |
+        1u << static_cast<unsigned>(ActionKind::LargeAlloc) | 1u << static_cast<unsigned>(ActionKind::LargeFree);
+    static_assert(kActionKindCount <= 32);
+
+    std::uint64_t price_of(const Action& a) const {
+        const CostModel& m = *m_;
+        const std::uint64_t objects = a.objects;
+        const std::uint64_t touched = std::uint64_t{m.node_touch} * a.nodes;
+        switch (a.kind) {
+            case ActionKind::CacheHit: return m.cache_hit;
+            case ActionKind::CacheMiss: return m.cache_miss;
+            case ActionKind::CacheFree: return m.cache_free;
+            case ActionKind::CacheFull: return m.cache_full;
+            case ActionKind::Refill: return m.refill_per_object * objects + touched;
+            case ActionKind::Drain: return m.drain_per_object * objects + touched;
+            case ActionKind::SlabCarve: return m.slab_carve + m.slab_carve_per_object * objects;
+            case ActionKind::PageReturn: return m.page_return;
+            case ActionKind::RemoteFree: return m.remote_free + touched;
+            case ActionKind::RemoteCollect: return m.remote_collect + touched;
+            case ActionKind::BuddyAlloc: return m.buddy_alloc + touched;
+            case ActionKind::BuddyFree: return m.buddy_free + touched;
+            case ActionKind::BuddySplit: return m.buddy_split;
+            case ActionKind::BuddyCoalesce: return m.buddy_coalesce;
+            case ActionKind::LargeAlloc: return m.large_alloc;
+            case ActionKind::LargeFree: return m.large_free;
+            case ActionKind::LockAcquire: return m.lock;
+            case ActionKind::AtomicOp: return m.atomic;
+            case ActionKind::AllocFailure: return m.alloc_failure;
+            case ActionKind::InvalidFree: return 0;
+        }
+        return 0;
+    }
+
+    // Waits until `r` is free, plus `extra`; adds the wait to `total` too.
+    void wait_for(const Resource& r, std::uint64_t extra, bool lock, std::uint32_t id, std::uint64_t& total) {
+        const std::uint64_t w = static_cast<std::uint64_t>(r.free_at - t_) + extra;
+        if (listener_ != nullptr)
+            listener_->wait(WaitSpan{event_, cpu_, lock, id, t_, t_ + static_cast<std::int64_t>(w)});
+        wait_ += w;
+        t_ += static_cast<std::int64_t>(w);
+        total += w;
+    }
+
+    void take_lock(const Action& a) {
+        if (held_ != nullptr) held_->free_at = t_;
+        Resource& lock = locks_[static_cast<std::uint8_t>(a.lock)];
+        if (lock.free_at > t_ && lock.last_cpu != cpu_) {
+            ++waits_.lock_contended;
+            wait_for(lock, m_->lock_handoff, true, static_cast<std::uint32_t>(a.lock), waits_.lock_wait_cycles);
+        }
+        lock.last_cpu = cpu_;
+        held_ = &lock;
+    }
+
+    // The remote queue's line: the owner's queue for the class the batch went to.
+    // Returns the transfer price when the line comes from another CPU's cache.
+    std::uint64_t touch_line(const Action& a, std::uint64_t price) {
+        const std::uint32_t owner = index_of(after_remote_free_ ? remote_owner_ : a.cpu);
+        const std::uint32_t cls = index_of(after_remote_free_ ? remote_class_ : a.size_class);
+        const std::uint32_t id = owner * kMaxSizeClasses + cls;
+        Resource& line = lines_[id];
+        const std::uint64_t transfer = line.last_cpu != kNoCpu && line.last_cpu != cpu_ ? m_->line_transfer : 0;
+        if (line.free_at > t_ && line.last_cpu != cpu_) wait_for(line, 0, false, id, waits_.line_wait_cycles);
+        line.free_at = t_ + static_cast<std::int64_t>(price + transfer);
+        line.last_cpu = cpu_;
+        return transfer;
+    }
+
+    const CostModel* m_ = nullptr;
+    const ReplayListener* listener_ = nullptr;  // set only when it wants waits
+    CountingObserver counts_;
+    WaitFigures waits_;
+    std::array<Resource, 256> locks_{};  // by LockId: an order, or 0xFF (the buddy's global lock)
+    std::vector<Resource> lines_ = std::vector<Resource>(kMaxCpus * kMaxSizeClasses);  // owner x class
+
+    // The operation being priced.
+    std::uint64_t event_ = 0;
+    std::uint16_t cpu_ = 0;
+    std::int64_t t_ = 0;
+    std::uint64_t work_ = 0, wait_ = 0;
+    Resource* held_ = nullptr;
+    bool after_remote_free_ = false;
+    CpuId remote_owner_{};
+    SizeClass remote_class_{};
+    unsigned blocks_moved_ = 0;
+};
+
+}  // namespace allocsim::engine
