@@ -18,7 +18,7 @@
 #include "traces/import_summary.h"
 #include "traces/live_bytes.h"
 #include "traces/trace_reader.h"
-#include "traces/u64_map.h"
+#include "traces/dense_id_map.h"
 
 namespace allocsim::engine {
 
@@ -78,13 +78,13 @@ struct LiveObject {
     bool page = false;
     std::uint8_t order = 0;
 };
-// With its key, a live map slot is 32 bytes: two to a cache line, none across two.
+// With its id, a live map slot is 32 bytes: two to a cache line, none across two.
 static_assert(sizeof(LiveObject) == 24);
 
 template <class Core>
 class Replayer {
-    // How far ahead, in events, the live map's slot is loaded: the table is larger
-    // than L2 and hashed, so each lookup would otherwise wait for a miss.
+    // How far ahead, in events, the live map's slot is loaded: a free's slot was last
+    // touched when its object was allocated, long ago, and would cost a miss.
     static constexpr std::size_t kPrefetchDistance = 16;
 
 public:
@@ -385,7 +385,7 @@ private:
     bool open_loop_ = false;
     std::vector<std::int64_t> clock_;
     std::vector<std::int64_t> last_trace_time_;
-    U64Map<LiveObject> live_;  // trace object id -> the live object
+    DenseIdMap<LiveObject> live_;  // trace object id -> the live object
     CycleHistogram histogram_;
     ReplayResult result_;
     std::uint64_t index_ = 0;

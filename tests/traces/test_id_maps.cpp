@@ -1,12 +1,16 @@
-// U64Map against std::unordered_map: random inserts, finds and erases (the erase's
-// backward shift is the part that can go wrong), edge keys (UINT64_MAX is the empty
-// slot's marker, kept apart), dense, sparse and strided key patterns.
+// U64Map and DenseIdMap against std::unordered_map: random inserts, finds and
+// erases (U64Map's backward shift, DenseIdMap's evictions and growth are the parts
+// that can go wrong), edge keys (UINT64_MAX is U64Map's empty marker, kept apart),
+// dense, sparse and strided key patterns (multiples of 2^20 all share one
+// DenseIdMap slot).
 #include <random>
 #include <unordered_map>
 
 #include "tests/traces/test_support.h"
+#include "traces/dense_id_map.h"
 #include "traces/u64_map.h"
 
+using allocsim::DenseIdMap;
 using allocsim::U64Map;
 
 namespace {
@@ -89,3 +93,26 @@ TEST_CASE("u64 map: the same answers as std::unordered_map under random churn") 
     churn_like_unordered_map<U64Map<std::uint64_t>>();
 }
 TEST_CASE("u64 map: grows past many entries and empties again") { grow_and_empty<U64Map<int>>(); }
+TEST_CASE("dense id map: the same answers as std::unordered_map under random churn") {
+    churn_like_unordered_map<DenseIdMap<std::uint64_t>>();
+}
+TEST_CASE("dense id map: grows past many entries and empties again") { grow_and_empty<DenseIdMap<int>>(); }
+
+TEST_CASE("dense id map: memory follows the live objects, not the ids handed out") {
+    // A trace's pattern: a window of 1000 live objects moving over a million ids,
+    // plus 10 long-lived ones from the start.
+    DenseIdMap<int> map;
+    for (std::uint64_t k = 0; k < 10; ++k) map.try_emplace(k, 0);
+    for (std::uint64_t k = 10; k < 1'000'000; ++k) {
+        REQUIRE(map.try_emplace(k, 1).second);
+        if (k >= 1010) REQUIRE(map.erase(k - 1000));
+    }
+    CHECK(map.size() == 1010);
+    CHECK(map.capacity() <= 4 * 1024);  // 1024 here: the window fits, the 10 wait in the overflow
+    for (std::uint64_t k = 0; k < 10; ++k) CHECK(map.contains(k));
+    // Ids that all want one slot stay findable, and the capacity stays bounded.
+    DenseIdMap<int> strided;
+    for (std::uint64_t k = 0; k < 5000; ++k) REQUIRE(strided.try_emplace(k << 20, static_cast<int>(k)).second);
+    for (std::uint64_t k = 0; k < 5000; ++k) REQUIRE(*strided.find(k << 20) == static_cast<int>(k));
+    CHECK(strided.capacity() <= 32 * 5000);
+}
