@@ -14,11 +14,12 @@
 // is i ^ 1, which no id whose slot is i can equal.
 //
 // Invariants: the capacity is a power of two, at least 64; an id is in its slot or
-// in the overflow, never both. The capacity only doubles when more than 1/16 of it
+// in the overflow, never both; overflow_max_ >= every id in the overflow. The capacity only doubles when more than 1/16 of it
 // is in the overflow, so it stays below 32 * max(64, peak entries): memory follows
 // the live objects, not the number of ids handed out.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -46,25 +47,17 @@ public:
 
     // The value for `id`, inserted as `value` if absent; the bool says whether it was.
     std::pair<V*, bool> try_emplace(std::uint64_t id, const V& value) {
+        // The common case, inlined: a trace's new id, above every evicted one, and its
+        // slot free.
         const std::size_t i = slot_of(id);
         Slot& s = slots_[i];
-        if (s.id == id) return {&s.value, false};
-        if (!overflow_.empty())
-            if (V* old = overflow_.find(id)) return {old, false};
-        if (s.id != empty_id(i)) {
-            // The slot's older occupant makes room.
-            overflow_.try_emplace(s.id, s.value);
-            s.id = empty_id(i);
-            --in_slots_;
-            if (16 * overflow_.size() > slots_.size()) {
-                grow();
-                return try_emplace(id, value);
-            }
+        if (s.id == empty_id(i) && (overflow_.empty() || id > overflow_max_)) {
+            s.id = id;
+            s.value = value;
+            ++in_slots_;
+            return {&s.value, true};
         }
-        s.id = id;
-        s.value = value;
-        ++in_slots_;
-        return {&s.value, true};
+        return try_emplace_slow(id, value);
     }
 
     // Removes `id`, moving its value to *taken if given; false if it was not there.
@@ -102,6 +95,29 @@ private:
     std::size_t slot_of(std::uint64_t id) const { return static_cast<std::size_t>(id & (slots_.size() - 1)); }
     static std::uint64_t empty_id(std::size_t i) { return i ^ 1; }
 
+    [[gnu::noinline]] std::pair<V*, bool> try_emplace_slow(std::uint64_t id, const V& value) {
+        const std::size_t i = slot_of(id);
+        Slot& s = slots_[i];
+        if (s.id == id) return {&s.value, false};
+        if (!overflow_.empty() && id <= overflow_max_)
+            if (V* old = overflow_.find(id)) return {old, false};
+        if (s.id != empty_id(i)) {
+            // The slot's older occupant makes room.
+            overflow_.try_emplace(s.id, s.value);
+            overflow_max_ = std::max(overflow_max_, s.id);
+            s.id = empty_id(i);
+            --in_slots_;
+            if (16 * overflow_.size() > slots_.size()) {
+                grow();
+                return try_emplace(id, value);
+            }
+        }
+        s.id = id;
+        s.value = value;
+        ++in_slots_;
+        return {&s.value, true};
+    }
+
     void reset_slots(std::size_t capacity) {
         slots_.assign(capacity, Slot{});
         for (std::size_t i = 0; i < capacity; ++i) slots_[i].id = empty_id(i);
@@ -112,6 +128,7 @@ private:
         std::vector<Slot> old = std::move(slots_);
         U64Map<V> old_overflow = std::move(overflow_);
         overflow_ = U64Map<V>();
+        overflow_max_ = 0;
         reset_slots(2 * old.size());
         for (std::size_t i = 0; i < old.size(); ++i)
             if (old[i].id != empty_id(i)) try_emplace(old[i].id, old[i].value);
@@ -121,6 +138,7 @@ private:
     std::vector<Slot> slots_;
     std::size_t in_slots_ = 0;
     U64Map<V> overflow_;
+    std::uint64_t overflow_max_ = 0;  // >= every id in the overflow (not lowered on erase)
 };
 
 }  // namespace allocsim

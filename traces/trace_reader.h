@@ -3,6 +3,7 @@
 // a blob of the wrong length, an unknown op) is reported with the event index.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,16 +16,22 @@ class TraceReader {
 public:
     // Throws TraceError if there is no trace of that name.
     TraceReader(Database& db, const std::string& name);
+    ~TraceReader();
+    TraceReader(const TraceReader&) = delete;
+    TraceReader& operator=(const TraceReader&) = delete;
 
     const TraceInfo& info() const { return info_; }
 
-    // Replaces `out` with the next chunk's events; false when the trace is done.
+    // Replaces `out` with the next chunk's events; false (and `out` empty) when the
+    // trace is done. After a TraceError, `out` holds nothing to use.
     bool next_chunk(std::vector<TraceEvent>& out);
 
 private:
+    Database& db_;
     TraceInfo info_;
     Statement select_;
     std::uint64_t next_seq_ = 0;
+    std::optional<std::int64_t> saved_cache_size_;  // the connection's page cache size, restored on destruction
 };
 
 }  // namespace allocsim::traces
