@@ -1,7 +1,9 @@
 // allocsim runs: the stored runs (every replay stores one), as a table or as JSON.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <charconv>
+#include <filesystem>
 
 #include "engine/cli/commands.h"
 #include "engine/replay/run_store.h"
@@ -30,18 +32,46 @@ std::int64_t parse_run_id(const std::string& text) {
 }
 
 int command_runs(int argc, char** argv) {
-    const Arguments args(argc, argv, {"db", "trace"}, {"json", "help"});
+    const Arguments args(argc, argv, {"db", "trace", "merge"}, {"json", "help"});
     if (args.flag("help")) {
-        fmt::print("usage: allocsim runs [--trace NAME] [--db FILE] [--json]\n\n"
+        fmt::print("usage: allocsim runs [--trace NAME] [--db FILE] [--json]\n"
+                   "       allocsim runs --merge FROM.db [--merge FROM.db ...] [--db FILE] [--json]\n\n"
                    "Lists the stored runs, oldest first: every allocsim replay stores one.\n"
-                   "  --trace NAME   only the runs of this trace\n"
-                   "  --db FILE      the database (default {})\n"
-                   "  --json         one JSON array, one object per run\n",
+                   "  --trace NAME     only the runs of this trace\n"
+                   "  --merge FROM.db  copy FROM's runs into the database instead, as runs of the traces\n"
+                   "                   of the same names (which it must hold); runs it holds already are\n"
+                   "                   skipped. For sweep parts run with separate databases.\n"
+                   "  --db FILE        the database (default {})\n"
+                   "  --json           one JSON array, one object per run (with --merge: what was merged)\n",
                    kDefaultDb);
         return 0;
     }
     if (!args.positionals().empty()) throw UsageError("unexpected argument '" + args.positionals()[0] + "'");
     const std::string path = args.value_or("db", kDefaultDb);
+    if (const std::vector<std::string> sources = args.values("merge"); !sources.empty()) {
+        if (args.value("trace")) throw UsageError("--merge copies every run; it takes no --trace");
+        std::error_code ec;
+        if (!std::filesystem::exists(path, ec))
+            throw traces::TraceError(fmt::format("{}: no such database (runs merge into one that holds their traces)", path));
+        traces::Database db(path);
+        std::string json = "[";
+        for (const std::string& from : sources) {
+            const engine::MergeResult merged = engine::merge_runs(db, from);
+            if (args.flag("json")) {
+                if (json.size() > 1) json += ',';
+                json += fmt::format(R"({{"from":{},"added":[{}],"already_there":{}}})", json_string(from),
+                                    fmt::join(merged.added, ","), merged.already_there);
+            } else {
+                fmt::print("merged {} run(s) from {} into {}", merged.added.size(), from, db.path());
+                if (!merged.added.empty())
+                    fmt::print(" as run {}", merged.added.size() == 1 ? fmt::format("{}", merged.added[0])
+                                                                    : fmt::format("{}-{}", merged.added.front(), merged.added.back()));
+                fmt::print(" ({} already there)\n", merged.already_there);
+            }
+        }
+        if (args.flag("json")) fmt::print("{}]\n", json);
+        return 0;
+    }
     if (report_missing_database(path, args.flag("json"))) return 0;
     traces::Database db(path);
     const auto trace = args.value("trace");

@@ -6,6 +6,7 @@
 
 #include <charconv>
 #include <ctime>
+#include <filesystem>
 
 #include "engine/replay/flat_json.h"
 #include "engine/replay/settings.h"
@@ -120,6 +121,82 @@ std::int64_t store_run(traces::Database& db, const RunToStore& run) {
         sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
     }
+}
+
+MergeResult merge_runs(traces::Database& into, const std::string& from) {
+    std::error_code ec;
+    if (!std::filesystem::exists(from, ec)) throw traces::TraceError(fmt::format("{}: no such database", from));
+    {
+        // Refuses a foreign or other-version file, naming it, before anything is
+        // attached. A database without runs has nothing to merge.
+        traces::Database source(from, traces::Database::Mode::ReadOnly);
+        traces::Statement has_runs(source, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'runs'");
+        has_runs.step();
+        if (has_runs.column_int(0) == 0) return MergeResult{};
+    }
+    create_run_tables(into);
+    traces::Statement attach(into, "ATTACH DATABASE ? AS merge_source");
+    attach.bind(1, from).step();
+    MergeResult result;
+    try {
+        into.exec("BEGIN IMMEDIATE");
+        try {
+            traces::Statement runs(into,
+                "SELECT r.id, t.name, t.events, r.label, r.allocator, r.settings, r.started, r.version, r.summary, "
+                "r.wall_seconds FROM merge_source.runs r JOIN merge_source.traces t ON t.id = r.trace_id ORDER BY r.id");
+            traces::Statement trace(into, "SELECT id, events FROM main.traces WHERE name = ?");
+            traces::Statement same(into,
+                "SELECT count(*) FROM main.runs WHERE trace_id = ? AND label = ? AND started = ? AND settings = ? AND summary = ?");
+            traces::Statement insert(into,
+                "INSERT INTO main.runs(trace_id, label, allocator, settings, started, version, summary, wall_seconds) "
+                "SELECT ?, label, allocator, settings, started, version, summary, wall_seconds FROM merge_source.runs WHERE id = ?");
+            traces::Statement cpus(into,
+                "INSERT INTO main.run_cpus SELECT ?, cpu, ops, work_cycles, wait_cycles, cache_hits, cache_misses, "
+                "remote_frees, clock FROM merge_source.run_cpus WHERE run_id = ?");
+            traces::Statement samples(into,
+                "INSERT INTO main.run_samples SELECT ?, event, time, live_bytes, footprint_bytes, hit_rate, window_cycles, "
+                "window_ops FROM merge_source.run_samples WHERE run_id = ?");
+            while (runs.step()) {
+                const std::int64_t source_id = runs.column_int(0);
+                const std::string name = runs.column_text(1);
+                trace.bind(1, name);
+                if (!trace.step())
+                    throw traces::TraceError(fmt::format("{}: run {} replays trace '{}', which {} does not hold (import "
+                                                         "or generate it there first)", from, source_id, name, into.path()));
+                const std::int64_t trace_id = trace.column_int(0);
+                if (trace.column_int(1) != runs.column_int(2))
+                    throw traces::TraceError(fmt::format("{}: trace '{}' has {} events there and {} in {}: not the same trace",
+                                                         from, name, runs.column_int(2), trace.column_int(1), into.path()));
+                trace.reset();
+                same.bind(1, trace_id).bind(2, runs.column_text(3)).bind(3, runs.column_text(6));
+                same.bind(4, runs.column_text(5)).bind(5, runs.column_text(8));
+                same.step();
+                const bool duplicate = same.column_int(0) > 0;
+                same.reset();
+                if (duplicate) {
+                    ++result.already_there;
+                    continue;
+                }
+                insert.bind(1, trace_id).bind(2, source_id).step();
+                insert.reset();
+                const std::int64_t id = sqlite3_last_insert_rowid(into.handle());
+                cpus.bind(1, id).bind(2, source_id).step();
+                cpus.reset();
+                samples.bind(1, id).bind(2, source_id).step();
+                samples.reset();
+                result.added.push_back(id);
+            }
+            into.exec("COMMIT");
+        } catch (...) {
+            sqlite3_exec(into.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+            throw;
+        }
+    } catch (...) {
+        sqlite3_exec(into.handle(), "DETACH DATABASE merge_source", nullptr, nullptr, nullptr);
+        throw;
+    }
+    into.exec("DETACH DATABASE merge_source");
+    return result;
 }
 
 std::vector<RunInfo> list_runs(traces::Database& db) {

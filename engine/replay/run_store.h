@@ -38,6 +38,21 @@ struct RunToStore {
 // traces::TraceError naming the database.
 std::int64_t store_run(traces::Database& db, const RunToStore& run);
 
+// What merge_runs did.
+struct MergeResult {
+    std::vector<std::int64_t> added;  // the new run ids in `into`, in the source's order
+    std::uint64_t already_there = 0;  // runs `into` held already (merged before)
+};
+
+// Copies every run of the database at `from` (settings, summary, per-CPU figures,
+// samples) into `into`, as new runs of the trace of the same name, which `into` must
+// hold with the same number of events. A run `into` already holds (same trace, label,
+// start, settings and summary) is skipped, so merging twice adds nothing. This is how
+// sweep parts run on machines without a shared file system come back together. All
+// or nothing: on any error (a missing or foreign file, a trace `into` lacks) nothing
+// is stored; throws traces::TraceError naming the file.
+MergeResult merge_runs(traces::Database& into, const std::string& from);
+
 // One line of `allocsim runs`: the run's identity and its key figures.
 struct RunInfo {
     std::int64_t id = 0;

@@ -236,6 +236,43 @@ sweep)
   expect_code 2 "$ALLOCSIM" sweep --trace default --set cache.capacity=8,64; contains err.txt "point 0 (sweep: cache.capacity=8)"
   expect_code 2 "$ALLOCSIM" sweep --trace default --set cache.capacity=64 --part 2/2; contains err.txt "--part takes I/N"
   ;;
+merge)
+  # A sweep split over two jobs that share no file: each part replays into its own
+  # database (holding the same generated trace), then runs --merge brings them into a
+  # third, where --report gives what a one-process sweep gives.
+  sweep="sweep --trace default --set cache.capacity=32,64 --set buddy.lock=global,per-order"
+  for d in a b main whole; do expect_code 0 "$ALLOCSIM" gen default --db $d.db; done
+  expect_code 0 "$ALLOCSIM" $sweep --db whole.db --json; cp out.txt whole.json
+  expect_code 0 "$ALLOCSIM" $sweep --part 0/2 --db a.db
+  expect_code 0 "$ALLOCSIM" $sweep --part 1/2 --db b.db
+  expect_code 0 "$ALLOCSIM" runs --merge a.db --merge b.db --db main.db --json
+  contains out.txt '{"from":"a.db","added":[1,2],"already_there":0}'
+  contains out.txt '{"from":"b.db","added":[3,4],"already_there":0}'
+  expect_code 0 "$ALLOCSIM" $sweep --report --db main.db --json
+  strip() { sed -e 's/"run":[0-9]*,//g' -e 's/,"events_per_second":[0-9]*//g' "$1"; }
+  [ "$(strip out.txt)" = "$(strip whole.json)" ] || fail "the merged databases differ from the whole sweep"
+  # A merged run is whole: its per-CPU table and samples came along.
+  expect_code 0 "$ALLOCSIM" show 3 --db main.db; contains out.txt "cpu"
+  [ "$(sqlite3 main.db 'select count(*) from run_samples where run_id = 3')" = \
+    "$(sqlite3 b.db 'select count(*) from run_samples where run_id = 1')" ] || fail "samples were not merged"
+  # Merging again adds nothing.
+  expect_code 0 "$ALLOCSIM" runs --merge a.db --db main.db
+  contains out.txt "merged 0 run(s) from a.db into main.db (2 already there)"
+  # A run of a trace the target lacks: an error naming it, and nothing merged.
+  expect_code 0 "$ALLOCSIM" gen default --db c.db
+  expect_code 0 "$ALLOCSIM" gen cache-64 --ops 2000 --db c.db
+  expect_code 0 "$ALLOCSIM" replay --trace default --db c.db
+  expect_code 0 "$ALLOCSIM" replay --trace cache-64 --db c.db
+  expect_code 1 "$ALLOCSIM" runs --merge c.db --db main.db; contains err.txt "trace 'cache-64', which main.db does not hold"
+  expect_code 0 "$ALLOCSIM" runs --db main.db --json
+  [ "$(grep -o '"run"' out.txt | wc -l)" -eq 4 ] || fail "a failed merge changed the runs: $(cat out.txt)"
+  expect_code 1 "$ALLOCSIM" runs --merge nowhere.db --db main.db; contains err.txt "nowhere.db: no such database"
+  echo "not a database" > text.db
+  expect_code 1 "$ALLOCSIM" runs --merge text.db --db main.db; contains err.txt "text.db"
+  expect_code 1 "$ALLOCSIM" runs --merge a.db --db absent.db; contains err.txt "absent.db: no such database"
+  [ ! -e absent.db ] || fail "a failed merge created its target"
+  expect_code 2 "$ALLOCSIM" runs --merge a.db --trace default; contains err.txt "takes no --trace"
+  ;;
 progress)
   # On a terminal (script(1) provides one) gen draws a progress line on stderr;
   # in a pipe it is silent.

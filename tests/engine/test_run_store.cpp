@@ -265,3 +265,44 @@ TEST_CASE("flat json: anything else is refused with its offset") {
         CHECK(std::string(e.what()) == "stored JSON, offset 5: expected a number or a string");
     }
 }
+
+TEST_CASE("run store: runs merge from another database whole, once, and all or nothing") {
+    TempDb part, main;
+    part.generate("g", "default");
+    main.generate("g", "default");
+    const ReplayResult r = edge_result();
+    const std::int64_t first = store(part.db(), "g", ReplaySettings{}, r, "part");
+    store(part.db(), "g", ReplaySettings{}, r, "part 2");
+    store(main.db(), "g", ReplaySettings{}, r, "main's own");
+
+    const MergeResult merged = merge_runs(main.db(), part.db().path());
+    CHECK(merged.added == std::vector<std::int64_t>{2, 3});
+    CHECK(merged.already_there == 0);
+    const StoredRun source = load_run(part.db(), first), copy = load_run(main.db(), 2);
+    CHECK(copy.trace == "g");
+    CHECK(copy.label == "part");
+    CHECK(copy.started == source.started);
+    CHECK(copy.settings_json == source.settings_json);
+    CHECK(copy.summary_json == source.summary_json);
+    REQUIRE(copy.per_cpu.size() == source.per_cpu.size());
+    CHECK(copy.per_cpu[1].ops == source.per_cpu[1].ops);
+    CHECK(copy.per_cpu[1].clock == source.per_cpu[1].clock);
+    REQUIRE(copy.samples.size() == source.samples.size());
+    CHECK(copy.samples[1].live_bytes == source.samples[1].live_bytes);
+
+    // Again: nothing new.
+    const MergeResult again = merge_runs(main.db(), part.db().path());
+    CHECK(again.added.empty());
+    CHECK(again.already_there == 2);
+    CHECK(main.count("runs") == 3);
+
+    // A run of a trace the target lacks stops the merge before anything is stored.
+    part.generate("h", "default");
+    store(part.db(), "h", ReplaySettings{}, r);
+    store(part.db(), "g", ReplaySettings{}, r, "after h");
+    CHECK_THROWS_WITH_AS(merge_runs(main.db(), part.db().path()), doctest::Contains("trace 'h'"), traces::TraceError);
+    CHECK(main.count("runs") == 3);
+    CHECK(main.count("run_samples") == 3 * 2);
+    CHECK_THROWS_WITH_AS(merge_runs(main.db(), "/nonexistent/x.db"), doctest::Contains("no such database"),
+                         traces::TraceError);
+}
