@@ -1,6 +1,6 @@
 // OpPricer: the observer the replay drives the core with. It prices each action as
 // the core reports it (alloc/action.h), in order, and places locks and remote-queue
-// lines in simulated time; it also counts every action per CPU for the run's totals.
+// lines in simulated time; it also counts the actions of each kind per CPU.
 //
 // Pricing as the actions arrive, rather than logging them and pricing afterwards,
 // keeps the replay's hottest path (one or two actions per operation) to a few adds.
@@ -21,7 +21,6 @@
 #include <vector>
 
 #include "alloc/action.h"
-#include "alloc/counting_observer.h"
 #include "engine/replay/cost_model.h"
 #include "engine/replay/op_span.h"
 
@@ -57,7 +56,7 @@ public:
     }
 
     ALLOCSIM_ALWAYS_INLINE void record(const Action& a) {
-        counts_.record(a);
+        ++counts_[index_of(a.cpu) % kMaxCpus][static_cast<unsigned>(a.kind)];
         blocks_moved_ |= (kBlockMoves >> static_cast<unsigned>(a.kind)) & 1u;
         std::uint64_t price = price_of(a);
         if (a.kind == ActionKind::LockAcquire) take_lock(a);
@@ -89,7 +88,16 @@ public:
     // the hybrid core's footprint moves.
     bool blocks_moved() const { return blocks_moved_ != 0; }
 
-    const CountingObserver& counts() const { return counts_; }
+    // Actions of a kind, on one CPU or on all. (Only counts: the replay's figures need
+    // no more, and one add per action is what the hot path can afford.)
+    std::uint64_t count(CpuId cpu, ActionKind kind) const {
+        return counts_[index_of(cpu) % kMaxCpus][static_cast<unsigned>(kind)];
+    }
+    std::uint64_t count(ActionKind kind) const {
+        std::uint64_t sum = 0;
+        for (const auto& row : counts_) sum += row[static_cast<unsigned>(kind)];
+        return sum;
+    }
     const WaitFigures& waits() const { return waits_; }
 
 private:
@@ -170,7 +178,7 @@ private:
 
     const CostModel* m_ = nullptr;
     const ReplayListener* listener_ = nullptr;  // set only when it wants waits
-    CountingObserver counts_;
+    std::uint64_t counts_[kMaxCpus][kActionKindCount] = {};  // by CPU and kind
     WaitFigures waits_;
     std::array<Resource, 256> locks_{};  // by LockId: an order, or 0xFF (the buddy's global lock)
     std::vector<Resource> lines_ = std::vector<Resource>(kMaxCpus * kMaxSizeClasses);  // owner x class

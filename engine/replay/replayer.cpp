@@ -142,14 +142,13 @@ public:
         ReplaySummary& s = result_.summary;
         s.events = index_;
         s.cpus = cpus_;
-        const ActionCounts totals = core_.observer().counts().total();
-        const std::uint64_t hits = totals[ActionKind::CacheHit], misses = totals[ActionKind::CacheMiss];
-        s.thread_cache_hit_rate = hits + misses == 0 ? 0 : static_cast<double>(hits) / static_cast<double>(hits + misses);
-        s.refills = totals[ActionKind::Refill];
-        s.drains = totals[ActionKind::Drain];
-        s.buddy_splits = totals[ActionKind::BuddySplit];
-        s.buddy_coalesces = totals[ActionKind::BuddyCoalesce];
-        s.lock_acquires = totals[ActionKind::LockAcquire];
+        const OpPricer& counted = core_.observer();
+        s.thread_cache_hit_rate = hit_rate();
+        s.refills = counted.count(ActionKind::Refill);
+        s.drains = counted.count(ActionKind::Drain);
+        s.buddy_splits = counted.count(ActionKind::BuddySplit);
+        s.buddy_coalesces = counted.count(ActionKind::BuddyCoalesce);
+        s.lock_acquires = counted.count(ActionKind::LockAcquire);
         const WaitFigures& waits = core_.observer().waits();
         s.lock_contended = waits.lock_contended;
         s.lock_wait_cycles = waits.lock_wait_cycles;
@@ -162,9 +161,9 @@ public:
         s.region_bytes = region_.bytes();
         for (std::uint32_t c = 0; c < cpus_; ++c) {
             result_.per_cpu[c].clock = clock_[c];
-            const ActionCounts& row = core_.observer().counts().cpu(CpuId{static_cast<std::uint16_t>(c)});
-            result_.per_cpu[c].cache_hits = row[ActionKind::CacheHit];
-            result_.per_cpu[c].cache_misses = row[ActionKind::CacheMiss];
+            const CpuId cpu{static_cast<std::uint16_t>(c)};
+            result_.per_cpu[c].cache_hits = counted.count(cpu, ActionKind::CacheHit);
+            result_.per_cpu[c].cache_misses = counted.count(cpu, ActionKind::CacheMiss);
             s.makespan_cycles = std::max(s.makespan_cycles, clock_[c]);
             s.work_cycles_total += result_.per_cpu[c].work_cycles;
             s.modeled_cycles_total += result_.per_cpu[c].work_cycles + result_.per_cpu[c].wait_cycles;
@@ -287,6 +286,13 @@ private:
         note_footprint(new_block);
     }
 
+    // ThreadCache hits over hits and misses, so far.
+    double hit_rate() {
+        const std::uint64_t hits = core_.observer().count(ActionKind::CacheHit);
+        const std::uint64_t misses = core_.observer().count(ActionKind::CacheMiss);
+        return hits + misses == 0 ? 0 : static_cast<double>(hits) / static_cast<double>(hits + misses);
+    }
+
     // The modeled cycles (work and wait) of all operations so far.
     std::uint64_t modeled_cycles_so_far() const {
         std::uint64_t sum = 0;
@@ -338,9 +344,7 @@ private:
         for (std::int64_t c : clock_) x.time = std::max(x.time, c);
         x.live_bytes = live_bytes_;
         x.footprint_bytes = footprint_now();
-        const ActionCounts totals = core_.observer().counts().total();
-        const std::uint64_t hits = totals[ActionKind::CacheHit], misses = totals[ActionKind::CacheMiss];
-        x.hit_rate = hits + misses == 0 ? 0 : static_cast<double>(hits) / static_cast<double>(hits + misses);
+        x.hit_rate = hit_rate();
         const std::uint64_t cycles = modeled_cycles_so_far();
         x.window_cycles = cycles - sampled_cycles_;
         x.window_ops = index_ - sampled_events_;
