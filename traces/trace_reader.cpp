@@ -36,28 +36,39 @@ TraceReader::~TraceReader() {
 }
 
 bool TraceReader::next_chunk(std::vector<TraceEvent>& out) {
-    if (!select_.step()) {
+    const unsigned char* records = nullptr;
+    std::size_t count = 0;
+    if (!next_records(records, count)) {
         out.clear();
+        return false;
+    }
+    out.resize(count);  // every element is overwritten: chunks of the same size cost no fill
+    for (std::size_t i = 0; i < count; ++i) out[i] = decode_event(records + i * kEventRecordBytes);
+    return true;
+}
+
+bool TraceReader::next_records(const unsigned char*& records, std::size_t& count) {
+    if (!select_.step()) {
         if (next_seq_ != info_.events)
             throw TraceError(fmt::format("trace '{}': {} events stored, {} expected", info_.name, next_seq_, info_.events));
         return false;
     }
     const auto first = static_cast<std::uint64_t>(select_.column_int(0));
-    const auto count = static_cast<std::uint64_t>(select_.column_int(1));
+    const auto stored = static_cast<std::uint64_t>(select_.column_int(1));
     const unsigned char* data = select_.column_blob(2);
     const std::size_t bytes = select_.column_bytes(2);
     if (first != next_seq_)
         throw TraceError(fmt::format("trace '{}': event {}: the stored chunk starts at {}", info_.name, next_seq_, first));
-    if (count == 0 || count > static_cast<std::uint64_t>(kEventsPerChunk) || bytes != count * kEventRecordBytes)
-        throw TraceError(fmt::format("trace '{}': event {}: a chunk of {} events holds {} bytes", info_.name, first, count, bytes));
-    out.resize(count);  // every element is overwritten below: chunks of the same size cost no fill
-    for (std::uint64_t i = 0; i < count; ++i) {
-        out[i] = decode_event(data + i * kEventRecordBytes);
-        if (static_cast<unsigned>(out[i].op) >= static_cast<unsigned>(kOpCount))
-            throw TraceError(fmt::format("trace '{}': event {}: unknown op {}", info_.name, first + i,
-                                         static_cast<unsigned>(out[i].op)));
+    if (stored == 0 || stored > static_cast<std::uint64_t>(kEventsPerChunk) || bytes != stored * kEventRecordBytes)
+        throw TraceError(fmt::format("trace '{}': event {}: a chunk of {} events holds {} bytes", info_.name, first, stored, bytes));
+    for (std::uint64_t i = 0; i < stored; ++i) {
+        const unsigned op = data[i * kEventRecordBytes + kEventOpOffset];
+        if (op >= static_cast<unsigned>(kOpCount))
+            throw TraceError(fmt::format("trace '{}': event {}: unknown op {}", info_.name, first + i, op));
     }
-    next_seq_ += count;
+    next_seq_ += stored;
+    records = data;
+    count = stored;
     return true;
 }
 

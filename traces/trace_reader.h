@@ -26,6 +26,12 @@ public:
     // trace is done. After a TraceError, `out` holds nothing to use.
     bool next_chunk(std::vector<TraceEvent>& out);
 
+    // The next chunk's records as stored (traces/event_codec.h), checked: `count`
+    // records, every op known; decode each with decode_event. They stay valid until
+    // the next call. For the replay, which decodes each event as it goes instead of
+    // copying the chunk out first. False when the trace is done.
+    bool next_records(const unsigned char*& records, std::size_t& count);
+
 private:
     Database& db_;
     TraceInfo info_;

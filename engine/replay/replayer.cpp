@@ -19,6 +19,7 @@
 #include "traces/live_bytes.h"
 #include "traces/trace_reader.h"
 #include "traces/dense_id_map.h"
+#include "traces/event_codec.h"
 
 namespace allocsim::engine {
 
@@ -114,12 +115,15 @@ public:
     }
 
     void run(traces::TraceReader& reader, const ReplayProgress& progress) {
-        std::vector<TraceEvent> chunk;
-        while (reader.next_chunk(chunk)) {
-            const std::size_t n = chunk.size();
+        // Events are decoded one by one straight from SQLite's page, not copied out
+        // into a chunk first.
+        const unsigned char* records = nullptr;
+        std::size_t n = 0;
+        while (reader.next_records(records, n)) {
             for (std::size_t i = 0; i < n; ++i) {
-                if (i + kPrefetchDistance < n) live_.prefetch(chunk[i + kPrefetchDistance].object);
-                step(chunk[i]);
+                if (i + kPrefetchDistance < n)
+                    live_.prefetch(traces::record_object(records + (i + kPrefetchDistance) * traces::kEventRecordBytes));
+                step(traces::decode_event(records + i * traces::kEventRecordBytes));
                 ++index_;
                 // Countdowns rather than index_ % N: two divisions per event were a
                 // tenth of the replay's time.

@@ -196,3 +196,38 @@ TEST_CASE("database: a page order no importer accepts saturates instead of overf
     CHECK(page_block_bytes(51) == std::uint64_t{1} << 63);
     CHECK(page_block_bytes(255) == std::uint64_t{1} << 63);
 }
+
+TEST_CASE("database: a damaged stored chunk is an error naming the trace and the event") {
+    TempDir dir;
+    Database db(dir.file("t.db"));
+    write(db, "d", sample_events(2 * kEventsPerChunk));
+    // Rewrites the second chunk's blob with `edit` applied.
+    const auto damage = [&](const std::function<void(std::vector<unsigned char>&)>& edit) {
+        Statement read(db, "SELECT data FROM event_chunks WHERE first_seq = ?");
+        read.bind(1, kEventsPerChunk);
+        REQUIRE(read.step());
+        std::vector<unsigned char> blob(read.column_blob(0), read.column_blob(0) + read.column_bytes(0));
+        edit(blob);
+        Statement update(db, "UPDATE event_chunks SET data = ? WHERE first_seq = ?");
+        update.bind_blob(1, blob.data(), blob.size()).bind(2, kEventsPerChunk);
+        update.step();
+    };
+    const auto read_error = [&] {
+        const std::string chunks = error_of([&] { read_all(db, "d"); });
+        // The replay's path reads the records undecoded: the same checks, the same message.
+        const std::string records = error_of([&] {
+            TraceReader reader(db, "d");
+            const unsigned char* r = nullptr;
+            std::size_t n = 0;
+            while (reader.next_records(r, n)) {}
+        });
+        CHECK(chunks == records);
+        return chunks;
+    };
+    damage([](std::vector<unsigned char>& b) { b[17 * kEventRecordBytes + kEventOpOffset] = 9; });
+    CHECK(read_error() == "trace 'd': event 2017: unknown op 9");
+    damage([](std::vector<unsigned char>& b) { b.pop_back(); });
+    CHECK(read_error() == "trace 'd': event 2000: a chunk of 2000 events holds 63999 bytes");
+    db.exec("DELETE FROM event_chunks WHERE first_seq = 2000");
+    CHECK(read_error() == "trace 'd': 2000 events stored, 4000 expected");
+}
