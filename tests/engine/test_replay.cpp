@@ -205,6 +205,35 @@ TEST_CASE("replay: every generator, with the core's invariants checked every 500
     }
 }
 
+TEST_CASE("replay: the baseline and the hybrid agree on what is live after every event") {
+    TempDb t;
+    for (const traces::WorkloadInfo& w : traces::workloads()) {
+        const std::string name = w.name;
+        CAPTURE(name);
+        traces::GeneratorOptions options;
+        options.ops = 4000;
+        t.generate(w.name, w.name, options);
+        ReplaySettings hybrid, list;
+        hybrid.sample_every = list.sample_every = 1;  // a sample after every event
+        list.allocator = AllocatorKind::LinkedList;
+        const ReplayResult h = replay(t.db(), w.name, hybrid);
+        const ReplayResult l = replay(t.db(), w.name, list);
+        REQUIRE(h.samples.size() == t.db().find_trace(w.name)->events);
+        REQUIRE(l.samples.size() == h.samples.size());
+        std::size_t differ = 0;
+        std::uint64_t ever_live = 0;
+        for (std::size_t i = 0; i < h.samples.size(); ++i) {
+            if (h.samples[i].event != l.samples[i].event || h.samples[i].live_bytes != l.samples[i].live_bytes) ++differ;
+            ever_live = std::max(ever_live, h.samples[i].live_bytes);
+        }
+        CHECK(differ == 0);
+        CHECK(ever_live == h.summary.peak_live_bytes);
+        CHECK(h.summary.peak_live_bytes == l.summary.peak_live_bytes);
+        CHECK(h.summary.failed_allocs == 0);
+        CHECK(l.summary.failed_allocs == 0);
+    }
+}
+
 TEST_CASE("replay: the hybrid core models fewer cycles than the linked list on the 64 B loop") {
     TempDb t;
     t.generate("cache", "cache-64", {});
