@@ -180,20 +180,29 @@ TEST_CASE("replay: a trace stored without its peak live bytes is sized by a firs
     CHECK(summary_json(first_pass.summary, true) == summary_json(stored.summary, true));
 }
 
-TEST_CASE("replay: every generator, with the core's invariants checked every 500 events") {
-    TempDb t;
+// Generates every workload into `t` as a trace of its name (at most `max_ops` events)
+// and calls f(name) for each.
+template <class F>
+void for_each_generated(TempDb& t, std::uint64_t max_ops, F f) {
     for (const traces::WorkloadInfo& w : traces::workloads()) {
         const std::string name = w.name;
         CAPTURE(name);
         traces::GeneratorOptions options;
-        options.ops = std::min<std::uint64_t>(w.default_ops, 30000);
-        t.generate(w.name, w.name, options);
+        options.ops = std::min<std::uint64_t>(w.default_ops, max_ops);
+        t.generate(name, name, options);
+        f(name);
+    }
+}
+
+TEST_CASE("replay: every generator, with the core's invariants checked every 500 events") {
+    TempDb t;
+    for_each_generated(t, 30000, [&](const std::string& name) {
         for (AllocatorKind kind : {AllocatorKind::Hybrid, AllocatorKind::LinkedList}) {
             ReplaySettings s;
             s.allocator = kind;
             s.check_every = 500;
-            const ReplayResult r = replay(t.db(), w.name, s);
-            const auto info = t.db().find_trace(w.name);
+            const ReplayResult r = replay(t.db(), name, s);
+            const auto info = t.db().find_trace(name);
             CHECK(r.summary.events == info->events);
             CHECK(r.summary.failed_allocs == 0);
             CHECK(r.summary.invariant_violations == 0);
@@ -202,23 +211,18 @@ TEST_CASE("replay: every generator, with the core's invariants checked every 500
             CHECK(r.summary.peak_footprint_bytes >= r.summary.peak_live_bytes / 2);
             CHECK(r.summary.modeled_cycles_p50 <= r.summary.modeled_cycles_p99);
         }
-    }
+    });
 }
 
 TEST_CASE("replay: the baseline and the hybrid agree on what is live after every event") {
     TempDb t;
-    for (const traces::WorkloadInfo& w : traces::workloads()) {
-        const std::string name = w.name;
-        CAPTURE(name);
-        traces::GeneratorOptions options;
-        options.ops = 4000;
-        t.generate(w.name, w.name, options);
+    for_each_generated(t, 4000, [&](const std::string& name) {
         ReplaySettings hybrid, list;
         hybrid.sample_every = list.sample_every = 1;  // a sample after every event
         list.allocator = AllocatorKind::LinkedList;
-        const ReplayResult h = replay(t.db(), w.name, hybrid);
-        const ReplayResult l = replay(t.db(), w.name, list);
-        REQUIRE(h.samples.size() == t.db().find_trace(w.name)->events);
+        const ReplayResult h = replay(t.db(), name, hybrid);
+        const ReplayResult l = replay(t.db(), name, list);
+        REQUIRE(h.samples.size() == t.db().find_trace(name)->events);
         REQUIRE(l.samples.size() == h.samples.size());
         std::size_t differ = 0;
         std::uint64_t ever_live = 0;
@@ -231,7 +235,7 @@ TEST_CASE("replay: the baseline and the hybrid agree on what is live after every
         CHECK(h.summary.peak_live_bytes == l.summary.peak_live_bytes);
         CHECK(h.summary.failed_allocs == 0);
         CHECK(l.summary.failed_allocs == 0);
-    }
+    });
 }
 
 TEST_CASE("replay: the hybrid core models fewer cycles than the linked list on the 64 B loop") {
