@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "traces/event_codec.h"
 #include "traces/import_error.h"
 
@@ -88,7 +90,14 @@ CREATE TABLE IF NOT EXISTS chunk_index(i INTEGER PRIMARY KEY);
 }  // namespace
 
 Database::Database(const std::string& path, Mode mode) : path_(path) {
-    const int flags = mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    const int flags = mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY
+                      : mode == Mode::Existing ? SQLITE_OPEN_READWRITE
+                                               : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    if (mode == Mode::Existing) {
+        std::error_code ec;
+        if (!std::filesystem::exists(path, ec))
+            throw TraceError(fmt::format("{}: no such database (allocsim gen or allocsim import creates one)", path));
+    }
     if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
         const std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
         sqlite3_close(db_);
@@ -102,8 +111,8 @@ Database::Database(const std::string& path, Mode mode) : path_(path) {
         // existing database): a whole chunk then lives on one page, so SQLite reads
         // it in place instead of following an overflow chain, which is what makes
         // the row-by-row `events` view usable (see kEventsPerChunk).
-        if (mode == Mode::ReadWrite) exec("PRAGMA page_size=65536");
-        if (mode == Mode::ReadWrite) exec("PRAGMA journal_mode=WAL");
+        if (mode != Mode::ReadOnly) exec("PRAGMA page_size=65536");
+        if (mode != Mode::ReadOnly) exec("PRAGMA journal_mode=WAL");
         // NORMAL is WAL's own durability level: a commit survives the process being
         // killed (what the kill -9 test checks); only a power cut may lose the last
         // commits, never consistency. FULL would fsync on every commit.

@@ -32,7 +32,10 @@ class Statement;
 
 class Database {
 public:
-    enum class Mode { ReadWrite, ReadOnly };
+    // ReadWrite creates the file if there is none; Existing (read-write too) refuses
+    // a missing file, for commands that read a trace and must not leave an empty
+    // database behind a typo.
+    enum class Mode { ReadWrite, ReadOnly, Existing };
 
     // Throws TraceError naming the file if it cannot be opened, is not an SQLite
     // database, or holds another schema version.

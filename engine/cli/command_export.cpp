@@ -54,7 +54,7 @@ private:
 
 int export_csv(const Arguments& args, const std::string& name) {
     if (args.value_or("format", "csv") != "csv") throw UsageError("a trace exports as csv; --run RUN exports a timeline");
-    traces::Database db(args.value_or("db", kDefaultDb));
+    traces::Database db(args.value_or("db", kDefaultDb), traces::Database::Mode::Existing);
     traces::TraceReader reader(db, name);
     Output out(args.value("out"));
     traces::write_csv_header(out.stream());

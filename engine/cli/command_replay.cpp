@@ -118,7 +118,7 @@ int command_replay(int argc, char** argv) {
         throw UsageError(e.what());
     }
 
-    traces::Database db(args.value_or("db", kDefaultDb));
+    traces::Database db(args.value_or("db", kDefaultDb), traces::Database::Mode::Existing);
     const auto info = db.find_trace(*trace);
     if (!info) throw traces::TraceError(fmt::format("{}: no trace named '{}'", db.path(), *trace));
     Progress progress("replaying " + *trace, info->events, "ev");

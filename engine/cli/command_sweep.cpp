@@ -126,7 +126,7 @@ int command_sweep(int argc, char** argv) {
         }
     }
 
-    traces::Database db(args.value_or("db", kDefaultDb));
+    traces::Database db(args.value_or("db", kDefaultDb), traces::Database::Mode::Existing);
     if (!db.find_trace(*trace)) throw traces::TraceError(fmt::format("{}: no trace named '{}'", db.path(), *trace));
     std::vector<std::int64_t> run_of(points, 0);
     if (!args.flag("report")) {

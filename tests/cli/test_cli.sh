@@ -138,6 +138,12 @@ replay)
   expect_code 2 "$ALLOCSIM" replay --trace default --set cache.capactiy=8; contains err.txt "cache.capacity"
   expect_code 2 "$ALLOCSIM" replay --trace default --set refill.batch=100; contains err.txt "refill.batch"
   expect_code 1 "$ALLOCSIM" replay --trace nope; contains err.txt "no trace named 'nope'"
+  # A database that is not there is an error, and stays not there.
+  for cmd in "replay --trace default" "sweep --trace default --set cache.capacity=32,64" "export --trace default"; do
+    expect_code 1 "$ALLOCSIM" $cmd --db typo.db; contains err.txt "typo.db: no such database"
+    [ ! -e typo.db ] || fail "'$cmd' created a missing database"
+  done
+  [ "$(wc -l < err.txt)" -eq 1 ] || fail "not a one-line error: $(cat err.txt)"
   ;;
 runs)
   # Every replay is stored: runs lists them, show prints one, diff compares two.
