@@ -12,34 +12,8 @@
 
 using namespace allocsim;
 
-// GCC may emit calls to these four even in freestanding mode; a kernel provides them.
-// The attribute keeps GCC from turning the loops back into calls to themselves.
-#define NO_LOOP_TO_CALL __attribute__((optimize("no-tree-loop-distribute-patterns")))
-extern "C" NO_LOOP_TO_CALL void* memcpy(void* d, const void* s, std::size_t n) {
-    auto* dp = static_cast<unsigned char*>(d);
-    auto* sp = static_cast<const unsigned char*>(s);
-    while (n--) *dp++ = *sp++;
-    return d;
-}
-extern "C" NO_LOOP_TO_CALL void* memmove(void* d, const void* s, std::size_t n) {
-    auto* dp = static_cast<unsigned char*>(d);
-    auto* sp = static_cast<const unsigned char*>(s);
-    if (dp < sp) while (n--) *dp++ = *sp++;
-    else while (n--) dp[n] = sp[n];
-    return d;
-}
-extern "C" NO_LOOP_TO_CALL void* memset(void* d, int c, std::size_t n) {
-    auto* dp = static_cast<unsigned char*>(d);
-    while (n--) *dp++ = static_cast<unsigned char>(c);
-    return d;
-}
-extern "C" NO_LOOP_TO_CALL int memcmp(const void* a, const void* b, std::size_t n) {
-    auto* ap = static_cast<const unsigned char*>(a);
-    auto* bp = static_cast<const unsigned char*>(b);
-    for (; n--; ++ap, ++bp)
-        if (*ap != *bp) return *ap < *bp ? -1 : 1;
-    return 0;
-}
+// memcpy, memmove, memset and memcmp come from kernel/runtime/mem_functions.cpp, as in
+// the kernel.
 
 namespace {
 

@@ -1,36 +1,15 @@
 // A single-CPU platform with no OS under it: what the freestanding proof links
-// against. The kernel brings a real one (APIC ids, a spinlock, RDTSC).
+// against. It is the kernel's platform (the same spinlock and RDTSC, all legal in
+// user mode) except for the CPU id: the proof runs as a Linux process on whichever
+// core, so it is always CPU 0 here.
 #pragma once
 
-#include <atomic>
-#include <cstdint>
-
-#include "alloc/platform/platform.h"
+#include "kernel/platform/kernel_platform.h"
 
 namespace allocsim {
 
-struct FreestandingPlatform {
-    class Lock {
-    public:
-        constexpr Lock() = default;
-        bool try_lock() { return !held_.exchange(true, std::memory_order_acquire); }
-        void lock() {
-            while (!try_lock()) cpu_relax();
-        }
-        void unlock() { held_.store(false, std::memory_order_release); }
-
-    private:
-        std::atomic<bool> held_{false};
-    };
+struct FreestandingPlatform : kernel::KernelPlatform {
     static CpuId current_cpu() { return CpuId{0}; }
-    static void cpu_relax() { __builtin_ia32_pause(); }
-    static std::uint64_t cycles() {
-        // LFENCE keeps RDTSC from running ahead of earlier instructions. Inline asm,
-        // not the SSE2 builtin, so it builds with -mgeneral-regs-only.
-        std::uint32_t lo, hi;
-        asm volatile("lfence\n\trdtsc" : "=a"(lo), "=d"(hi) : : "memory");
-        return (std::uint64_t{hi} << 32) | lo;
-    }
 };
 
 static_assert(Platform<FreestandingPlatform>);
