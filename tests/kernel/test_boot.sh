@@ -1,21 +1,46 @@
 #!/bin/bash
-# The kernel boots under QEMU (software emulation, no KVM), runs the unchanged core's
-# self-test and exits through isa-debug-exit with the success status, 33. Any other
-# status (a failed check, an assertion, a triple fault with -no-reboot) or a QEMU
-# still running after the timeout fails the test.
-# usage: test_boot.sh KERNEL_IMAGE
+# The kernel under QEMU (software emulation, no KVM).
+#   pass:          it boots, runs the unchanged core's self-test and exits through
+#                  isa-debug-exit with the success status, 33.
+#   bad-check:     booted with selftest=bad-check, a broken bin fails check(); the
+#                  verdict must be a failure (status 7), never a pass.
+#   triple-fault:  booted with selftest=triple-fault, QEMU stops on the fault
+#                  (-no-reboot); the verdict must be a failure.
+# The verdict is the one rule the host side uses too: status 33 and the three lines,
+# else a failure; a QEMU still running after the timeout is killed and fails.
+# usage: test_boot.sh KERNEL_IMAGE pass|bad-check|triple-fault
 set -u
 image=$1
-command -v qemu-system-x86_64 >/dev/null || { echo "FAIL: qemu-system-x86_64 is not installed (scripts/setup.sh installs it)" >&2; exit 1; }
+mode=$2
+fail() { echo "FAIL: $*" >&2; exit 1; }
+command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 is not installed (scripts/setup.sh installs it)"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-timeout 60 qemu-system-x86_64 -kernel "$image" -debugcon "file:$out" -display none -no-reboot -m 128M \
-  -device isa-debug-exit,iobase=0xf4,iosize=0x04 -smp 2 </dev/null
+
+append=""
+[ "$mode" = pass ] || append="selftest=$mode"
+timeout 60 qemu-system-x86_64 -kernel "$image" -append "$append" -debugcon "file:$out" -display none -no-reboot \
+  -m 128M -device isa-debug-exit,iobase=0xf4,iosize=0x04 -smp 2 </dev/null
 status=$?
 cat "$out"
-[ $status -eq 124 ] && { echo "FAIL: QEMU still running after 60 s" >&2; exit 1; }
-[ $status -eq 33 ] || { echo "FAIL: QEMU exited with status $status, not 33 (success)" >&2; exit 1; }
-grep -q "^allocsim kernel: long mode, cpu 0$" "$out" || { echo "FAIL: no boot line" >&2; exit 1; }
-grep -q "^timer overhead: [0-9]* cycles$" "$out" || { echo "FAIL: no timer overhead line" >&2; exit 1; }
-grep -q "^core self-test: check ok" "$out" || { echo "FAIL: the core's self-test did not pass" >&2; exit 1; }
-echo "PASS"
+[ $status -eq 124 ] && fail "QEMU still running after 60 s"
+
+verdict=pass
+[ $status -eq 33 ] || verdict="failure (QEMU status $status)"
+grep -q "^allocsim kernel: long mode, cpu 0$" "$out" || verdict="failure (no boot line)"
+grep -q "^timer overhead: [0-9]* cycles$" "$out" || verdict="failure (no timer overhead line)"
+grep -q "^core self-test: check ok" "$out" || verdict="failure (the self-test did not pass)"
+echo "verdict: $verdict"
+
+case $mode in
+  pass) [ "$verdict" = pass ] || fail "the kernel did not pass: $verdict" ;;
+  bad-check)
+    [ "$verdict" != pass ] || fail "a broken bin was judged a pass"
+    [ $status -eq 7 ] || fail "expected status 7 (a failed check), got $status"
+    grep -q "^core self-test: check FAILED" "$out" || fail "no failed-check line" ;;
+  triple-fault)
+    [ "$verdict" != pass ] || fail "a triple fault was judged a pass"
+    grep -q "^self-test: a triple fault, as asked$" "$out" || fail "the kernel did not reach the fault" ;;
+  *) fail "unknown mode '$mode'" ;;
+esac
+echo PASS
