@@ -29,7 +29,7 @@ inline void print(std::uint64_t value) {
 // other status is a failure, and a QEMU that ends any other way (killed on a
 // timeout, a triple fault with -no-reboot) never gives 33 either.
 inline constexpr std::uint32_t kExitSuccess = 0x10;
-enum class Failure : std::uint32_t { BadBoot = 1, CoreInit = 2, CoreCheck = 3, Assert = 4 };
+enum class Failure : std::uint32_t { BadBoot = 1, CoreInit = 2, CoreCheck = 3, Assert = 4, CpuException = 5 };
 
 [[noreturn]] inline void qemu_exit(std::uint32_t code) {
     outl(0xF4, code);

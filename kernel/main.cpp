@@ -7,6 +7,7 @@
 
 #include "alloc/hybrid_allocator.h"
 #include "kernel/console.h"
+#include "kernel/cpu_exceptions.h"
 #include "kernel/platform/kernel_platform.h"
 
 using namespace allocsim;
@@ -49,8 +50,9 @@ bool has_word(const char* text, const char* word) {
 
 // The deliberate failures, so that the tests can show a failing kernel is reported
 // as one. bad-check: a use-after-free write breaks a ThreadCache bin's list, which
-// check() must catch. triple-fault: an empty IDT and a breakpoint; QEMU then stops
-// (-no-reboot) without the success status.
+// check() must catch. page-fault: a write above the mapped 4 GiB, which the
+// exception handler reports. triple-fault: an empty IDT and a breakpoint; QEMU then
+// stops (-no-reboot) without the success status.
 void break_a_bin() {
     void* p = g_core.allocate(CpuId{0}, 64);
     g_core.deallocate(CpuId{0}, p);  // p is now the head of CPU 0's 64-byte bin
@@ -121,8 +123,14 @@ extern "C" [[noreturn]] void kernel_main(std::uint32_t magic, std::uint32_t mult
         print("not booted by a multiboot loader\n");
         fail(Failure::BadBoot);
     }
+    install_exception_handlers();
     set_assert_handler(&on_assert);
     const char* cmdline = command_line(multiboot_info);
+    if (has_word(cmdline, "selftest=page-fault")) {
+        print("self-test: a page fault, as asked\n");
+        // Above the 4 GiB the entry maps: not present.
+        *reinterpret_cast<volatile std::uint64_t*>(std::uintptr_t{8} << 30) = 1;
+    }
     if (has_word(cmdline, "selftest=triple-fault")) {
         print("self-test: a triple fault, as asked\n");
         triple_fault();

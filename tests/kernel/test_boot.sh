@@ -4,11 +4,14 @@
 #                  isa-debug-exit with the success status, 33.
 #   bad-check:     booted with selftest=bad-check, a broken bin fails check(); the
 #                  verdict must be a failure (status 7), never a pass.
+#   page-fault:    booted with selftest=page-fault, a write above the mapped 4 GiB
+#                  reaches the exception handler, which prints the vector, the
+#                  error code, RIP, CR2 and the registers, and exits with status 11.
 #   triple-fault:  booted with selftest=triple-fault, QEMU stops on the fault
 #                  (-no-reboot); the verdict must be a failure.
 # The verdict is the one rule the host side uses too: status 33 and the three lines,
 # else a failure; a QEMU still running after the timeout is killed and fails.
-# usage: test_boot.sh KERNEL_IMAGE pass|bad-check|triple-fault
+# usage: test_boot.sh KERNEL_IMAGE pass|bad-check|page-fault|triple-fault
 set -u
 image=$1
 mode=$2
@@ -38,6 +41,13 @@ case $mode in
     [ "$verdict" != pass ] || fail "a broken bin was judged a pass"
     [ $status -eq 7 ] || fail "expected status 7 (a failed check), got $status"
     grep -q "^core self-test: check FAILED" "$out" || fail "no failed-check line" ;;
+  page-fault)
+    [ "$verdict" != pass ] || fail "a page fault was judged a pass"
+    [ $status -eq 11 ] || fail "expected status 11 (a CPU exception), got $status"
+    grep -q "^CPU exception 14 (page fault), error code 0x0000000000000002$" "$out" || fail "no exception report"
+    grep -q "cr2=0x0000000200000000" "$out" || fail "the report lacks the faulting address"
+    grep -q " rip=0x" "$out" || fail "the report lacks RIP"
+    grep -q " r15=0x" "$out" || fail "the report lacks the registers" ;;
   triple-fault)
     [ "$verdict" != pass ] || fail "a triple fault was judged a pass"
     grep -q "^self-test: a triple fault, as asked$" "$out" || fail "the kernel did not reach the fault" ;;
