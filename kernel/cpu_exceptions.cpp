@@ -96,6 +96,10 @@ void install_exception_handlers() {
         g_idt[v] = IdtGate{static_cast<std::uint16_t>(at), kCodeSelector, 0, 0x8E,
                            static_cast<std::uint16_t>(at >> 16), static_cast<std::uint32_t>(at >> 32), 0};
     }
+    load_exception_handlers();
+}
+
+void load_exception_handlers() {
     const IdtPointer pointer{sizeof g_idt - 1, reinterpret_cast<std::uint64_t>(&g_idt)};
     asm volatile("lidt %0" : : "m"(pointer));
 }

@@ -6,6 +6,9 @@
 
 namespace allocsim::kernel {
 
+// Builds the IDT and loads it on this CPU (the BSP, once, at boot).
 void install_exception_handlers();
+// Loads the IDT install_exception_handlers() built on this CPU: each AP, at start.
+void load_exception_handlers();
 
 }  // namespace allocsim::kernel

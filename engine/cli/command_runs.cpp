@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "engine/cli/commands.h"
+#include "engine/measure/measured_run.h"
 #include "engine/replay/run_store.h"
 #include "traces/import_error.h"
 
@@ -32,12 +33,13 @@ std::int64_t parse_run_id(const std::string& text) {
 }
 
 int command_runs(int argc, char** argv) {
-    const Arguments args(argc, argv, {"db", "trace", "merge"}, {"json", "help"});
+    const Arguments args(argc, argv, {"db", "trace", "merge"}, {"measured", "json", "help"});
     if (args.flag("help")) {
-        fmt::print("usage: allocsim runs [--trace NAME] [--db FILE] [--json]\n"
+        fmt::print("usage: allocsim runs [--trace NAME] [--measured] [--db FILE] [--json]\n"
                    "       allocsim runs --merge FROM.db [--merge FROM.db ...] [--db FILE] [--json]\n\n"
                    "Lists the stored runs, oldest first: every allocsim replay stores one.\n"
                    "  --trace NAME     only the runs of this trace\n"
+                   "  --measured       the measured runs instead (allocsim capture and measure store them)\n"
                    "  --merge FROM.db  copy FROM's runs into the database instead, as runs of the traces\n"
                    "                   of the same names (which it must hold); runs it holds already are\n"
                    "                   skipped. For sweep parts run with separate databases.\n"
@@ -77,6 +79,30 @@ int command_runs(int argc, char** argv) {
     const auto trace = args.value("trace");
     if (trace && !db.find_trace(*trace))
         throw traces::TraceError(fmt::format("{}: no trace named '{}'", db.path(), *trace));
+    if (args.flag("measured")) {
+        std::vector<engine::MeasuredRunInfo> runs = engine::list_measured_runs(db);
+        std::erase_if(runs, [&](const engine::MeasuredRunInfo& r) { return trace && r.trace != *trace; });
+        if (args.flag("json")) {
+            std::string json = "[";
+            for (const engine::MeasuredRunInfo& r : runs)
+                json += fmt::format(R"({}{{"measured_run":{},"trace":{},"label":{},"source":"{}","clock":"{}","started":{},)"
+                                    R"("runners":{},"events":{},"median_cycles":{}}})",
+                                    json.size() > 1 ? "," : "", r.id, json_string(r.trace), json_string(r.label), r.source,
+                                    r.clock, json_string(r.started), r.runners, r.events, r.median_cycles);
+            fmt::print("{}]\n", json);
+            return 0;
+        }
+        if (runs.empty()) {
+            fmt::print("no measured runs in {} (allocsim capture or measure makes one)\n", db.path());
+            return 0;
+        }
+        fmt::print("{:>5}  {:<16} {:<7} {:<11} {:>7} {:>10} {:>8}  {:<20}  {}\n", "run", "trace", "source", "clock", "runners",
+                   "events", "median", "started", "label");
+        for (const engine::MeasuredRunInfo& r : runs)
+            fmt::print("{:>5}  {:<16} {:<7} {:<11} {:>7} {:>10} {:>8}  {:<20}  {}\n", r.id, r.trace, r.source, r.clock,
+                       r.runners, r.events, r.median_cycles, r.started, r.label);
+        return 0;
+    }
     std::vector<engine::RunInfo> runs = engine::list_runs(db);
     if (trace) std::erase_if(runs, [&](const engine::RunInfo& r) { return r.trace != *trace; });
 

@@ -25,6 +25,10 @@ int command_record(int argc, char** argv);
 int command_runs(int argc, char** argv);
 int command_show(int argc, char** argv);
 int command_diff(int argc, char** argv);
+int command_capture(int argc, char** argv);
+int command_measure(int argc, char** argv);
+int command_compare(int argc, char** argv);
+int command_calibrate(int argc, char** argv);
 
 // Shared by the commands.
 inline constexpr const char* kDefaultDb = "allocsim.db";

@@ -28,12 +28,16 @@ constexpr Command kCommands[] = {
     {"runs", allocsim::cli::command_runs, "list the stored runs (every replay is stored)"},
     {"show", allocsim::cli::command_show, "print a stored run: summary, settings, per-CPU table"},
     {"diff", allocsim::cli::command_diff, "compare two stored runs side by side, with ratios"},
+    {"capture", allocsim::cli::command_capture, "replay a trace in the allocsim kernel under QEMU, every op timed"},
+    {"measure", allocsim::cli::command_measure, "replay a trace on pinned host threads, every op timed"},
+    {"compare", allocsim::cli::command_compare, "set a measured run beside the model, class by class"},
+    {"calibrate", allocsim::cli::command_calibrate, "fit the cost model to a measured run"},
 };
 
 void usage(std::FILE* out) {
     fmt::print(out, "usage: allocsim COMMAND [options]   (allocsim COMMAND --help for its options)\n\n");
     fmt::print(out, "A workbench for kernel memory allocator designers.\n\ncommands:\n");
-    for (const Command& c : kCommands) fmt::print(out, "  {:<8} {}\n", c.name, c.summary);
+    for (const Command& c : kCommands) fmt::print(out, "  {:<10} {}\n", c.name, c.summary);
     fmt::print(out, "\nTraces and runs live in an SQLite database: allocsim.db in the current folder, or --db FILE.\n");
 }
 

@@ -42,6 +42,7 @@ public:
     void configure(const CostModel& model, const ReplayListener* listener) {
         m_ = &model;
         listener_ = listener != nullptr && listener->wait ? listener : nullptr;
+        action_listener_ = listener != nullptr && listener->action ? &listener->action : nullptr;
     }
 
     void begin(std::uint64_t event, std::uint16_t cpu, std::int64_t t, std::uint64_t work) {
@@ -53,9 +54,11 @@ public:
         held_ = nullptr;
         after_remote_free_ = false;
         blocks_moved_ = 0;
+        transfers_ = 0;
     }
 
     ALLOCSIM_ALWAYS_INLINE void record(const Action& a) {
+        if (action_listener_ != nullptr) [[unlikely]] (*action_listener_)(a);
         ++counts_[index_of(a.cpu) % kMaxCpus][static_cast<unsigned>(a.kind)];
         blocks_moved_ |= (kBlockMoves >> static_cast<unsigned>(a.kind)) & 1u;
         std::uint64_t price = price_of(a);
@@ -73,6 +76,7 @@ public:
     // Work the replayer prices itself (a line transfer for an object another CPU
     // touched last), charged before the core's actions.
     void charge(std::uint64_t cycles) {
+        ++transfers_;
         work_ += cycles;
         t_ += static_cast<std::int64_t>(cycles);
     }
@@ -84,6 +88,8 @@ public:
     std::int64_t time() const { return t_; }
     std::uint64_t work() const { return work_; }
     std::uint64_t wait() const { return wait_; }
+    // Cache lines that came from another CPU's cache (charge() and remote queues).
+    std::uint32_t transfers() const { return transfers_; }
     // Whether blocks left or returned to the buddy in this operation: the only way
     // the hybrid core's footprint moves.
     bool blocks_moved() const { return blocks_moved_ != 0; }
@@ -170,6 +176,7 @@ private:
         const std::uint32_t id = owner * kMaxSizeClasses + cls;
         Resource& line = lines_[id];
         const std::uint64_t transfer = line.last_cpu != kNoCpu && line.last_cpu != cpu_ ? m_->line_transfer : 0;
+        transfers_ += transfer != 0;
         if (line.free_at > t_ && line.last_cpu != cpu_) wait_for(line, 0, false, id, waits_.line_wait_cycles);
         line.free_at = t_ + static_cast<std::int64_t>(price + transfer);
         line.last_cpu = cpu_;
@@ -178,6 +185,7 @@ private:
 
     const CostModel* m_ = nullptr;
     const ReplayListener* listener_ = nullptr;  // set only when it wants waits
+    const std::function<void(const Action&)>* action_listener_ = nullptr;  // set only when it wants actions
     std::uint64_t counts_[kMaxCpus][kActionKindCount] = {};  // by CPU and kind
     WaitFigures waits_;
     std::array<Resource, 256> locks_{};  // by LockId: an order, or 0xFF (the buddy's global lock)
@@ -193,6 +201,7 @@ private:
     CpuId remote_owner_{};
     SizeClass remote_class_{};
     unsigned blocks_moved_ = 0;
+    std::uint32_t transfers_ = 0;
 };
 
 }  // namespace allocsim::engine

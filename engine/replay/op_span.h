@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 
+#include "alloc/action.h"
 #include "traces/trace_event.h"
 
 namespace allocsim::engine {
@@ -17,6 +18,7 @@ struct OpSpan {
     std::int64_t start = 0;      // cycles
     std::int64_t end = 0;        // start + work + waiting
     std::uint64_t wait = 0;      // cycles spent waiting for locks and lines
+    std::uint32_t transfers = 0; // cache lines fetched from another CPU's cache (each priced line_transfer)
 };
 // A wait for a lock (or a contended line) inside an operation.
 struct WaitSpan {
@@ -29,6 +31,9 @@ struct WaitSpan {
 struct ReplayListener {
     std::function<void(const OpSpan&)> op;      // every operation, in trace order
     std::function<void(const WaitSpan&)> wait;  // every wait, before its operation's span
+    // Every action the core reports, before its operation's span (compare and
+    // calibrate build each operation's class and cost features from them).
+    std::function<void(const Action&)> action;
 };
 
 }  // namespace allocsim::engine

@@ -1,7 +1,6 @@
 #include "engine/replay/replayer.h"
 
 #include <fmt/format.h>
-#include <sys/mman.h>
 
 #include <algorithm>
 #include <bit>
@@ -17,6 +16,7 @@
 #include "engine/replay/sim_platform.h"
 #include "traces/import_summary.h"
 #include "traces/live_bytes.h"
+#include "engine/replay/region.h"
 #include "traces/trace_reader.h"
 #include "traces/dense_id_map.h"
 #include "traces/event_codec.h"
@@ -29,26 +29,6 @@ using traces::Op;
 using traces::TraceEvent;
 
 constexpr std::uint16_t kNoCpu = 0xFFFF;
-
-// The modeled memory: reserved with mmap so that only the pages the core touches
-// cost anything, whatever size the trace needs.
-class Region {
-public:
-    explicit Region(std::size_t bytes) : bytes_(bytes) {
-        void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (p == MAP_FAILED) throw ReplayError(fmt::format("cannot reserve a region of {} bytes", bytes));
-        base_ = p;
-    }
-    ~Region() { munmap(base_, bytes_); }
-    Region(const Region&) = delete;
-    Region& operator=(const Region&) = delete;
-    void* base() const { return base_; }
-    std::size_t bytes() const { return bytes_; }
-
-private:
-    void* base_ = nullptr;
-    std::size_t bytes_;
-};
 
 // Peak requested bytes of live objects: what the region must hold at least. Stored
 // with every trace since summaries carry it; a trace stored before that takes a
@@ -278,7 +258,7 @@ private:
         const std::int64_t t = pricer.time();
         const std::uint64_t work = pricer.work(), wait = pricer.wait();
         clock_[cpu] = t;
-        if (listener_ != nullptr && listener_->op) listener_->op(OpSpan{index_, cpu, e.op, start, t, wait});
+        if (listener_ != nullptr && listener_->op) listener_->op(OpSpan{index_, cpu, e.op, start, t, wait, pricer.transfers()});
         // Per-CPU sums only: the run's totals and the samples' windows add them up.
         const std::uint64_t total = work + wait;
         histogram_.add(total);
@@ -406,12 +386,8 @@ private:
 
 }  // namespace
 
-ReplayResult replay(traces::Database& db, const std::string& trace, const ReplaySettings& settings,
-                    const ReplayProgress& progress, const ReplayListener* listener) {
-    const auto wall_start = std::chrono::steady_clock::now();
-    traces::TraceReader reader(db, trace);
-    const traces::TraceInfo& info = reader.info();
-
+ReplayLayout replay_layout(traces::Database& db, const traces::TraceInfo& info, const ReplaySettings& settings) {
+    const std::string& trace = info.name;
     // Modeled CPUs and the mapping from the trace's.
     std::vector<std::uint16_t> map;
     std::uint32_t cpus = info.cpus == 0 ? 1 : info.cpus;
@@ -441,7 +417,19 @@ ReplayResult replay(traces::Database& db, const std::string& trace, const Replay
         const std::uint32_t classes = settings.size_classes.empty() ? 64 : static_cast<std::uint32_t>(settings.size_classes.size());
         region_bytes = fitting_region(peak_live_bytes(db, info), cpus, classes);
     }
-    Region region(region_bytes);
+    return ReplayLayout{cpus, std::move(map), region_bytes};
+}
+
+ReplayResult replay(traces::Database& db, const std::string& trace, const ReplaySettings& settings,
+                    const ReplayProgress& progress, const ReplayListener* listener) {
+    const auto wall_start = std::chrono::steady_clock::now();
+    traces::TraceReader reader(db, trace);
+    const traces::TraceInfo& info = reader.info();
+
+    const ReplayLayout layout = replay_layout(db, info, settings);
+    const std::uint32_t cpus = layout.cpus;
+    const std::vector<std::uint16_t>& map = layout.map;
+    Region region(layout.region_bytes, region_alignment(settings.core.buddy_max_order));
 
     ReplayResult result;
     if (settings.allocator == AllocatorKind::Hybrid) {

@@ -22,6 +22,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "engine/replay/op_span.h"
 #include "engine/replay/replay_result.h"
@@ -40,6 +41,16 @@ public:
 
 // Called every few thousand events with the number replayed so far.
 using ReplayProgress = std::function<void(std::uint64_t)>;
+
+// How a trace is laid out on the core: the modeled CPUs, trace CPU c's modeled CPU
+// (map[c]) and the region's size. The replay and the measured runs share it, so the
+// core is configured the same way on each side.
+struct ReplayLayout {
+    std::uint32_t cpus = 1;
+    std::vector<std::uint16_t> map;  // one entry per trace CPU
+    std::uint64_t region_bytes = 0;
+};
+ReplayLayout replay_layout(traces::Database& db, const traces::TraceInfo& info, const ReplaySettings& settings);
 
 ReplayResult replay(traces::Database& db, const std::string& trace, const ReplaySettings& settings,
                     const ReplayProgress& progress = {}, const ReplayListener* listener = nullptr);

@@ -62,10 +62,6 @@ void create_run_tables(traces::Database& db) { db.exec(kRunTables); }
 
 const char* allocator_name(AllocatorKind kind) { return kind == AllocatorKind::Hybrid ? "hybrid" : "linked-list"; }
 
-std::string utc_iso8601(std::chrono::system_clock::time_point t) {
-    return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(t)));
-}
-
 void insert_run_rows(traces::Database& db, const RunToStore& run, std::int64_t run_id) {
     traces::Statement cpu(db, "INSERT INTO run_cpus(run_id, cpu, ops, work_cycles, wait_cycles, cache_hits, cache_misses, "
                 "remote_frees, clock) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -99,6 +95,10 @@ void read_whole(const FlatObject& o, const char* key, T& field) {
 }  // namespace
 
 const char* allocsim_version() { return ALLOCSIM_VERSION; }
+
+std::string utc_iso8601(std::chrono::system_clock::time_point t) {
+    return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(t)));
+}
 
 std::int64_t store_run(traces::Database& db, const RunToStore& run) {
     db.exec("BEGIN IMMEDIATE");

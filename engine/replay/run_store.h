@@ -24,6 +24,9 @@ namespace allocsim::engine {
 // allocsim's version, stored with every run (the project's CMake VERSION).
 const char* allocsim_version();
 
+// A time as stored with runs: UTC, ISO 8601 ("2026-11-26T04:14:01Z").
+std::string utc_iso8601(std::chrono::system_clock::time_point t);
+
 struct RunToStore {
     const std::string& trace;                         // the name of a stored trace
     const std::string& label;                         // free text, may be empty

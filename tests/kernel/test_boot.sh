@@ -9,9 +9,12 @@
 #                  error code, RIP, CR2 and the registers, and exits with status 11.
 #   triple-fault:  booted with selftest=triple-fault, QEMU stops on the fault
 #                  (-no-reboot); the verdict must be a failure.
+#   smp:           booted with -smp 4 and cpus=4, the kernel wakes the three APs;
+#                  each CPU prints "cpu K: up" once (K = 0..3), then "cpus: 4 running".
 # The verdict is the one rule the host side uses too: status 33 and the three lines,
 # else a failure; a QEMU still running after the timeout is killed and fails.
-# usage: test_boot.sh KERNEL_IMAGE pass|bad-check|page-fault|triple-fault
+# usage: test_boot.sh KERNEL_IMAGE pass|bad-check|page-fault|triple-fault|smp
+# QEMU_EXTRA_ARGS adds options to QEMU's, e.g. QEMU_EXTRA_ARGS="-accel tcg,thread=multi".
 set -u
 image=$1
 mode=$2
@@ -21,9 +24,15 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
 append=""
-[ "$mode" = pass ] || append="selftest=$mode"
+cpus=2
+case $mode in
+  pass) ;;
+  smp) append="cpus=4"; cpus=4 ;;
+  *) append="selftest=$mode" ;;
+esac
+# shellcheck disable=SC2086  # QEMU_EXTRA_ARGS is a list of words
 timeout 60 qemu-system-x86_64 -kernel "$image" -append "$append" -debugcon "file:$out" -display none -no-reboot \
-  -m 128M -device isa-debug-exit,iobase=0xf4,iosize=0x04 -smp 2 </dev/null
+  -m 128M -device isa-debug-exit,iobase=0xf4,iosize=0x04 -smp "$cpus" ${QEMU_EXTRA_ARGS:-} </dev/null
 status=$?
 cat "$out"
 [ $status -eq 124 ] && fail "QEMU still running after 60 s"
@@ -31,7 +40,7 @@ cat "$out"
 verdict=pass
 [ $status -eq 33 ] || verdict="failure (QEMU status $status)"
 grep -q "^allocsim kernel: long mode, cpu 0$" "$out" || verdict="failure (no boot line)"
-grep -q "^timer overhead: [0-9]* cycles$" "$out" || verdict="failure (no timer overhead line)"
+grep -q "^timer overhead: [0-9]* cycles, mean/256 [0-9]*$" "$out" || verdict="failure (no timer overhead line)"
 grep -q "^core self-test: check ok" "$out" || verdict="failure (the self-test did not pass)"
 echo "verdict: $verdict"
 
@@ -51,6 +60,13 @@ case $mode in
   triple-fault)
     [ "$verdict" != pass ] || fail "a triple fault was judged a pass"
     grep -q "^self-test: a triple fault, as asked$" "$out" || fail "the kernel did not reach the fault" ;;
+  smp)
+    [ "$verdict" = pass ] || fail "the kernel did not pass: $verdict"
+    grep -q "^cpus: 4 running$" "$out" || fail "no 'cpus: 4 running' line"
+    [ "$(grep -c "^cpu [0-9]*: up$" "$out")" -eq 4 ] || fail "expected four 'cpu K: up' lines"
+    for k in 0 1 2 3; do
+      [ "$(grep -c "^cpu $k: up$" "$out")" -eq 1 ] || fail "expected one 'cpu $k: up' line"
+    done ;;
   *) fail "unknown mode '$mode'" ;;
 esac
 echo PASS

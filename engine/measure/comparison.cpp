@@ -1,0 +1,150 @@
+#include "engine/measure/comparison.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "alloc/measure/op_profile.h"
+
+namespace allocsim::engine {
+
+namespace {
+
+using measure::OpClass;
+
+// The p-th percentile (nearest rank) of `v`, which it reorders.
+std::uint64_t percentile(std::vector<std::uint64_t>& v, int p) {
+    if (v.empty()) return 0;
+    const std::size_t rank = std::min(v.size() - 1, (v.size() * static_cast<std::size_t>(p) + 99) / 100 - (p > 0 ? 1 : 0));
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(rank), v.end());
+    return v[rank];
+}
+
+double pearson(const std::vector<double>& x, const std::vector<double>& y) {
+    const double n = static_cast<double>(x.size());
+    if (x.size() < 2) return 0;
+    double mx = 0, my = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) mx += x[i], my += y[i];
+    mx /= n;
+    my /= n;
+    double sxy = 0, sxx = 0, syy = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        sxy += (x[i] - mx) * (y[i] - my);
+        sxx += (x[i] - mx) * (x[i] - mx);
+        syy += (y[i] - my) * (y[i] - my);
+    }
+    return sxx == 0 || syy == 0 ? 0 : sxy / std::sqrt(sxx * syy);
+}
+
+std::string class_name(std::uint32_t kinds, std::uint32_t splits) {
+    const OpClass c = measure::classify(kinds);
+    if (c == OpClass::Split) return fmt::format("split depth {}", splits);
+    return measure::op_class_name(c);
+}
+
+double percent_error(double modeled, double measured) {
+    return measured == 0 ? 0 : 100.0 * (modeled - measured) / measured;
+}
+
+ClassComparison summarize(std::string name, std::vector<std::uint64_t>& modeled, std::vector<std::uint64_t>& measured,
+                          double timer_bias) {
+    ClassComparison c;
+    std::vector<double> mod(modeled.begin(), modeled.end()), mea(measured.begin(), measured.end());
+    c.modeled_mean = trimmed_mean(mod);
+    c.measured_mean = std::max(0.0, trimmed_mean(mea) - (mea.empty() ? 0 : timer_bias));
+    c.mean_error_percent = percent_error(c.modeled_mean, c.measured_mean);
+    c.name = std::move(name);
+    c.events = std::max(modeled.size(), measured.size());
+    c.modeled_events = modeled.size();
+    c.measured_events = measured.size();
+    c.modeled_p50 = percentile(modeled, 50);
+    c.modeled_p90 = percentile(modeled, 90);
+    c.measured_p50 = percentile(measured, 50);
+    c.measured_p90 = percentile(measured, 90);
+    c.error_percent = percent_error(static_cast<double>(c.modeled_p50), static_cast<double>(c.measured_p50));
+    return c;
+}
+
+}  // namespace
+
+double trimmed_mean(std::vector<double>& v) {
+    if (v.empty()) return 0;
+    const std::size_t keep = std::max<std::size_t>(1, (v.size() * 98 + 99) / 100);
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(keep - 1), v.end());
+    double sum = 0;
+    for (std::size_t i = 0; i < keep; ++i) sum += v[i];
+    return sum / static_cast<double>(keep);
+}
+
+Comparison compare_runs(const ModeledOps& modeled, const MeasuredRun& measured) {
+    return compare_runs(modeled, measured, nullptr);
+}
+
+Comparison compare_runs(const ModeledOps& modeled, const MeasuredRun& measured, bool (*keep)(std::uint64_t)) {
+    Comparison out;
+    // Records have the least overhead taken off; their mean needs the mean taken off.
+    const double timer_bias = std::max(0.0, measured.timer_overhead_mean - static_cast<double>(measured.timer_overhead));
+    std::map<std::string, std::pair<std::vector<std::uint64_t>, std::vector<std::uint64_t>>> by_class;
+    std::vector<std::uint64_t> contended_modeled, contended_measured;
+    std::vector<double> xs, ys;
+    const std::size_t n = std::min(modeled.ops.size(), measured.ops.size());
+    for (std::size_t i = 0; i < n; ++i) {
+        if (keep != nullptr && !keep(i)) continue;
+        const ModeledOp& m = modeled.ops[i];
+        const measure::MeasuredOp& r = measured.ops[i];
+        ++out.events;
+        xs.push_back(static_cast<double>(m.cycles));
+        ys.push_back(static_cast<double>(r.cycles));
+        if (m.waited) contended_modeled.push_back(m.cycles);
+        if ((r.flags & measure::kFlagContended) != 0) contended_measured.push_back(r.cycles);
+        if (m.kinds != r.kinds || std::min<std::uint32_t>(m.splits, 255) != r.splits) continue;
+        ++out.same_path;
+        auto& [mod, mea] = by_class[class_name(m.kinds, m.splits)];
+        mod.push_back(m.cycles);
+        mea.push_back(r.cycles);
+    }
+    for (auto& [name, sides] : by_class) out.classes.push_back(summarize(name, sides.first, sides.second, timer_bias));
+    std::sort(out.classes.begin(), out.classes.end(),
+              [](const ClassComparison& a, const ClassComparison& b) { return a.events != b.events ? a.events > b.events : a.name < b.name; });
+    std::vector<double> class_x, class_y;
+    double error_sum = 0, mean_error_sum = 0;
+    for (const ClassComparison& c : out.classes) {
+        class_x.push_back(static_cast<double>(c.modeled_p50));
+        class_y.push_back(static_cast<double>(c.measured_p50));
+        error_sum += std::fabs(c.error_percent);
+        mean_error_sum += std::fabs(c.mean_error_percent);
+    }
+    out.mean_abs_error_percent = out.classes.empty() ? 0 : error_sum / static_cast<double>(out.classes.size());
+    out.mean_abs_mean_error_percent = out.classes.empty() ? 0 : mean_error_sum / static_cast<double>(out.classes.size());
+    out.correlation = pearson(xs, ys);
+    out.class_correlation = pearson(class_x, class_y);
+    if (!contended_modeled.empty() || !contended_measured.empty())
+        out.classes.push_back(summarize("lock contended", contended_modeled, contended_measured, timer_bias));
+    for (int k = 0; k < kActionKindCount; ++k) {
+        const auto i = static_cast<std::size_t>(k);
+        out.actions.push_back(ActionComparison{static_cast<ActionKind>(k), modeled.actions[i], measured.actions[i]});
+        if (modeled.actions[i] != measured.actions[i]) out.actions_agree = false;
+    }
+    return out;
+}
+
+std::string comparison_json(const Comparison& c) {
+    std::string classes, actions;
+    for (const ClassComparison& k : c.classes)
+        classes += fmt::format("{}{{\"class\":\"{}\",\"events\":{},\"modeled_p50\":{},\"modeled_p90\":{},\"measured_p50\":{},"
+                               "\"measured_p90\":{},\"error_percent\":{:.2f},\"modeled_mean\":{:.2f},\"measured_mean\":{:.2f},"
+                               "\"mean_error_percent\":{:.2f}}}",
+                               classes.empty() ? "" : ",", k.name, k.events, k.modeled_p50, k.modeled_p90, k.measured_p50,
+                               k.measured_p90, k.error_percent, k.modeled_mean, k.measured_mean, k.mean_error_percent);
+    for (const ActionComparison& a : c.actions)
+        actions += fmt::format("{}\"{}\":{{\"modeled\":{},\"measured\":{}}}", actions.empty() ? "" : ",", action_name(a.kind),
+                               a.modeled, a.measured);
+    return fmt::format("{{\"events\":{},\"same_path\":{},\"correlation\":{:.4f},\"class_correlation\":{:.4f},"
+                       "\"mean_abs_error_percent\":{:.2f},\"mean_abs_mean_error_percent\":{:.2f},\"actions_agree\":{},\"classes\":[{}],\"actions\":{{{}}}}}",
+                       c.events, c.same_path, c.correlation, c.class_correlation, c.mean_abs_error_percent, c.mean_abs_mean_error_percent,
+                       c.actions_agree ? "true" : "false", classes, actions);
+}
+
+}  // namespace allocsim::engine

@@ -1,0 +1,158 @@
+#include "engine/measure/measured_run.h"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "engine/replay/flat_json.h"
+#include "traces/import_error.h"
+
+namespace allocsim::engine {
+
+namespace {
+
+constexpr const char* kMeasuredTables = R"sql(
+CREATE TABLE IF NOT EXISTS measured_runs(
+  id             INTEGER PRIMARY KEY,
+  trace_id       INTEGER NOT NULL REFERENCES traces(id) ON DELETE CASCADE,
+  label          TEXT NOT NULL DEFAULT '',
+  source         TEXT NOT NULL,
+  clock          TEXT NOT NULL,
+  started        TEXT,
+  version        TEXT,
+  settings       TEXT,
+  runners        INTEGER NOT NULL,
+  timer_overhead INTEGER NOT NULL,
+  timer_overhead_mean REAL NOT NULL,
+  wall_seconds   REAL,
+  actions        TEXT,
+  events         INTEGER NOT NULL,
+  median_cycles  INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS measured_chunks(
+  run_id  INTEGER NOT NULL REFERENCES measured_runs(id) ON DELETE CASCADE,
+  chunk   INTEGER NOT NULL,
+  records BLOB NOT NULL,
+  PRIMARY KEY(run_id, chunk)
+);
+)sql";
+
+constexpr std::size_t kChunkOps = 65536;
+
+void create_measured_tables(traces::Database& db) { db.exec(kMeasuredTables); }
+
+std::uint64_t median_cycles(const std::vector<measure::MeasuredOp>& ops) {
+    if (ops.empty()) return 0;
+    std::vector<std::uint32_t> c(ops.size());
+    for (std::size_t i = 0; i < ops.size(); ++i) c[i] = ops[i].cycles;
+    std::nth_element(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(c.size() / 2), c.end());
+    return c[c.size() / 2];
+}
+
+}  // namespace
+
+std::string actions_json(const std::array<std::uint64_t, kActionKindCount>& actions) {
+    std::string out = "{";
+    for (int k = 0; k < kActionKindCount; ++k)
+        out += fmt::format("{}\"{}\": {}", k == 0 ? "" : ", ", action_name(static_cast<ActionKind>(k)), actions[static_cast<std::size_t>(k)]);
+    out += "}";
+    return out;
+}
+
+std::int64_t store_measured_run(traces::Database& db, const MeasuredRun& run) {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+        create_measured_tables(db);
+        traces::Statement trace(db, "SELECT id, events FROM traces WHERE name = ?");
+        trace.bind(1, run.trace);
+        if (!trace.step()) throw traces::TraceError(fmt::format("{}: no trace named '{}'", db.path(), run.trace));
+        if (trace.column_u64(1) != run.ops.size())
+            throw traces::TraceError(fmt::format("{}: trace '{}' has {} events but the measured run has {} records",
+                                                 db.path(), run.trace, trace.column_u64(1), run.ops.size()));
+        traces::Statement insert(db,
+            "INSERT INTO measured_runs(trace_id, label, source, clock, started, version, settings, runners, timer_overhead, "
+            "timer_overhead_mean, wall_seconds, actions, events, median_cycles) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        insert.bind(1, trace.column_int(0)).bind(2, run.label).bind(3, run.source).bind(4, run.clock);
+        insert.bind(5, run.started).bind(6, run.version).bind(7, run.settings_json).bind(8, run.runners);
+        insert.bind(9, run.timer_overhead).bind(10, run.timer_overhead_mean).bind(11, run.wall_seconds);
+        insert.bind(12, actions_json(run.actions)).bind(13, run.ops.size()).bind(14, median_cycles(run.ops)).step();
+        const std::int64_t id = sqlite3_last_insert_rowid(db.handle());
+        traces::Statement chunk(db, "INSERT INTO measured_chunks(run_id, chunk, records) VALUES (?, ?, ?)");
+        for (std::size_t first = 0, n = 0; first < run.ops.size(); first += kChunkOps, ++n) {
+            const std::size_t count = std::min(kChunkOps, run.ops.size() - first);
+            chunk.bind(1, id).bind(2, n).bind_blob(3, run.ops.data() + first, count * sizeof(measure::MeasuredOp));
+            chunk.step();
+            chunk.reset();
+        }
+        db.exec("COMMIT");
+        return id;
+    } catch (...) {
+        sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+}
+
+MeasuredRun load_measured_run(traces::Database& db, std::int64_t id) {
+    create_measured_tables(db);
+    MeasuredRun run;
+    std::uint64_t events = 0;
+    {
+        traces::Statement q(db,
+            "SELECT t.name, r.label, r.source, r.clock, r.started, r.version, r.settings, r.runners, r.timer_overhead, "
+            "r.wall_seconds, r.actions, r.events, r.timer_overhead_mean FROM measured_runs r JOIN traces t ON t.id = r.trace_id WHERE r.id = ?");
+        q.bind(1, id);
+        if (!q.step())
+            throw traces::TraceError(fmt::format("{}: no measured run {} (allocsim runs --measured lists them)", db.path(), id));
+        run.id = id;
+        run.trace = q.column_text(0);
+        run.label = q.column_text(1);
+        run.source = q.column_text(2);
+        run.clock = q.column_text(3);
+        run.started = q.column_text(4);
+        run.version = q.column_text(5);
+        run.settings_json = q.column_text(6);
+        run.runners = static_cast<std::uint32_t>(q.column_int(7));
+        run.timer_overhead = q.column_u64(8);
+        run.wall_seconds = q.column_double(9);
+        const FlatObject actions(q.column_text(10));
+        for (int k = 0; k < kActionKindCount; ++k)
+            run.actions[static_cast<std::size_t>(k)] =
+                static_cast<std::uint64_t>(actions.number_or(action_name(static_cast<ActionKind>(k)), 0));
+        events = q.column_u64(11);
+        run.timer_overhead_mean = q.column_double(12);
+    }
+    run.ops.reserve(events);
+    traces::Statement chunks(db, "SELECT chunk, records FROM measured_chunks WHERE run_id = ? ORDER BY chunk");
+    chunks.bind(1, id);
+    std::int64_t expected = 0;
+    while (chunks.step()) {
+        const std::size_t bytes = chunks.column_bytes(1);
+        if (chunks.column_int(0) != expected || bytes % sizeof(measure::MeasuredOp) != 0)
+            throw traces::TraceError(fmt::format("{}: measured run {}: chunk {} is damaged", db.path(), id, expected));
+        const std::size_t n = bytes / sizeof(measure::MeasuredOp);
+        const std::size_t at = run.ops.size();
+        run.ops.resize(at + n);
+        if (n != 0) std::memcpy(run.ops.data() + at, chunks.column_blob(1), bytes);
+        ++expected;
+    }
+    if (run.ops.size() != events)
+        throw traces::TraceError(fmt::format("{}: measured run {} holds {} records, not the {} it should", db.path(), id,
+                                             run.ops.size(), events));
+    return run;
+}
+
+std::vector<MeasuredRunInfo> list_measured_runs(traces::Database& db) {
+    create_measured_tables(db);
+    traces::Statement q(db, "SELECT r.id, t.name, r.label, r.source, r.clock, r.started, r.runners, r.events, r.median_cycles "
+                            "FROM measured_runs r JOIN traces t ON t.id = r.trace_id ORDER BY r.id");
+    std::vector<MeasuredRunInfo> out;
+    while (q.step())
+        out.push_back(MeasuredRunInfo{q.column_int(0), q.column_text(1), q.column_text(2), q.column_text(3), q.column_text(4),
+                                      q.column_text(5), static_cast<std::uint32_t>(q.column_int(6)), q.column_u64(7),
+                                      q.column_u64(8)});
+    return out;
+}
+
+}  // namespace allocsim::engine

@@ -1,0 +1,250 @@
+// Measured runs: the measure plan, the stored records, the host's measured replay,
+// the cost features that calibrate fits, compare and calibrate themselves, and
+// (where the kernel is built) captures in the kernel under QEMU.
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <memory>
+#include <set>
+
+#include "tests/traces/test_support.h"
+
+#include "alloc/measure/op_profile.h"
+#include "engine/measure/calibration.h"
+#include "engine/measure/comparison.h"
+#include "engine/measure/cost_features.h"
+#include "engine/measure/host_measure.h"
+#include "engine/measure/kernel_capture.h"
+#include "engine/measure/measure_plan_builder.h"
+#include "engine/measure/measured_run.h"
+#include "engine/measure/modeled_ops.h"
+#include "engine/replay/replayer.h"
+#include "traces/event_emitter.h"
+#include "traces/generators.h"
+#include "traces/import_error.h"
+#include "traces/trace_writer.h"
+
+using namespace allocsim;
+using namespace allocsim::engine;
+
+namespace {
+
+class MeasureDb {
+public:
+    MeasureDb() : db_(std::make_unique<traces::Database>(dir_.file("m.db"))) {}
+    traces::Database& db() { return *db_; }
+    void generate(const std::string& name, const std::string& workload, std::uint32_t cpus, std::uint64_t ops,
+                  std::uint64_t seed = 1) {
+        traces::TraceWriter w(*db_, name, "gen", workload, traces::IfExists::Fail);
+        traces::EventEmitter emitter(w);
+        traces::generate(workload, {cpus, ops, seed}, emitter);
+        w.commit(emitter.summary());
+    }
+
+private:
+    traces::test::TempDir dir_;
+    std::unique_ptr<traces::Database> db_;
+};
+
+std::uint64_t events_of(traces::Database& db, const std::string& trace) { return db.find_trace(trace)->events; }
+
+}  // namespace
+
+TEST_CASE("measure plan: the engine's CPU layout, each op's step on its object, the core's configuration") {
+    MeasureDb t;
+    t.generate("lar", "larson", 4, 3000);
+    ReplaySettings s;
+    s.cpus = 2;  // fold 4 trace CPUs onto 2
+    s.core.cache_capacity = 32;
+    s.core.refill_batch = 8;
+    const MeasurePlan plan = build_measure_plan(t.db(), "lar", s);
+    CHECK(plan.header.ops == events_of(t.db(), "lar"));
+    CHECK(plan.ops.size() == plan.header.ops);
+    CHECK(plan.header.cpus == 2);
+    CHECK(plan.header.cache_capacity == 32);
+    CHECK(plan.header.refill_batch == 8);
+    CHECK(std::memcmp(plan.header.magic, measure::kPlanMagic, 8) == 0);
+    std::vector<std::uint32_t> seen(plan.header.objects, 0);
+    for (const measure::PlanOp& op : plan.ops) {
+        CHECK(op.cpu < 2);
+        REQUIRE(op.object < plan.header.objects);
+        CHECK(op.step == seen[op.object]++);  // ranks 0, 1, ... on each object
+        if (op.step == 0) CHECK((op.kind == measure::PlanOpKind::Alloc || op.kind == measure::PlanOpKind::PageAlloc));
+    }
+    s.allocator = AllocatorKind::LinkedList;
+    CHECK_THROWS_AS(build_measure_plan(t.db(), "lar", s), ReplayError);
+}
+
+TEST_CASE("cost features: the model's price of an operation's features is its modeled work") {
+    MeasureDb t;
+    t.generate("one", "larson", 1, 4000);  // one CPU: no waiting, no line transfers
+    t.generate("two", "producer-consumer", 2, 4000);
+    ReplaySettings s;
+    s.model.cache_hit = 7;
+    s.model.node_touch = 3;
+    for (const char* trace : {"one", "two"}) {
+        const ModeledOps m = model_ops(t.db(), trace, s);
+        REQUIRE(m.ops.size() == events_of(t.db(), trace));
+        std::uint64_t waited = 0;
+        for (const ModeledOp& op : m.ops) {
+            const std::uint64_t priced = price(s.model, m.signatures[op.signature]);
+            // Every cycle is priced by the features, except what was spent waiting.
+            CHECK(op.cycles == priced + op.unpriced);
+            if (!op.waited) CHECK(op.unpriced == 0);
+            waited += op.waited;
+        }
+        if (std::string(trace) == "one") CHECK(waited == 0);
+    }
+}
+
+TEST_CASE("measured runs: stored and read back exactly; a wrong record count stores nothing") {
+    MeasureDb t;
+    t.generate("lar", "larson", 2, 2000);
+    MeasuredRun run;
+    run.trace = "lar";
+    run.source = "host";
+    run.clock = "host-tsc";
+    run.runners = 2;
+    run.timer_overhead = 49;
+    run.timer_overhead_mean = 54.25;
+    run.actions[0] = 123;
+    run.actions[kActionKindCount - 1] = 7;
+    for (std::uint64_t i = 0; i < events_of(t.db(), "lar"); ++i)
+        run.ops.push_back(measure::MeasuredOp{static_cast<std::uint32_t>(i + 1), static_cast<std::uint16_t>(i % 2),
+                                              static_cast<std::uint8_t>(i % 3), 0, static_cast<std::uint32_t>(i * 7)});
+    const std::int64_t id = store_measured_run(t.db(), run);
+    const MeasuredRun back = load_measured_run(t.db(), id);
+    CHECK(back.trace == "lar");
+    CHECK(back.clock == "host-tsc");
+    CHECK(back.runners == 2);
+    CHECK(back.timer_overhead == 49);
+    CHECK(back.timer_overhead_mean == 54.25);
+    CHECK(back.actions == run.actions);
+    REQUIRE(back.ops.size() == run.ops.size());
+    CHECK(std::memcmp(back.ops.data(), run.ops.data(), run.ops.size() * sizeof(measure::MeasuredOp)) == 0);
+    CHECK(list_measured_runs(t.db()).size() == 1);
+
+    run.ops.pop_back();
+    CHECK_THROWS_AS(store_measured_run(t.db(), run), traces::TraceError);
+    CHECK(list_measured_runs(t.db()).size() == 1);
+    CHECK_THROWS_WITH_AS(load_measured_run(t.db(), 99), doctest::Contains("no measured run 99"), traces::TraceError);
+}
+
+TEST_CASE("host measure: one record per event with cycles, and on one thread the model's exact path") {
+    MeasureDb t;
+    t.generate("lar", "larson", 2, 6000);
+    const ReplaySettings s;
+    const MeasuredRun run = measure_on_host(t.db(), "lar", s, 1);
+    REQUIRE(run.ops.size() == events_of(t.db(), "lar"));
+    for (const measure::MeasuredOp& m : run.ops) CHECK(m.cycles > 0);
+    CHECK(run.runners == 1);
+    const ModeledOps model = model_ops(t.db(), "lar", s);
+    // One thread plays both CPUs in trace order: the core takes the model's path.
+    CHECK(run.actions == model.actions);
+    const Comparison c = compare_runs(model, run);
+    CHECK(c.actions_agree);
+    CHECK(c.same_path == c.events);
+    CHECK(c.events == run.ops.size());
+    CHECK_FALSE(c.classes.empty());
+    store_measured_run(t.db(), const_cast<MeasuredRun&>(run));
+}
+
+TEST_CASE("host measure: two pinned threads when the machine has two cores") {
+    if (usable_cores() < 2) return;  // nothing to pin to
+    MeasureDb t;
+    t.generate("pc", "producer-consumer", 2, 6000);
+    const MeasuredRun run = measure_on_host(t.db(), "pc", ReplaySettings{}, 2);
+    REQUIRE(run.ops.size() == events_of(t.db(), "pc"));
+    std::set<std::uint16_t> cpus;
+    for (const measure::MeasuredOp& m : run.ops) {
+        CHECK(m.cycles > 0);
+        cpus.insert(m.cpu);
+    }
+    CHECK(cpus.size() == 2);
+    CHECK(run.actions[static_cast<std::size_t>(ActionKind::RemoteFree)] > 0);
+    CHECK_THROWS_AS(measure_on_host(t.db(), "pc", ReplaySettings{}, usable_cores() + 1), ReplayError);
+}
+
+TEST_CASE("calibrate: the fitted model's error on a held-out measured run is lower than the default model's") {
+    MeasureDb t;
+    t.generate("lar", "larson", 2, 20000);
+    const ReplaySettings prior;
+    const MeasuredRun fit_run = measure_on_host(t.db(), "lar", prior, 1);
+    const MeasuredRun holdout = measure_on_host(t.db(), "lar", prior, 1);
+    const ModeledOps before = model_ops(t.db(), "lar", prior);
+    const CalibrationFit fit = fit_cost_model(before, fit_run, prior.model);
+    CHECK(fit.groups > 5);
+    CHECK(fit.r_squared_after > fit.r_squared_before);
+    ReplaySettings fitted = prior;
+    fitted.model = fit.model;
+    const ModeledOps after = model_ops(t.db(), "lar", fitted);
+    const Comparison held_before = compare_runs(before, holdout);
+    const Comparison held_after = compare_runs(after, holdout);
+    MESSAGE("held-out mean |error| of the class means: " << held_before.mean_abs_mean_error_percent << "% -> "
+                                                          << held_after.mean_abs_mean_error_percent << "%");
+    CHECK(held_after.mean_abs_mean_error_percent < held_before.mean_abs_mean_error_percent);
+}
+
+#ifdef ALLOCSIM_KERNEL_IMAGE
+TEST_CASE("kernel capture: a 2-CPU trace of 12k operations on two emulated CPUs") {
+    MeasureDb t;
+    t.generate("lar", "larson", 2, 12000);
+    CaptureOptions o;
+    o.kernel = ALLOCSIM_KERNEL_IMAGE;
+    o.accel = Accel::Tcg;
+    o.cpus = 2;
+    o.timeout_seconds = 120;
+    const ReplaySettings s;
+    const MeasuredRun run = capture_in_kernel(t.db(), "lar", s, o);
+    REQUIRE(run.ops.size() == events_of(t.db(), "lar"));
+    REQUIRE(run.ops.size() >= 10000);
+    std::set<std::uint16_t> cpus;
+    for (const measure::MeasuredOp& m : run.ops) {
+        CHECK(m.cycles > 0);
+        cpus.insert(m.cpu);
+    }
+    CHECK(cpus == std::set<std::uint16_t>{0, 1});  // both CPUs ran their share
+    CHECK(run.runners == 2);
+    CHECK(run.clock == "tcg");
+    const std::int64_t id = store_measured_run(t.db(), const_cast<MeasuredRun&>(run));
+    // compare on the capture: most operations took the model's path (the CPUs ran at
+    // once, so a few may not), and every class has figures on both sides.
+    const Comparison c = compare_runs(model_ops(t.db(), "lar", s), load_measured_run(t.db(), id));
+    CHECK(c.events == run.ops.size());
+    CHECK(c.same_path * 10 > c.events * 9);
+    for (const ClassComparison& k : c.classes)
+        if (k.modeled_events == k.measured_events) CHECK((k.modeled_p50 > 0 && k.measured_p50 > 0));
+}
+
+TEST_CASE("kernel capture: under icount, one CPU gives the model's exact path and the same records twice") {
+    MeasureDb t;
+    t.generate("pc", "producer-consumer", 2, 3000);
+    CaptureOptions o;
+    o.kernel = ALLOCSIM_KERNEL_IMAGE;
+    o.accel = Accel::Tcg;
+    o.icount = true;
+    o.cpus = 1;
+    o.timeout_seconds = 120;
+    const ReplaySettings s;
+    const MeasuredRun a = capture_in_kernel(t.db(), "pc", s, o);
+    const MeasuredRun b = capture_in_kernel(t.db(), "pc", s, o);
+    CHECK(a.clock == "tcg-icount");
+    REQUIRE(a.ops.size() == b.ops.size());
+    CHECK(std::memcmp(a.ops.data(), b.ops.data(), a.ops.size() * sizeof(measure::MeasuredOp)) == 0);
+    const ModeledOps model = model_ops(t.db(), "pc", s);
+    CHECK(a.actions == model.actions);
+    CHECK(compare_runs(model, a).same_path == a.ops.size());
+}
+
+TEST_CASE("kernel capture: a missing image or QEMU is a clear error") {
+    MeasureDb t;
+    t.generate("lar", "larson", 1, 500);
+    CaptureOptions o;
+    o.accel = Accel::Tcg;
+    o.kernel = "/nonexistent/allocsim-kernel";
+    CHECK_THROWS_WITH_AS(capture_in_kernel(t.db(), "lar", ReplaySettings{}, o), doctest::Contains("no kernel image"), ReplayError);
+    o.kernel = ALLOCSIM_KERNEL_IMAGE;
+    o.qemu = "/nonexistent/qemu";
+    CHECK_THROWS_WITH_AS(capture_in_kernel(t.db(), "lar", ReplaySettings{}, o), doctest::Contains("cannot run"), ReplayError);
+}
+#endif
