@@ -26,7 +26,7 @@ CSV
 case $CASE in
 help)
   expect_code 0 "$ALLOCSIM" --help; contains out.txt "import"
-  for c in import gen traces export record replay sweep runs show diff; do expect_code 0 "$ALLOCSIM" $c --help; contains out.txt "usage: allocsim $c"; done
+  for c in import gen traces export record replay sweep runs show diff capture measure compare calibrate; do expect_code 0 "$ALLOCSIM" $c --help; contains out.txt "usage: allocsim $c"; done
   expect_code 2 "$ALLOCSIM"; expect_code 2 "$ALLOCSIM" frobnicate; contains err.txt "unknown command"
   expect_code 2 "$ALLOCSIM" import csv; contains err.txt "FORMAT and FILE"
   expect_code 2 "$ALLOCSIM" import yaml x.yaml; contains err.txt "unknown format 'yaml'"
@@ -241,6 +241,27 @@ sweep)
   [ "$(grep -o '"run"' out.txt | wc -l)" -eq 4 ] || fail "expected 4 stored runs: $(cat out.txt)"
   expect_code 2 "$ALLOCSIM" sweep --trace default --set cache.capacity=8,64; contains err.txt "point 0 (sweep: cache.capacity=8)"
   expect_code 2 "$ALLOCSIM" sweep --trace default --set cache.capacity=64 --part 2/2; contains err.txt "--part takes I/N"
+  ;;
+measured)
+  # The measured runs end to end: measure on a host thread, capture in the kernel
+  # (beside allocsim in the build), list, compare, calibrate, and the model file back
+  # into replay and compare. Then the refusals.
+  expect_code 0 "$ALLOCSIM" gen larson --cpus 2 --ops 4000 --name lar --db m.db
+  expect_code 0 "$ALLOCSIM" measure --trace lar --threads 1 --db m.db --json; contains out.txt '"measured_run":1,'
+  expect_code 0 "$ALLOCSIM" capture --trace lar --cpus 2 --accel tcg --db m.db --json
+  contains out.txt '"measured_run":2,'; contains out.txt '"clock":"tcg","runners":2,"events":'
+  expect_code 0 "$ALLOCSIM" runs --measured --db m.db --json
+  [ "$(grep -o '"measured_run"' out.txt | wc -l)" -eq 2 ] || fail "runs --measured: $(cat out.txt)"
+  expect_code 0 "$ALLOCSIM" compare --measured 1 --db m.db --json; contains out.txt '"actions_agree":true'
+  expect_code 0 "$ALLOCSIM" compare --measured 2 --db m.db; contains out.txt "alloc hit"
+  expect_code 0 "$ALLOCSIM" calibrate --measured 1 --out fitted.toml --db m.db; contains out.txt "R²"
+  [ -s fitted.toml ] || fail "calibrate wrote no model file"
+  expect_code 0 "$ALLOCSIM" replay --trace lar --model fitted.toml --db m.db
+  expect_code 0 "$ALLOCSIM" compare --measured 1 --model fitted.toml --db m.db
+  expect_code 1 "$ALLOCSIM" compare --measured 9 --db m.db; contains err.txt "no measured run 9"
+  expect_code 2 "$ALLOCSIM" capture --trace lar --accel warp --db m.db; contains err.txt "--accel"
+  expect_code 1 "$ALLOCSIM" capture --trace lar --kernel /nonexistent/k --accel tcg --db m.db; contains err.txt "no kernel image"
+  expect_code 1 "$ALLOCSIM" measure --trace nope --db m.db; contains err.txt "no trace named 'nope'"
   ;;
 merge)
   # A sweep split over two jobs that share no file: each part replays into its own
