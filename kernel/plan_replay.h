@@ -9,8 +9,9 @@
 //
 //   plan: N ops, C cpus, R runners, region B bytes
 //   progress N                   (now and then, from runner 0)
-//   records N                    then N * 12 bytes, MeasuredOp by MeasuredOp
+//   records N encoded B          then B bytes: the N records, compact (record_codec.h)
 //   actions cache_hit=N ...      every action kind the core reported, in kind order
+//   streamed B bytes in C cycles  how long the records took through the port
 //   check ok                     then QEMU exits with the success status
 #pragma once
 

@@ -11,6 +11,7 @@
 #include "alloc/measure/op_profile.h"
 #include "engine/cli/commands.h"
 #include "engine/cli/progress.h"
+#include "engine/measure/comparison.h"
 #include "engine/measure/host_measure.h"
 #include "engine/measure/kernel_capture.h"
 #include "engine/measure/measured_run.h"
@@ -22,7 +23,7 @@ namespace allocsim::cli {
 namespace {
 
 constexpr const char* kCaptureHelp =
-    "usage: allocsim capture --trace NAME [--cpus N] [--accel auto|kvm|tcg] [--icount]\n"
+    "usage: allocsim capture --trace NAME [--cpus N] [--accel auto|kvm|tcg] [--icount] [--repeat K]\n"
     "                        [--kernel FILE] [--timeout SECONDS] [--model FILE] [--set KEY=VALUE ...]\n"
     "                        [--label TEXT] [--db FILE] [--json]\n\n"
     "Boots the allocsim kernel under QEMU, replays the trace through the same core on\n"
@@ -35,6 +36,7 @@ constexpr const char* kCaptureHelp =
     "  --accel A         kvm, tcg (software emulation) or auto: KVM when /dev/kvm is usable\n"
     "  --icount          deterministic virtual time under TCG (-icount shift=0): one cycle\n"
     "                    per instruction, the same records on every run\n"
+    "  --repeat K        boot K times and keep each operation's median cycles (default 1)\n"
     "  --kernel FILE     the kernel image (default: allocsim-kernel beside this program)\n"
     "  --timeout S       kill QEMU after S seconds (default 600) and report it\n"
     "  --model FILE, --set KEY=VALUE   the core's configuration, as for replay\n"
@@ -44,7 +46,7 @@ constexpr const char* kCaptureHelp =
     "docs/KERNEL.md says what a cycle means under TCG, icount and KVM.\n";
 
 constexpr const char* kMeasureHelp =
-    "usage: allocsim measure --trace NAME [--threads N] [--model FILE] [--set KEY=VALUE ...]\n"
+    "usage: allocsim measure --trace NAME [--threads N] [--repeat K] [--model FILE] [--set KEY=VALUE ...]\n"
     "                        [--label TEXT] [--db FILE] [--json]\n\n"
     "Replays the trace through the core on real host threads, each pinned to its own\n"
     "core, with every operation timed by RDTSC, and stores the records as a measured run:\n"
@@ -52,6 +54,8 @@ constexpr const char* kMeasureHelp =
     "  --trace NAME      the trace (allocsim traces lists them)\n"
     "  --threads N       threads (default: one per trace CPU, at most the usable cores); the\n"
     "                    trace's CPUs are folded onto them, each keeping its own ThreadCache\n"
+    "  --repeat K        replay K times, each on a fresh core, and keep each operation's\n"
+    "                    median cycles: a noisy machine's scatter mostly goes (default 1)\n"
     "  --model FILE, --set KEY=VALUE   the core's configuration, as for replay\n"
     "  --label TEXT      a note stored with the run\n"
     "  --db FILE         the database (default allocsim.db)\n"
@@ -73,13 +77,14 @@ engine::ReplaySettings measured_settings(const Arguments& args) {
 void print_measured_run(const engine::MeasuredRun& run, std::int64_t id) {
     std::map<std::string, std::vector<std::uint32_t>> by_class;
     for (const measure::MeasuredOp& m : run.ops) {
-        const measure::OpClass c = measure::classify(m.kinds);
-        by_class[c == measure::OpClass::Split ? fmt::format("split depth {}", m.splits) : measure::op_class_name(c)].push_back(m.cycles);
+        by_class[engine::op_class_label(m.kinds, m.splits)].push_back(m.cycles);
     }
     std::vector<std::pair<std::string, std::vector<std::uint32_t>>> rows(by_class.begin(), by_class.end());
     std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second.size() > b.second.size(); });
-    fmt::print("measured '{}' ({} events) on {} {} runner(s), cycles: {}; timer overhead {} cycles subtracted; {:.2f} s\n",
-               run.trace, run.ops.size(), run.runners, run.source, run.clock, run.timer_overhead, run.wall_seconds);
+    fmt::print("measured '{}' ({} events) on {} {} runner(s){}, cycles: {}; timer overhead {} cycles subtracted; {:.2f} s\n",
+               run.trace, run.ops.size(), run.runners, run.source,
+               run.repeats > 1 ? fmt::format(", median of {} replays", run.repeats) : "", run.clock, run.timer_overhead,
+               run.wall_seconds);
     fmt::print("\n  {:<16} {:>10} {:>10} {:>10}\n", "class", "events", "p50", "p90");
     for (auto& [name, cycles] : rows) {
         std::sort(cycles.begin(), cycles.end());
@@ -91,8 +96,8 @@ void print_measured_run(const engine::MeasuredRun& run, std::int64_t id) {
 
 void print_json(const engine::MeasuredRun& run, std::int64_t id) {
     fmt::print("{{\"measured_run\":{},\"trace\":{},\"source\":\"{}\",\"clock\":\"{}\",\"runners\":{},\"events\":{},"
-               "\"timer_overhead\":{},\"wall_seconds\":{:.3f},\"actions\":{}}}\n",
-               id, json_string(run.trace), run.source, run.clock, run.runners, run.ops.size(), run.timer_overhead,
+               "\"repeats\":{},\"timer_overhead\":{},\"wall_seconds\":{:.3f},\"actions\":{}}}\n",
+               id, json_string(run.trace), run.source, run.clock, run.runners, run.ops.size(), run.repeats, run.timer_overhead,
                run.wall_seconds, engine::actions_json(run.actions));
 }
 
@@ -104,7 +109,7 @@ std::int64_t store(traces::Database& db, engine::MeasuredRun& run, const Argumen
 }  // namespace
 
 int command_capture(int argc, char** argv) {
-    const Arguments args(argc, argv, {"db", "trace", "cpus", "accel", "kernel", "timeout", "model", "set", "label"},
+    const Arguments args(argc, argv, {"db", "trace", "cpus", "accel", "kernel", "timeout", "model", "set", "label", "repeat"},
                          {"icount", "json", "help"});
     if (args.flag("help")) {
         fmt::print("{}", kCaptureHelp);
@@ -116,6 +121,7 @@ int command_capture(int argc, char** argv) {
     engine::CaptureOptions options;
     options.cpus = static_cast<std::uint32_t>(args.number_or("cpus", 0, 1, 16));
     options.icount = args.flag("icount");
+    options.repeats = static_cast<std::uint32_t>(args.number_or("repeat", 1, 1, 1000));
     options.kernel = args.value_or("kernel", "");
     options.timeout_seconds = static_cast<double>(args.number_or("timeout", 600, 1, 86400));
     const std::string accel = args.value_or("accel", "auto");
@@ -139,7 +145,7 @@ int command_capture(int argc, char** argv) {
     traces::Database db(args.value_or("db", kDefaultDb), traces::Database::Mode::Existing);
     const auto info = db.find_trace(*trace);
     if (!info) throw traces::TraceError(fmt::format("{}: no trace named '{}'", db.path(), *trace));
-    Progress progress("capturing " + *trace + " in QEMU", info->events, "ops");
+    Progress progress("capturing " + *trace + " in QEMU", info->events * options.repeats, "ops");
     engine::MeasuredRun run;
     try {
         run = engine::capture_in_kernel(db, *trace, settings, options,
@@ -149,13 +155,19 @@ int command_capture(int argc, char** argv) {
     }
     progress.finish();
     const std::int64_t id = store(db, run, args);
-    if (args.flag("json")) print_json(run, id);
-    else print_measured_run(run, id);
+    if (args.flag("json")) {
+        print_json(run, id);
+        return 0;
+    }
+    // The channel's speed, as the kernel timed it: "streamed B bytes in C cycles".
+    if (const auto at = run.kernel_log.rfind("streamed "); at != std::string::npos)
+        fmt::print("kernel: {}\n", run.kernel_log.substr(at, run.kernel_log.find('\n', at) - at));
+    print_measured_run(run, id);
     return 0;
 }
 
 int command_measure(int argc, char** argv) {
-    const Arguments args(argc, argv, {"db", "trace", "threads", "model", "set", "label"}, {"json", "help"});
+    const Arguments args(argc, argv, {"db", "trace", "threads", "model", "set", "label", "repeat"}, {"json", "help"});
     if (args.flag("help")) {
         fmt::print("{}", kMeasureHelp);
         return 0;
@@ -164,14 +176,15 @@ int command_measure(int argc, char** argv) {
     const auto trace = args.value("trace");
     if (!trace) throw UsageError("--trace NAME is required");
     const auto threads = static_cast<std::uint32_t>(args.number_or("threads", 0, 1, 1024));
+    const auto repeats = static_cast<std::uint32_t>(args.number_or("repeat", 1, 1, 1000));
     const engine::ReplaySettings settings = measured_settings(args);
     traces::Database db(args.value_or("db", kDefaultDb), traces::Database::Mode::Existing);
     const auto info = db.find_trace(*trace);
     if (!info) throw traces::TraceError(fmt::format("{}: no trace named '{}'", db.path(), *trace));
-    Progress progress("measuring " + *trace, info->events, "ops");
+    Progress progress("measuring " + *trace, info->events * repeats, "ops");
     engine::MeasuredRun run;
     try {
-        run = engine::measure_on_host(db, *trace, settings, threads,
+        run = engine::measure_on_host(db, *trace, settings, threads, repeats,
                                       [&](std::uint64_t done, std::uint64_t) { progress.update(done); });
     } catch (const engine::ReplayError& e) {
         throw traces::TraceError(fmt::format("measure of '{}': {}", *trace, e.what()));

@@ -1,6 +1,9 @@
 #include "engine/measure/calibration.h"
 
 #include <algorithm>
+#include <array>
+#include <map>
+#include <string>
 #include <cmath>
 #include <vector>
 
@@ -9,8 +12,16 @@ namespace allocsim::engine {
 namespace {
 
 constexpr int P = kCostParameterCount;
+using Row = std::array<double, P>;
 
 struct Group {
+    std::vector<double> targets;
+};
+
+// The events of one operation class (comparison.h's rows): their summed features
+// and their targets.
+struct ClassRows {
+    Row features_sum{};
     std::vector<double> targets;
 };
 
@@ -44,13 +55,13 @@ std::vector<double> solve(std::vector<double> a, std::vector<double> b, int n) {
     return x;
 }
 
-double predict(const std::vector<double>& prices, const CostFeatures& f) {
+double predict(const std::vector<double>& prices, const Row& f) {
     double s = 0;
     for (int i = 0; i < P; ++i) s += prices[static_cast<std::size_t>(i)] * f[static_cast<std::size_t>(i)];
     return s;
 }
 
-double r_squared(const std::vector<CostFeatures>& x, const std::vector<double>& y, const std::vector<double>& w,
+double r_squared(const std::vector<Row>& x, const std::vector<double>& y, const std::vector<double>& w,
                  const std::vector<double>& prices) {
     double wsum = 0, mean = 0;
     for (std::size_t g = 0; g < y.size(); ++g) wsum += w[g], mean += w[g] * y[g];
@@ -74,6 +85,7 @@ CalibrationFit fit_cost_model(const ModeledOps& modeled, const MeasuredRun& meas
     // Group the agreeing events by feature vector.
     const double timer_bias = std::max(0.0, measured.timer_overhead_mean - static_cast<double>(measured.timer_overhead));
     std::vector<Group> groups(modeled.signatures.size());
+    std::map<std::string, ClassRows> classes;
     const std::size_t n = std::min(modeled.ops.size(), measured.ops.size());
     for (std::size_t i = 0; i < n; ++i) {
         if (keep != nullptr && !keep(i)) continue;
@@ -82,19 +94,37 @@ CalibrationFit fit_cost_model(const ModeledOps& modeled, const MeasuredRun& meas
         if (m.kinds != r.kinds) continue;
         const double target = static_cast<double>(r.cycles) - static_cast<double>(m.unpriced);
         groups[m.signature].targets.push_back(target);
+        ClassRows& c = classes[op_class_label(m.kinds, m.splits)];
+        c.targets.push_back(target);
+        const CostFeatures& f = modeled.signatures[m.signature];
+        for (int k = 0; k < P; ++k) c.features_sum[static_cast<std::size_t>(k)] += f[static_cast<std::size_t>(k)];
     }
-    std::vector<CostFeatures> x;
+    std::vector<Row> x;
     std::vector<double> y, w;
     for (std::size_t g = 0; g < groups.size(); ++g) {
         std::vector<double>& t = groups[g].targets;
         if (t.empty()) continue;
-        x.push_back(modeled.signatures[g]);
+        Row row{};
+        for (int k = 0; k < P; ++k) row[static_cast<std::size_t>(k)] = modeled.signatures[g][static_cast<std::size_t>(k)];
+        x.push_back(row);
         y.push_back(std::max(0.0, trimmed_mean(t) - timer_bias));
         const double scale = std::max(y.back(), 1.0);
         w.push_back(std::sqrt(static_cast<double>(t.size())) / (scale * scale));
         fit.events += t.size();
     }
     fit.groups = x.size();
+    // One row per class too, its mean features against its mean target, weighted a
+    // hundred times a group: a class's modeled mean is linear in the prices, so these
+    // rows aim the fit at what compare reports, and the groups settle the rest.
+    for (auto& [name, c] : classes) {
+        const double count = static_cast<double>(c.targets.size());
+        Row row{};
+        for (int k = 0; k < P; ++k) row[static_cast<std::size_t>(k)] = c.features_sum[static_cast<std::size_t>(k)] / count;
+        x.push_back(row);
+        y.push_back(std::max(0.0, trimmed_mean(c.targets) - timer_bias));
+        const double scale = std::max(y.back(), 1.0);
+        w.push_back(100 * std::sqrt(count) / (scale * scale));
+    }
     std::vector<double> p0(P);
     for (int i = 0; i < P; ++i) p0[static_cast<std::size_t>(i)] = prior.*kCostParameters[i].price;
     fit.r_squared_before = r_squared(x, y, w, p0);
@@ -113,9 +143,15 @@ CalibrationFit fit_cost_model(const ModeledOps& modeled, const MeasuredRun& meas
             for (int j = 0; j < P; ++j) xtx[static_cast<std::size_t>(i * P + j)] += w[g] * fi * x[g][static_cast<std::size_t>(j)];
         }
     }
-    double trace = 0;
-    for (int i = 0; i < P; ++i) trace += xtx[static_cast<std::size_t>(i * P + i)];
-    const double lambda = 1e-4 * (trace / P) + 1e-9;
+    // The ridge is scaled by each price's own weight in the data (its diagonal), so
+    // that it only settles what the data leave open (two prices that always come
+    // together) and pulls no price away from what the data say; a price the run never
+    // exercises (a zero diagonal) stays at its prior.
+    std::vector<double> lambda(P);
+    for (int i = 0; i < P; ++i) {
+        const double d = xtx[static_cast<std::size_t>(i * P + i)];
+        lambda[static_cast<std::size_t>(i)] = d > 0 ? 1e-3 * d : 1.0;
+    }
     // Active set: a price that comes out negative is pinned at 0 and the rest refit.
     std::vector<bool> pinned(P, false);
     std::vector<double> prices(p0);
@@ -128,8 +164,8 @@ CalibrationFit fit_cost_model(const ModeledOps& modeled, const MeasuredRun& meas
                 a[ii] = 1;
                 b[static_cast<std::size_t>(i)] = 0;
             } else {
-                a[ii] += lambda;
-                b[static_cast<std::size_t>(i)] += lambda * p0[static_cast<std::size_t>(i)];
+                a[ii] += lambda[static_cast<std::size_t>(i)];
+                b[static_cast<std::size_t>(i)] += lambda[static_cast<std::size_t>(i)] * p0[static_cast<std::size_t>(i)];
             }
         }
         prices = solve(a, b, P);

@@ -8,9 +8,10 @@
 // then solve a weighted least-squares problem on relative errors (weight: the
 // square root of the group's size over its target squared, so that a hit of 6
 // cycles counts as much as a split of 1500, and the few expensive groups still
-// count beside the many hits), with a light ridge towards the current prices: a price the run cannot
-// tell apart from another (op_base and cache_hit always come together) stays near
-// its prior. Prices are whole cycles, at least 0 (an active-set loop drops any that
+// count beside the many hits), with a light ridge towards the current prices,
+// scaled by each price's own weight in the data: a price the run cannot tell apart
+// from another (op_base and cache_hit always come together) stays near its prior
+// split, and a price it never exercises keeps its prior. Prices are whole cycles, at least 0 (an active-set loop drops any that
 // would go negative).
 #pragma once
 

@@ -38,12 +38,6 @@ double pearson(const std::vector<double>& x, const std::vector<double>& y) {
     return sxx == 0 || syy == 0 ? 0 : sxy / std::sqrt(sxx * syy);
 }
 
-std::string class_name(std::uint32_t kinds, std::uint32_t splits) {
-    const OpClass c = measure::classify(kinds);
-    if (c == OpClass::Split) return fmt::format("split depth {}", splits);
-    return measure::op_class_name(c);
-}
-
 double percent_error(double modeled, double measured) {
     return measured == 0 ? 0 : 100.0 * (modeled - measured) / measured;
 }
@@ -68,6 +62,12 @@ ClassComparison summarize(std::string name, std::vector<std::uint64_t>& modeled,
 }
 
 }  // namespace
+
+std::string op_class_label(std::uint32_t kinds, std::uint32_t splits) {
+    const OpClass c = measure::classify(kinds);
+    if (c == OpClass::Split) return fmt::format("split depth {}", splits);
+    return measure::op_class_name(c);
+}
 
 double trimmed_mean(std::vector<double>& v) {
     if (v.empty()) return 0;
@@ -101,7 +101,7 @@ Comparison compare_runs(const ModeledOps& modeled, const MeasuredRun& measured, 
         if ((r.flags & measure::kFlagContended) != 0) contended_measured.push_back(r.cycles);
         if (m.kinds != r.kinds || std::min<std::uint32_t>(m.splits, 255) != r.splits) continue;
         ++out.same_path;
-        auto& [mod, mea] = by_class[class_name(m.kinds, m.splits)];
+        auto& [mod, mea] = by_class[op_class_label(m.kinds, m.splits)];
         mod.push_back(m.cycles);
         mea.push_back(r.cycles);
     }

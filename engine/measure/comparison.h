@@ -51,6 +51,10 @@ struct Comparison {
     double mean_abs_mean_error_percent = 0;  // of the means
 };
 
+// The row an operation counts in: its class's name (alloc/measure/op_profile.h),
+// "split depth k" for splits.
+std::string op_class_label(std::uint32_t kinds, std::uint32_t splits);
+
 // The mean of the values up to the p98 of `v`, which it reorders.
 double trimmed_mean(std::vector<double>& v);
 

@@ -40,18 +40,13 @@ std::vector<int> allowed_cores() {
 
 std::uint32_t usable_cores() { return static_cast<std::uint32_t>(allowed_cores().size()); }
 
-MeasuredRun measure_on_host(traces::Database& db, const std::string& trace, const ReplaySettings& settings,
-                            std::uint32_t threads, const MeasureProgress& progress) {
-    const MeasurePlan plan = build_measure_plan(db, trace, settings);
-    const std::vector<int> cores = allowed_cores();
-    if (threads == 0) threads = std::min<std::uint32_t>(plan.header.cpus, static_cast<std::uint32_t>(cores.size()));
-    if (threads > cores.size())
-        throw ReplayError(fmt::format("--threads {}: this process may run on {} cores only, and a thread waiting for "
-                                      "another's allocation spins", threads, cores.size()));
-    if (threads > plan.header.cpus)
-        throw ReplayError(fmt::format("--threads {}: the trace runs on {} CPUs, so {} threads would idle", threads,
-                                      plan.header.cpus, threads - plan.header.cpus));
+namespace {
 
+// One measured replay of `plan` on `threads` pinned threads. Progress counts from
+// `progress_base`.
+MeasuredRun measure_once(const MeasurePlan& plan, const ReplaySettings& settings, std::uint32_t threads,
+                         const std::vector<int>& cores, std::uint64_t progress_base, std::uint64_t progress_total,
+                         const MeasureProgress& progress) {
     AllocatorConfig config = settings.core;
     config.cpus = plan.header.cpus;
     if (!settings.size_classes.empty()) {
@@ -96,19 +91,17 @@ MeasuredRun measure_on_host(traces::Database& db, const std::string& trace, cons
     }
     if (progress) {
         while (done.load(std::memory_order_relaxed) < plan.ops.size()) {
-            progress(done.load(std::memory_order_relaxed), plan.ops.size());
+            progress(progress_base + done.load(std::memory_order_relaxed), progress_total);
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
     }
     for (std::thread& t : workers) t.join();
-    if (progress) progress(plan.ops.size(), plan.ops.size());
     run.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 
     for (int k = 0; k < kActionKindCount; ++k)
         run.actions[static_cast<std::size_t>(k)] = core->observer().count(static_cast<ActionKind>(k));
     if (const CheckResult c = core->check(); !c.ok)
         throw ReplayError(fmt::format("the core's check() failed after the measured run: {}", c.what != nullptr ? c.what : "?"));
-    run.trace = trace;
     run.source = "host";
     run.clock = "host-tsc";
     run.started = utc_iso8601(started);
@@ -117,6 +110,29 @@ MeasuredRun measure_on_host(traces::Database& db, const std::string& trace, cons
     run.runners = threads;
     run.timer_overhead = overhead;
     run.timer_overhead_mean = static_cast<double>(timer.mean_256) / 256;
+    return run;
+}
+
+}  // namespace
+
+MeasuredRun measure_on_host(traces::Database& db, const std::string& trace, const ReplaySettings& settings,
+                            std::uint32_t threads, std::uint32_t repeats, const MeasureProgress& progress) {
+    const MeasurePlan plan = build_measure_plan(db, trace, settings);
+    const std::vector<int> cores = allowed_cores();
+    if (threads == 0) threads = std::min<std::uint32_t>(plan.header.cpus, static_cast<std::uint32_t>(cores.size()));
+    if (threads > cores.size())
+        throw ReplayError(fmt::format("--threads {}: this process may run on {} cores only, and a thread waiting for "
+                                      "another's allocation spins", threads, cores.size()));
+    if (threads > plan.header.cpus)
+        throw ReplayError(fmt::format("--threads {}: the trace runs on {} CPUs, so {} threads would idle", threads,
+                                      plan.header.cpus, threads - plan.header.cpus));
+    if (repeats == 0) repeats = 1;
+    std::vector<MeasuredRun> runs;
+    for (std::uint32_t i = 0; i < repeats; ++i)
+        runs.push_back(measure_once(plan, settings, threads, cores, i * plan.ops.size(), repeats * plan.ops.size(), progress));
+    if (progress) progress(repeats * plan.ops.size(), repeats * plan.ops.size());
+    MeasuredRun run = combine_repeats(std::move(runs));
+    run.trace = trace;
     return run;
 }
 

@@ -19,9 +19,10 @@ using MeasureProgress = std::function<void(std::uint64_t done, std::uint64_t tot
 
 // `threads` 0: as many as the plan has CPUs, at most the machine's cores. More
 // threads than cores is refused: a thread waiting for another's allocation spins.
-// The result is not stored (store_measured_run does that). Throws ReplayError.
+// `repeats` replays, each on a fresh core, combined by combine_repeats. The result
+// is not stored (store_measured_run does that). Throws ReplayError.
 MeasuredRun measure_on_host(traces::Database& db, const std::string& trace, const ReplaySettings& settings,
-                            std::uint32_t threads, const MeasureProgress& progress = {});
+                            std::uint32_t threads, std::uint32_t repeats = 1, const MeasureProgress& progress = {});
 
 // The cores this process may run on (its affinity mask).
 std::uint32_t usable_cores();

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "alloc/measure/record_codec.h"
 #include "alloc/measure/timed_replay.h"
 #include "engine/measure/measure_plan_builder.h"
 #include "engine/replay/region.h"
@@ -109,8 +110,10 @@ std::string default_kernel_image() {
     return ec ? std::string("allocsim-kernel") : (self.parent_path() / "allocsim-kernel").string();
 }
 
-MeasuredRun capture_in_kernel(traces::Database& db, const std::string& trace, const ReplaySettings& settings,
-                              const CaptureOptions& options, const CaptureProgress& progress) {
+namespace {
+
+MeasuredRun capture_once(traces::Database& db, const std::string& trace, const ReplaySettings& settings,
+                         const CaptureOptions& options, const CaptureProgress& progress) {
     const std::string kernel = options.kernel.empty() ? default_kernel_image() : options.kernel;
     if (access(kernel.c_str(), R_OK) != 0)
         throw ReplayError(fmt::format("{}: no kernel image (it is built with allocsim: cmake --build build)", kernel));
@@ -125,7 +128,7 @@ MeasuredRun capture_in_kernel(traces::Database& db, const std::string& trace, co
     // region on its alignment, and room to spare; QEMU's RAM below 4 GiB ends at 3.5 GiB.
     const std::uint64_t need = (32ull << 20) + sizeof plan.header + plan.ops.size() * sizeof(measure::PlanOp) +
                                plan.header.objects * sizeof(measure::ObjectState) +
-                               plan.ops.size() * sizeof(measure::MeasuredOp) +
+                               plan.ops.size() * (sizeof(measure::MeasuredOp) + measure::kMaxEncodedRecord) +
                                region_alignment(plan.header.buddy_max_order) + plan.header.region_bytes;
     const std::uint64_t mib = std::max<std::uint64_t>(128, (need + (1 << 20) - 1) >> 20);
     if (mib > 3072)
@@ -207,13 +210,23 @@ MeasuredRun capture_in_kernel(traces::Database& db, const std::string& trace, co
         !line_value(output, "timer overhead: ", overhead))
         throw ReplayError(fmt::format("the kernel's output has no records. Its last lines:\n{}", last_lines(output, 8)));
     if (const auto at = output.find(" cpus, "); at != std::string::npos) runners = std::strtoull(output.c_str() + at + 7, nullptr, 10);
+    std::uint64_t bytes = 0;
+    if (const auto at = output.find(" encoded ", marker); at != std::string::npos)
+        bytes = std::strtoull(output.c_str() + at + 9, nullptr, 10);
     const std::size_t data = output.find('\n', marker + 1) + 1;
-    const std::size_t bytes = records * sizeof(measure::MeasuredOp);
     if (records != plan.ops.size() || output.size() < data + bytes)
         throw ReplayError(fmt::format("the kernel sent {} records in {} bytes; the trace has {} events", records,
                                       output.size() - std::min(output.size(), data), plan.ops.size()));
     run.ops.resize(records);
-    std::memcpy(run.ops.data(), output.data() + data, bytes);
+    measure::RecordDecoder decoder;
+    const auto* p = reinterpret_cast<const unsigned char*>(output.data()) + data;
+    const unsigned char* const end = p + bytes;
+    for (std::uint64_t i = 0; i < records; ++i) {
+        const std::size_t n = decoder.decode(p, end, run.ops[i]);
+        if (n == 0) throw ReplayError(fmt::format("the kernel's record {} is malformed or cut short", i));
+        p += n;
+    }
+    if (p != end) throw ReplayError(fmt::format("{} bytes after the kernel's last record", end - p));
     const std::string tail = output.substr(data + bytes);
     if (tail.rfind("actions", 0) != 0 || tail.find("\ncheck ok\n") == std::string::npos)
         throw ReplayError(fmt::format("the kernel's output ends badly after the records:\n{}", tail.substr(0, 400)));
@@ -227,6 +240,7 @@ MeasuredRun capture_in_kernel(traces::Database& db, const std::string& trace, co
         if (m.cycles == 0) throw ReplayError("the kernel sent a record without cycles");
     if (progress) progress(plan.ops.size(), plan.ops.size());
 
+    run.kernel_log = output.substr(0, marker + 1) + tail;
     run.trace = trace;
     run.source = "kernel";
     run.clock = kvm ? "kvm" : options.icount ? "tcg-icount" : "tcg";
@@ -241,6 +255,20 @@ MeasuredRun capture_in_kernel(traces::Database& db, const std::string& trace, co
     run.timer_overhead_mean = static_cast<double>(mean_256) / 256;
     run.wall_seconds = wall;
     return run;
+}
+
+}  // namespace
+
+MeasuredRun capture_in_kernel(traces::Database& db, const std::string& trace, const ReplaySettings& settings,
+                              const CaptureOptions& options, const CaptureProgress& progress) {
+    const std::uint32_t repeats = options.repeats == 0 ? 1 : options.repeats;
+    std::vector<MeasuredRun> runs;
+    for (std::uint32_t i = 0; i < repeats; ++i) {
+        runs.push_back(capture_once(db, trace, settings, options, [&](std::uint64_t done, std::uint64_t total) {
+            if (progress) progress(i * total + done, repeats * total);
+        }));
+    }
+    return combine_repeats(std::move(runs));
 }
 
 }  // namespace allocsim::engine

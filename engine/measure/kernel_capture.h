@@ -29,7 +29,8 @@ struct CaptureOptions {
     Accel accel = Accel::Auto;
     bool icount = false;               // -icount shift=0: deterministic virtual time (TCG only)
     std::uint32_t cpus = 0;            // QEMU's -smp; 0: the plan's CPUs (at most 16)
-    double timeout_seconds = 600;      // QEMU is killed after this
+    double timeout_seconds = 600;      // QEMU is killed after this (each repeat)
+    std::uint32_t repeats = 1;         // QEMU runs combined by combine_repeats
 };
 
 // Called with a short status ("booting", "42% of 1000000 ops") now and then.
@@ -41,7 +42,7 @@ bool kvm_usable();
 // The default kernel image: bin/allocsim-kernel beside the running program.
 std::string default_kernel_image();
 
-// Runs QEMU and returns the measured run, not stored. Throws ReplayError with what
+// Runs QEMU (`repeats` times) and returns the measured run, not stored. Throws ReplayError with what
 // went wrong: no QEMU, no image, a timeout (QEMU killed), a failure status (with the
 // kernel's last lines), a short or malformed output.
 MeasuredRun capture_in_kernel(traces::Database& db, const std::string& trace, const ReplaySettings& settings,

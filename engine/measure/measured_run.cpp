@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS measured_runs(
   version        TEXT,
   settings       TEXT,
   runners        INTEGER NOT NULL,
+  repeats        INTEGER NOT NULL DEFAULT 1,
   timer_overhead INTEGER NOT NULL,
   timer_overhead_mean REAL NOT NULL,
   wall_seconds   REAL,
@@ -41,7 +42,13 @@ CREATE TABLE IF NOT EXISTS measured_chunks(
 
 constexpr std::size_t kChunkOps = 65536;
 
-void create_measured_tables(traces::Database& db) { db.exec(kMeasuredTables); }
+void create_measured_tables(traces::Database& db) {
+    db.exec(kMeasuredTables);
+    // Tables made before `repeats` existed (the first measured runs) gain it.
+    traces::Statement has(db, "SELECT count(*) FROM pragma_table_info('measured_runs') WHERE name = 'repeats'");
+    has.step();
+    if (has.column_int(0) == 0) db.exec("ALTER TABLE measured_runs ADD COLUMN repeats INTEGER NOT NULL DEFAULT 1");
+}
 
 std::uint64_t median_cycles(const std::vector<measure::MeasuredOp>& ops) {
     if (ops.empty()) return 0;
@@ -52,6 +59,29 @@ std::uint64_t median_cycles(const std::vector<measure::MeasuredOp>& ops) {
 }
 
 }  // namespace
+
+MeasuredRun combine_repeats(std::vector<MeasuredRun>&& runs) {
+    MeasuredRun out = std::move(runs.front());
+    const std::size_t n = runs.size();
+    out.repeats = static_cast<std::uint32_t>(n);
+    if (n == 1) return out;
+    double bias = out.timer_overhead_mean - static_cast<double>(out.timer_overhead);
+    for (std::size_t r = 1; r < n; ++r) {
+        out.wall_seconds += runs[r].wall_seconds;
+        bias += runs[r].timer_overhead_mean - static_cast<double>(runs[r].timer_overhead);
+    }
+    out.timer_overhead_mean = static_cast<double>(out.timer_overhead) + bias / static_cast<double>(n);
+    std::vector<std::uint32_t> cycles;
+    for (std::size_t i = 0; i < out.ops.size(); ++i) {
+        measure::MeasuredOp& m = out.ops[i];
+        cycles.assign(1, m.cycles);
+        for (std::size_t r = 1; r < n; ++r)
+            if (runs[r].ops[i].kinds == m.kinds) cycles.push_back(runs[r].ops[i].cycles);
+        std::nth_element(cycles.begin(), cycles.begin() + static_cast<std::ptrdiff_t>(cycles.size() / 2), cycles.end());
+        m.cycles = cycles[cycles.size() / 2];
+    }
+    return out;
+}
 
 std::string actions_json(const std::array<std::uint64_t, kActionKindCount>& actions) {
     std::string out = "{";
@@ -73,11 +103,11 @@ std::int64_t store_measured_run(traces::Database& db, const MeasuredRun& run) {
                                                  db.path(), run.trace, trace.column_u64(1), run.ops.size()));
         traces::Statement insert(db,
             "INSERT INTO measured_runs(trace_id, label, source, clock, started, version, settings, runners, timer_overhead, "
-            "timer_overhead_mean, wall_seconds, actions, events, median_cycles) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            "timer_overhead_mean, wall_seconds, actions, events, median_cycles, repeats) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         insert.bind(1, trace.column_int(0)).bind(2, run.label).bind(3, run.source).bind(4, run.clock);
         insert.bind(5, run.started).bind(6, run.version).bind(7, run.settings_json).bind(8, run.runners);
         insert.bind(9, run.timer_overhead).bind(10, run.timer_overhead_mean).bind(11, run.wall_seconds);
-        insert.bind(12, actions_json(run.actions)).bind(13, run.ops.size()).bind(14, median_cycles(run.ops)).step();
+        insert.bind(12, actions_json(run.actions)).bind(13, run.ops.size()).bind(14, median_cycles(run.ops)).bind(15, run.repeats).step();
         const std::int64_t id = sqlite3_last_insert_rowid(db.handle());
         traces::Statement chunk(db, "INSERT INTO measured_chunks(run_id, chunk, records) VALUES (?, ?, ?)");
         for (std::size_t first = 0, n = 0; first < run.ops.size(); first += kChunkOps, ++n) {
@@ -101,7 +131,7 @@ MeasuredRun load_measured_run(traces::Database& db, std::int64_t id) {
     {
         traces::Statement q(db,
             "SELECT t.name, r.label, r.source, r.clock, r.started, r.version, r.settings, r.runners, r.timer_overhead, "
-            "r.wall_seconds, r.actions, r.events, r.timer_overhead_mean FROM measured_runs r JOIN traces t ON t.id = r.trace_id WHERE r.id = ?");
+            "r.wall_seconds, r.actions, r.events, r.timer_overhead_mean, r.repeats FROM measured_runs r JOIN traces t ON t.id = r.trace_id WHERE r.id = ?");
         q.bind(1, id);
         if (!q.step())
             throw traces::TraceError(fmt::format("{}: no measured run {} (allocsim runs --measured lists them)", db.path(), id));
@@ -122,6 +152,7 @@ MeasuredRun load_measured_run(traces::Database& db, std::int64_t id) {
                 static_cast<std::uint64_t>(actions.number_or(action_name(static_cast<ActionKind>(k)), 0));
         events = q.column_u64(11);
         run.timer_overhead_mean = q.column_double(12);
+        run.repeats = static_cast<std::uint32_t>(q.column_int(13));
     }
     run.ops.reserve(events);
     traces::Statement chunks(db, "SELECT chunk, records FROM measured_chunks WHERE run_id = ? ORDER BY chunk");

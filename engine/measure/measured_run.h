@@ -26,11 +26,13 @@ struct MeasuredRun {
     std::string version;
     std::string settings_json;       // the replay settings the plan was built with (settings_to_json)
     std::uint32_t runners = 0;       // physical CPUs or threads that ran the plan's CPUs
+    std::uint32_t repeats = 1;       // replays combined into this run (combine_repeats)
     std::uint64_t timer_overhead = 0;  // cycles: the least back-to-back reading, subtracted from every record
     double timer_overhead_mean = 0;    // the mean back-to-back reading (for the means of classes)
     double wall_seconds = 0;
     std::array<std::uint64_t, kActionKindCount> actions{};  // what the core reported, by kind
     std::vector<measure::MeasuredOp> ops;  // one per trace event, in trace order
+    std::string kernel_log;          // capture: what the kernel printed, records left out (not stored)
 };
 
 struct MeasuredRunInfo {
@@ -47,6 +49,14 @@ std::int64_t store_measured_run(traces::Database& db, const MeasuredRun& run);
 // Throws traces::TraceError "FILE: no measured run N (allocsim runs --measured lists them)".
 MeasuredRun load_measured_run(traces::Database& db, std::int64_t id);
 std::vector<MeasuredRunInfo> list_measured_runs(traces::Database& db);
+
+// Several measured replays of the same plan as one run: each event's cycles are the
+// median over the replays in which it did what it did in the first (its action
+// kinds), which takes out most of a noisy machine's per-operation scatter (a cold
+// operation varies 2-4x from one replay to the next). The actions and kinds are the
+// first replay's; the timer's mean overhead keeps the replays' mean bias.
+// REQUIRES: at least one run, all of the same plan.
+MeasuredRun combine_repeats(std::vector<MeasuredRun>&& runs);
 
 // The actions as a flat JSON object {"cache_hit": N, ...}, every kind, in kind order.
 std::string actions_json(const std::array<std::uint64_t, kActionKindCount>& actions);

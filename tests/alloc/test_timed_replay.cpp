@@ -11,6 +11,7 @@
 
 #include "alloc/hybrid_allocator.h"
 #include "alloc/measure/op_profile.h"
+#include "alloc/measure/record_codec.h"
 #include "alloc/measure/timed_replay.h"
 #include "alloc/platform/host/host_platform.h"
 
@@ -106,4 +107,64 @@ TEST_CASE("op classes: the most specific action decides") {
     CHECK(classify(kind_bit(ActionKind::BuddyFree) | kind_bit(ActionKind::BuddyCoalesce)) == OpClass::Coalesce);
     CHECK(classify(kind_bit(ActionKind::AllocFailure) | kind_bit(ActionKind::BuddySplit)) == OpClass::Failure);
     CHECK(classify(0) == OpClass::Other);
+}
+
+TEST_CASE("record codec: records round-trip compact; short or malformed bytes are refused") {
+    std::vector<MeasuredOp> in;
+    std::uint64_t x = 88172645463325252ull;  // xorshift: varied values, reproducibly
+    auto next = [&x] {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        return x;
+    };
+    for (int i = 0; i < 5000; ++i) {
+        MeasuredOp m{};
+        const std::uint64_t r = next();
+        m.cycles = r % 7 == 0 ? static_cast<std::uint32_t>(r >> 20) : 1 + static_cast<std::uint32_t>(r % 3000);
+        m.cpu = static_cast<std::uint16_t>(r % 16);
+        m.flags = static_cast<std::uint8_t>((r >> 8) % 4);
+        m.splits = (r >> 12) % 5 == 0 ? static_cast<std::uint8_t>(1 + (r >> 16) % 20) : 0;
+        // Mostly a few masks, some rare ones: more than the 254 the dictionary holds.
+        m.kinds = (r >> 24) % 10 == 0 ? static_cast<std::uint32_t>(r >> 32) : 1u << ((r >> 40) % 4);
+        in.push_back(m);
+    }
+    std::vector<unsigned char> bytes(in.size() * kMaxEncodedRecord);
+    RecordEncoder encoder;
+    std::size_t n = 0;
+    for (const MeasuredOp& m : in) {
+        const std::size_t k = encoder.encode(m, bytes.data() + n);
+        CHECK(k <= kMaxEncodedRecord);
+        n += k;
+    }
+    CHECK(n < in.size() * sizeof(MeasuredOp) / 2);  // compact
+    RecordDecoder decoder;
+    const unsigned char* p = bytes.data();
+    const unsigned char* end = bytes.data() + n;
+    for (const MeasuredOp& want : in) {
+        MeasuredOp got{};
+        const std::size_t k = decoder.decode(p, end, got);
+        REQUIRE(k > 0);
+        CHECK(got.cycles == want.cycles);
+        CHECK(got.cpu == want.cpu);
+        CHECK(got.flags == want.flags);
+        CHECK(got.splits == want.splits);
+        CHECK(got.kinds == want.kinds);
+        p += k;
+    }
+    CHECK(p == end);
+
+    // Cut short anywhere inside a record, or a reference to a mask never sent: refused.
+    RecordEncoder e2;
+    unsigned char one[kMaxEncodedRecord];
+    const std::size_t len = e2.encode(MeasuredOp{300000, 3, 2, 1, 0x8001}, one);
+    for (std::size_t cut = 0; cut < len; ++cut) {
+        RecordDecoder d;
+        MeasuredOp m{};
+        CHECK(d.decode(one, one + cut, m) == 0);
+    }
+    const unsigned char unknown[] = {7, 0, 5};
+    RecordDecoder d;
+    MeasuredOp m{};
+    CHECK(d.decode(unknown, unknown + 3, m) == 0);
 }

@@ -247,7 +247,8 @@ measured)
   # (beside allocsim in the build), list, compare, calibrate, and the model file back
   # into replay and compare. Then the refusals.
   expect_code 0 "$ALLOCSIM" gen larson --cpus 2 --ops 4000 --name lar --db m.db
-  expect_code 0 "$ALLOCSIM" measure --trace lar --threads 1 --db m.db --json; contains out.txt '"measured_run":1,'
+  expect_code 0 "$ALLOCSIM" measure --trace lar --threads 1 --repeat 3 --db m.db --json
+  contains out.txt '"measured_run":1,'; contains out.txt '"repeats":3,'
   expect_code 0 "$ALLOCSIM" capture --trace lar --cpus 2 --accel tcg --db m.db --json
   contains out.txt '"measured_run":2,'; contains out.txt '"clock":"tcg","runners":2,"events":'
   expect_code 0 "$ALLOCSIM" runs --measured --db m.db --json

@@ -130,6 +130,30 @@ TEST_CASE("measured runs: stored and read back exactly; a wrong record count sto
     CHECK_THROWS_WITH_AS(load_measured_run(t.db(), 99), doctest::Contains("no measured run 99"), traces::TraceError);
 }
 
+TEST_CASE("repeats: each event keeps its median over the replays that did what the first did") {
+    auto run_of = [](std::vector<std::uint32_t> cycles, std::uint32_t odd_kinds, std::uint64_t least, double mean) {
+        MeasuredRun r;
+        r.timer_overhead = least;
+        r.timer_overhead_mean = mean;
+        r.wall_seconds = 1;
+        for (std::size_t i = 0; i < cycles.size(); ++i)
+            r.ops.push_back(measure::MeasuredOp{cycles[i], 0, 0, 0, i == 1 ? odd_kinds : 1u});
+        return r;
+    };
+    std::vector<MeasuredRun> runs;
+    runs.push_back(run_of({10, 100, 7}, 2, 49, 54));
+    runs.push_back(run_of({30, 900, 9}, 4, 49, 52));  // event 1 took another path here
+    runs.push_back(run_of({20, 300, 1}, 2, 48, 60));
+    const MeasuredRun c = combine_repeats(std::move(runs));
+    CHECK(c.repeats == 3);
+    REQUIRE(c.ops.size() == 3);
+    CHECK(c.ops[0].cycles == 20);   // median of 10, 30, 20
+    CHECK(c.ops[1].cycles == 300);  // median of 100 and 300 (the 900 did something else): the upper of two
+    CHECK(c.ops[2].cycles == 7);    // median of 7, 9, 1
+    CHECK(c.wall_seconds == 3);
+    CHECK(c.timer_overhead_mean == doctest::Approx(49 + (5.0 + 3.0 + 12.0) / 3));  // the replays' mean bias
+}
+
 TEST_CASE("host measure: one record per event with cycles, and on one thread the model's exact path") {
     MeasureDb t;
     t.generate("lar", "larson", 2, 6000);
