@@ -141,6 +141,7 @@ public:
     void quiesce() {}
 
     Observer& observer() { return observer_; }
+    const Observer& observer() const { return observer_; }
 
     MemoryStats memory_stats() const {
         MemoryStats s;

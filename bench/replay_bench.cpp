@@ -14,13 +14,11 @@
 #include <random>
 #include <string>
 
+#include "bench/generated_trace.h"
 #include "bench/json.h"
 #include "bench/wall_clock.h"
 #include "engine/replay/replayer.h"
-#include "traces/event_emitter.h"
-#include "traces/generators.h"
 #include "traces/trace_reader.h"
-#include "traces/trace_writer.h"
 
 using namespace allocsim;
 using Clock = bench::WallClock;
@@ -79,18 +77,7 @@ int main(int argc, char** argv) {
         const std::string path = (dir / "bench.db").string();
         for (const std::uint64_t n : sizes) {
             const std::string name = fmt::format("{}-{}", workload, n);
-            {
-                // Generated and closed first, as `allocsim gen` then `allocsim replay`
-                // would: closing checkpoints the WAL into the database file. Replaying
-                // on the writer's connection, through its 300 MB WAL, ran 25% slower.
-                traces::Database gen_db(path);
-                traces::TraceWriter writer(gen_db, name, "gen", workload);
-                traces::EventEmitter emitter(writer);
-                traces::GeneratorOptions options;
-                options.ops = n;
-                traces::generate(workload, options, emitter);
-                writer.commit(emitter.summary());
-            }
+            bench::generate_trace(path, name, workload, n);
             traces::Database db(path);
             bench::Json& row = out["sizes"][std::to_string(n)];
             auto t = Clock::now();

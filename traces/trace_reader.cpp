@@ -18,8 +18,8 @@ TraceInfo lookup(Database& db, const std::string& name) {
 TraceReader::TraceReader(Database& db, const std::string& name)
     : db_(db),
       info_(lookup(db, name)),
-      select_(db, "SELECT first_seq, count, data FROM event_chunks WHERE trace_id = ? ORDER BY first_seq") {
-    select_.bind(1, info_.id);
+      select_(db, "SELECT first_seq, count, data FROM event_chunks WHERE trace_id = ? AND first_seq >= ? ORDER BY first_seq") {
+    select_.bind(1, info_.id).bind(2, 0);
     // A small page cache while streaming: each 64 KiB page is read once, and copying
     // it into a buffer still in L2 (4 pages cycling, not SQLite's default 31) made
     // replays about 10% faster. The connection's own size comes back afterwards.
@@ -70,6 +70,19 @@ bool TraceReader::next_records(const unsigned char*& records, std::size_t& count
     records = data;
     count = stored;
     return true;
+}
+
+std::uint64_t TraceReader::seek(std::uint64_t event) {
+    if (event >= info_.events)
+        throw TraceError(fmt::format("trace '{}': no event {} (it has {})", info_.name, event, info_.events));
+    Statement find(db_, "SELECT max(first_seq) FROM event_chunks WHERE trace_id = ? AND first_seq <= ?");
+    find.bind(1, info_.id).bind(2, event);
+    find.step();
+    const auto first = static_cast<std::uint64_t>(find.column_int(0));
+    select_.reset();
+    select_.bind(1, info_.id).bind(2, first);
+    next_seq_ = first;
+    return first;
 }
 
 }  // namespace allocsim::traces

@@ -32,6 +32,11 @@ public:
     // copying the chunk out first. False when the trace is done.
     bool next_records(const unsigned char*& records, std::size_t& count);
 
+    // Goes back or forward to the chunk that holds event `event` (< info().events):
+    // the next chunk read starts there. Returns that chunk's first event, so the
+    // caller skips event - first events of it.
+    std::uint64_t seek(std::uint64_t event);
+
 private:
     Database& db_;
     TraceInfo info_;

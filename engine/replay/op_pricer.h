@@ -18,7 +18,6 @@
 
 #include <array>
 #include <cstdint>
-#include <vector>
 
 #include "alloc/action.h"
 #include "engine/replay/cost_model.h"
@@ -38,9 +37,20 @@ public:
     static constexpr bool kEnabled = true;
     static constexpr std::uint16_t kNoCpu = 0xFFFF;
 
-    // Before the first operation; the model and the listener outlive the replay.
-    void configure(const CostModel& model, const ReplayListener* listener) {
+    // A lock or a contended cache line in simulated time.
+    struct Resource {
+        std::int64_t free_at = 0;  // when its last holder let it go
+        std::uint16_t last_cpu = kNoCpu;
+    };
+    // The remote queues' lines, owner x class: kept by the caller, not in the pricer
+    // (see `lines_`).
+    static constexpr std::size_t kLines = std::size_t{kMaxCpus} * kMaxSizeClasses;
+
+    // Before the first operation; the model, the listener and `lines` (kLines of
+    // them) outlive the replay.
+    void configure(const CostModel& model, const ReplayListener* listener, Resource* lines) {
         m_ = &model;
+        lines_ = lines;
         listener_ = listener != nullptr && listener->wait ? listener : nullptr;
         action_listener_ = listener != nullptr && listener->action ? &listener->action : nullptr;
     }
@@ -107,12 +117,6 @@ public:
     const WaitFigures& waits() const { return waits_; }
 
 private:
-    // A lock or a contended cache line in simulated time.
-    struct Resource {
-        std::int64_t free_at = 0;  // when its last holder let it go
-        std::uint16_t last_cpu = kNoCpu;
-    };
-
     static constexpr unsigned kBlockMoves =
         1u << static_cast<unsigned>(ActionKind::BuddyAlloc) | 1u << static_cast<unsigned>(ActionKind::BuddyFree) |
         1u << static_cast<unsigned>(ActionKind::LargeAlloc) | 1u << static_cast<unsigned>(ActionKind::LargeFree);
@@ -189,7 +193,6 @@ private:
     std::uint64_t counts_[kMaxCpus][kActionKindCount] = {};  // by CPU and kind
     WaitFigures waits_;
     std::array<Resource, 256> locks_{};  // by LockId: an order, or 0xFF (the buddy's global lock)
-    std::vector<Resource> lines_ = std::vector<Resource>(kMaxCpus * kMaxSizeClasses);  // owner x class
 
     // The operation being priced.
     std::uint64_t event_ = 0;
@@ -202,6 +205,10 @@ private:
     SizeClass remote_class_{};
     unsigned blocks_moved_ = 0;
     std::uint32_t transfers_ = 0;
+    // The remote queues' lines (64 KiB) live outside the pricer: it sits in the
+    // core, whose bytes a checkpoint copies (replay_machine.h), so it may own nothing
+    // on the heap; and inline, they made the replay 30-40% slower.
+    Resource* lines_ = nullptr;
 };
 
 }  // namespace allocsim::engine

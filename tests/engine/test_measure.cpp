@@ -7,7 +7,7 @@
 #include <memory>
 #include <set>
 
-#include "tests/traces/test_support.h"
+#include "tests/engine/generated_db.h"
 
 #include "alloc/measure/op_profile.h"
 #include "engine/measure/calibration.h"
@@ -29,22 +29,7 @@ using namespace allocsim::engine;
 
 namespace {
 
-class MeasureDb {
-public:
-    MeasureDb() : db_(std::make_unique<traces::Database>(dir_.file("m.db"))) {}
-    traces::Database& db() { return *db_; }
-    void generate(const std::string& name, const std::string& workload, std::uint32_t cpus, std::uint64_t ops,
-                  std::uint64_t seed = 1) {
-        traces::TraceWriter w(*db_, name, "gen", workload, traces::IfExists::Fail);
-        traces::EventEmitter emitter(w);
-        traces::generate(workload, {cpus, ops, seed}, emitter);
-        w.commit(emitter.summary());
-    }
-
-private:
-    traces::test::TempDir dir_;
-    std::unique_ptr<traces::Database> db_;
-};
+using MeasureDb = test::GeneratedDb;
 
 std::uint64_t events_of(traces::Database& db, const std::string& trace) { return db.find_trace(trace)->events; }
 

@@ -1,0 +1,462 @@
+// ReplayMachine: the replay's state and its step, fed one event at a time. replay()
+// runs it over a whole trace in one go; ReplaySession (the GUI's) steps it, saves
+// and restores checkpoints to seek. See replayer.h for what the replay models.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <vector>
+
+#include "alloc/hybrid_allocator.h"
+#include "alloc/hybrid_allocator_check.h"
+#include "engine/replay/cycle_histogram.h"
+#include "engine/replay/op_pricer.h"
+#include "engine/replay/region.h"
+#include "engine/replay/replayer.h"
+#include "engine/replay/sim_platform.h"
+#include "traces/dense_id_map.h"
+#include "traces/event_codec.h"
+#include "traces/trace_reader.h"
+
+namespace allocsim::engine {
+
+namespace replay_detail {
+
+using traces::Op;
+using traces::TraceEvent;
+
+inline constexpr std::uint16_t kNoCpu = 0xFFFF;
+
+struct LiveObject {
+    void* ptr = nullptr;
+    std::uint64_t size = 0;
+    std::uint16_t last_cpu = kNoCpu;  // the CPU that allocated or last resized it
+    std::uint8_t align_log2 = 0;
+    bool page = false;
+    std::uint8_t order = 0;
+};
+// With its id, a live map slot is 32 bytes: two to a cache line, none across two.
+static_assert(sizeof(LiveObject) == 24);
+
+template <class Core>
+class ReplayMachine {
+    // How far ahead, in events, the live map's slot is loaded: a free's slot was last
+    // touched when its object was allocated, long ago, and would cost a miss.
+    static constexpr std::size_t kPrefetchDistance = 16;
+
+public:
+    ReplayMachine(const ReplaySettings& settings, std::uint32_t cpus, std::vector<std::uint16_t> cpu_of_trace_cpu,
+             bool has_time, Region& region, const ReplayListener* listener)
+        : s_(settings),
+          m_(settings.model),
+          cpus_(cpus),
+          map_(std::move(cpu_of_trace_cpu)),
+          region_(region),
+          listener_(listener) {
+        AllocatorConfig config = settings.core;
+        config.cpus = cpus;
+        if (!settings.size_classes.empty()) {
+            config.size_classes = settings.size_classes.data();
+            config.size_class_count = static_cast<std::uint32_t>(settings.size_classes.size());
+        }
+        if (const InitError e = core_.init(region.base(), region.bytes(), config); e != InitError::None)
+            throw ReplayError(fmt::format("the core refused the configuration: {}", init_error_name(e)));
+        core_.observer().configure(m_, listener_, lines_.data());
+        open_loop_ = settings.loop == LoopMode::Open || (settings.loop == LoopMode::Auto && has_time);
+        clock_.assign(cpus, 0);
+        last_trace_time_.assign(cpus, traces::kNoTime);
+        result_.per_cpu.assign(cpus, CpuFigures{});
+        until_check_ = settings.check_every;  // 0 (off): the countdown wraps, never reaching 0 again in 2^64 events
+        until_sample_ = settings.sample_every;
+    }
+
+    void run(traces::TraceReader& reader, const ReplayProgress& progress) {
+        // Events are decoded one by one straight from SQLite's page, not copied out
+        // into a chunk first.
+        const unsigned char* records = nullptr;
+        std::size_t n = 0;
+        while (reader.next_records(records, n)) {
+            for (std::size_t i = 0; i < n; ++i) {
+                if (i + kPrefetchDistance < n)
+                    live_.prefetch(traces::record_object(records + (i + kPrefetchDistance) * traces::kEventRecordBytes));
+                apply(traces::decode_event(records + i * traces::kEventRecordBytes));
+            }
+            if (progress) progress(index_);
+        }
+        end();
+    }
+
+    // One event: the operation, then the periodic check and sample.
+    ALLOCSIM_ALWAYS_INLINE void apply(const TraceEvent& e) {
+        step(e);
+        ++index_;
+        // Countdowns rather than index_ % N: two divisions per event were a
+        // tenth of the replay's time.
+        if (--until_check_ == 0) {
+            until_check_ = s_.check_every;
+            check();
+        }
+        if (--until_sample_ == 0) {
+            until_sample_ = s_.sample_every;
+            sample();
+        }
+    }
+
+    // After the last event: the final check and sample.
+    void end() {
+        check();
+        if (result_.samples.empty() || result_.samples.back().event != index_) sample();
+    }
+
+    std::uint64_t index() const { return index_; }
+    const Core& core() const { return core_; }
+    const ReplayResult& result_so_far() const { return result_; }
+    std::uint64_t live_bytes() const { return live_bytes_; }
+
+    // Changes who hears the operations, waits and actions (the GUI records actions
+    // only when it shows them).
+    void set_listener(const ReplayListener* listener) {
+        listener_ = listener;
+        core_.observer().configure(m_, listener_, lines_.data());
+    }
+
+    // Everything the replay's state is made of, to come back to later (the GUI's
+    // seek). The core and its observer hold no owning pointer: every pointer in
+    // them points into the region or at objects that outlive the machine (the
+    // settings, the cost model, the listener). So their bytes, put back at the same
+    // address with the region's pages, are the same state. (OpPricer keeps its
+    // arrays inline for this reason.)
+    struct Checkpoint {
+        std::vector<unsigned char> core;
+        std::vector<OpPricer::Resource> lines;
+        std::vector<std::int64_t> clock, last_trace_time;
+        DenseIdMap<LiveObject> live;
+        CycleHistogram histogram;
+        ReplayResult result;
+        std::uint64_t index = 0, until_check = 0, until_sample = 0, live_bytes = 0;
+        std::uint64_t sampled_cycles = 0, sampled_events = 0, measured_peak = 0;
+    };
+
+    void save(Checkpoint& c) const {
+        c.core.resize(sizeof(Core));
+        std::memcpy(c.core.data(), static_cast<const void*>(&core_), sizeof(Core));
+        c.lines = lines_;
+        c.clock = clock_;
+        c.last_trace_time = last_trace_time_;
+        c.live = live_;
+        c.histogram = histogram_;
+        c.result = result_;
+        c.index = index_;
+        c.until_check = until_check_;
+        c.until_sample = until_sample_;
+        c.live_bytes = live_bytes_;
+        c.sampled_cycles = sampled_cycles_;
+        c.sampled_events = sampled_events_;
+        c.measured_peak = measured_peak_;
+    }
+
+    // REQUIRES: the region holds the pages it held at save() (region_snapshot.h).
+    void restore(const Checkpoint& c) {
+        std::memcpy(static_cast<void*>(&core_), c.core.data(), sizeof(Core));
+        lines_ = c.lines;  // same size: the storage, hence the pricer's pointer, stays
+        core_.observer().configure(m_, listener_, lines_.data());
+        clock_ = c.clock;
+        last_trace_time_ = c.last_trace_time;
+        live_ = c.live;
+        histogram_ = c.histogram;
+        result_ = c.result;
+        index_ = c.index;
+        until_check_ = c.until_check;
+        until_sample_ = c.until_sample;
+        live_bytes_ = c.live_bytes;
+        sampled_cycles_ = c.sampled_cycles;
+        sampled_events_ = c.sampled_events;
+        measured_peak_ = c.measured_peak;
+    }
+
+    ReplayResult finish() {
+        fill(result_.summary, result_.per_cpu);
+        return std::move(result_);
+    }
+
+    // The figures so far, without ending anything (the GUI's live summary).
+    ReplaySummary summary_now() const {
+        ReplaySummary s = result_.summary;
+        std::vector<CpuFigures> per_cpu = result_.per_cpu;
+        fill(s, per_cpu);
+        return s;
+    }
+
+private:
+    // The summary's derived figures and the per-CPU clocks and cache counts.
+    void fill(ReplaySummary& s, std::vector<CpuFigures>& per_cpu) const {
+        s.events = index_;
+        s.cpus = cpus_;
+        const OpPricer& counted = core_.observer();
+        s.thread_cache_hit_rate = hit_rate();
+        s.refills = counted.count(ActionKind::Refill);
+        s.drains = counted.count(ActionKind::Drain);
+        s.buddy_splits = counted.count(ActionKind::BuddySplit);
+        s.buddy_coalesces = counted.count(ActionKind::BuddyCoalesce);
+        s.lock_acquires = counted.count(ActionKind::LockAcquire);
+        const WaitFigures& waits = core_.observer().waits();
+        s.lock_contended = waits.lock_contended;
+        s.lock_wait_cycles = waits.lock_wait_cycles;
+        s.line_wait_cycles = waits.line_wait_cycles;
+        s.modeled_cycles_p50 = histogram_.percentile(50);
+        s.modeled_cycles_p99 = histogram_.percentile(99);
+        s.utilization = s.peak_footprint_bytes == 0
+                            ? 0
+                            : static_cast<double>(s.peak_live_bytes) / static_cast<double>(s.peak_footprint_bytes);
+        s.region_bytes = region_.bytes();
+        for (std::uint32_t c = 0; c < cpus_; ++c) {
+            per_cpu[c].clock = clock_[c];
+            const CpuId cpu{static_cast<std::uint16_t>(c)};
+            per_cpu[c].cache_hits = counted.count(cpu, ActionKind::CacheHit);
+            per_cpu[c].cache_misses = counted.count(cpu, ActionKind::CacheMiss);
+            s.makespan_cycles = std::max(s.makespan_cycles, clock_[c]);
+            s.work_cycles_total += per_cpu[c].work_cycles;
+            s.modeled_cycles_total += per_cpu[c].work_cycles + per_cpu[c].wait_cycles;
+        }
+    }
+
+    std::uint16_t cpu_of(std::uint16_t trace_cpu) const {
+        return trace_cpu < map_.size() ? map_[trace_cpu] : static_cast<std::uint16_t>(trace_cpu % cpus_);
+    }
+
+    std::int64_t cycles_of_ns(std::int64_t ns) const { return ns * static_cast<std::int64_t>(m_.mhz) / 1000; }
+
+    // Always inlined: the machine is instantiated in replayer.cpp and in the GUI's
+    // session, and an out-of-line copy chosen from the other one made replay() 20-40%
+    // slower.
+    ALLOCSIM_ALWAYS_INLINE void step(const TraceEvent& e) {
+        const std::uint16_t cpu = cpu_of(e.cpu);
+        const CpuId id{cpu};
+        // When the operation starts.
+        std::int64_t start = clock_[cpu];
+        if (e.time_ns != traces::kNoTime) {
+            if (open_loop_) {
+                start = std::max(start, cycles_of_ns(e.time_ns));
+            } else if (last_trace_time_[cpu] != traces::kNoTime) {
+                start += cycles_of_ns(std::max<std::int64_t>(0, e.time_ns - last_trace_time_[cpu]));
+            }
+            last_trace_time_[cpu] = e.time_ns;
+        }
+
+        OpPricer& pricer = core_.observer();
+        pricer.begin(index_, cpu, start + m_.op_base, m_.op_base);
+        const void* new_block = nullptr;
+        ReplaySummary& s = result_.summary;
+        switch (e.op) {
+            case Op::Alloc:
+            case Op::PageAlloc: {
+                // One probe: the slot is claimed now and released if the core fails.
+                const auto [slot, fresh] = live_.try_emplace(e.object, LiveObject{});
+                if (!fresh) throw ReplayError(fmt::format("event {}: object {} is allocated while live", index_, e.object));
+                void* p = nullptr;
+                LiveObject o;
+                o.last_cpu = cpu;
+                if (e.op == Op::Alloc) {
+                    ++s.allocs;
+                    o.size = e.size;
+                    o.align_log2 = e.arg;
+                    const std::size_t size = e.size == 0 ? 1 : e.size;  // malloc(0) is a unique object
+                    p = e.arg > 3 ? core_.allocate_aligned(id, size, std::size_t{1} << e.arg) : core_.allocate(id, size);
+                } else {
+                    ++s.page_allocs;
+                    o.page = true;
+                    o.order = e.arg;
+                    o.size = traces::page_block_bytes(e.arg);
+                    if (e.arg <= s_.core.buddy_max_order) p = core_.allocate_pages(id, Order{e.arg});
+                    else pricer.record(Action{ActionKind::AllocFailure, id});
+                }
+                if (p == nullptr) {
+                    live_.erase(e.object);
+                    ++s.failed_allocs;
+                    break;
+                }
+                o.ptr = p;
+                new_block = p;
+                *slot = o;
+                live_bytes_ += o.size;
+                s.peak_live_bytes = std::max(s.peak_live_bytes, live_bytes_);
+                break;
+            }
+            case Op::Free:
+            case Op::PageFree: {
+                e.op == Op::Free ? ++s.frees : ++s.page_frees;
+                LiveObject o;
+                if (!live_.erase(e.object, &o)) break;  // its allocation failed
+                live_bytes_ -= o.size;
+                if (o.last_cpu != cpu) {
+                    // The object's line is in another CPU's cache.
+                    pricer.charge(m_.line_transfer);
+                    ++s.remote_frees;
+                    ++result_.per_cpu[cpu].remote_frees;
+                }
+                if (o.page) core_.free_pages(id, o.ptr, Order{o.order});
+                else if (o.align_log2 > 3) core_.deallocate_aligned(id, o.ptr, o.size == 0 ? 1 : o.size, std::size_t{1} << o.align_log2);
+                else core_.deallocate(id, o.ptr, o.size == 0 ? 1 : o.size);
+                break;
+            }
+            case Op::Realloc: {
+                ++s.reallocs;
+                LiveObject* found = live_.find(e.object);
+                if (found == nullptr) break;
+                LiveObject& o = *found;
+                if (o.last_cpu != cpu) pricer.charge(m_.line_transfer);
+                void* p = core_.reallocate(id, o.ptr, e.size == 0 ? 1 : e.size);
+                if (p == nullptr) {
+                    ++s.failed_allocs;  // the old block stays, as realloc's contract says
+                    break;
+                }
+                live_bytes_ = live_bytes_ - o.size + e.size;
+                s.peak_live_bytes = std::max(s.peak_live_bytes, live_bytes_);
+                o.ptr = p;
+                new_block = p;
+                o.size = e.size;
+                o.align_log2 = 0;
+                o.last_cpu = cpu;
+                break;
+            }
+        }
+
+        pricer.end();
+        const std::int64_t t = pricer.time();
+        const std::uint64_t work = pricer.work(), wait = pricer.wait();
+        clock_[cpu] = t;
+        if (listener_ != nullptr && listener_->op) listener_->op(OpSpan{index_, cpu, e.op, start, t, wait, pricer.transfers()});
+        // Per-CPU sums only: the run's totals and the samples' windows add them up.
+        const std::uint64_t total = work + wait;
+        histogram_.add(total);
+        s.modeled_cycles_max = std::max(s.modeled_cycles_max, total);
+        CpuFigures& f = result_.per_cpu[cpu];
+        ++f.ops;
+        f.work_cycles += work;
+        f.wait_cycles += wait;
+        note_footprint(new_block);
+    }
+
+    // ThreadCache hits over hits and misses, so far.
+    double hit_rate() const {
+        const std::uint64_t hits = core_.observer().count(ActionKind::CacheHit);
+        const std::uint64_t misses = core_.observer().count(ActionKind::CacheMiss);
+        return hits + misses == 0 ? 0 : static_cast<double>(hits) / static_cast<double>(hits + misses);
+    }
+
+    // The modeled cycles (work and wait) of all operations so far.
+    std::uint64_t modeled_cycles_so_far() const {
+        std::uint64_t sum = 0;
+        for (const CpuFigures& f : result_.per_cpu) sum += f.work_cycles + f.wait_cycles;
+        return sum;
+    }
+
+    // Footprint. The hybrid core's: memory taken from the buddy (slab runs, blocks,
+    // large runs), which moves only when blocks do. The linked list's, as mdriver measures a heap: its
+    // high-water mark, the end of the highest block ever handed out (`block` is the
+    // operation's new block, or null).
+    void note_footprint(const void* block) {
+        if constexpr (requires(Core& c) { c.buddy().free_bytes(); }) {
+            if (core_.observer().blocks_moved()) peak_candidate(footprint_now());
+        } else if (block != nullptr) {
+            const auto end = reinterpret_cast<std::uintptr_t>(block) + core_.usable_size(block);
+            peak_candidate(end - reinterpret_cast<std::uintptr_t>(region_.base()));
+        }
+    }
+
+    // A new peak footprint: fragmentation is measured there, when the peak has grown
+    // by 1/64 since the last measurement (memory_stats() walks the pages, so it is
+    // not run on every small step of a growing heap: a few hundred times at most).
+    void peak_candidate(std::uint64_t footprint) {
+        ReplaySummary& s = result_.summary;
+        if (footprint <= s.peak_footprint_bytes) return;
+        s.peak_footprint_bytes = footprint;
+        if (footprint < measured_peak_ + measured_peak_ / 64) return;
+        measured_peak_ = footprint;
+        const MemoryStats m = core_.memory_stats();
+        const std::uint64_t handed_out = m.live_bytes();
+        s.internal_fragmentation =
+            handed_out == 0 ? 0 : 1.0 - static_cast<double>(std::min(live_bytes_, handed_out)) / static_cast<double>(handed_out);
+        s.external_fragmentation = external_fragmentation();
+    }
+
+    // The memory taken from the buddy now. The hybrid's is the buddy's used bytes
+    // (what memory_stats() adds up page by page, at the cost of a walk).
+    std::uint64_t footprint_now() const {
+        if constexpr (requires(const Core& c) { c.buddy().free_bytes(); })
+            return core_.buddy().usable_bytes() - core_.buddy().free_bytes();
+        else
+            return core_.memory_stats().footprint_bytes();
+    }
+
+    void sample() {
+        Sample x;
+        x.event = index_;
+        for (std::int64_t c : clock_) x.time = std::max(x.time, c);
+        x.live_bytes = live_bytes_;
+        x.footprint_bytes = footprint_now();
+        x.hit_rate = hit_rate();
+        const std::uint64_t cycles = modeled_cycles_so_far();
+        x.window_cycles = cycles - sampled_cycles_;
+        x.window_ops = index_ - sampled_events_;
+        sampled_cycles_ = cycles;
+        sampled_events_ = index_;
+        result_.samples.push_back(x);
+    }
+
+    // The share of free memory that is not in blocks of the largest order: 0 when
+    // every free byte could serve a max-order request, near 1 when free memory is
+    // shredded into small blocks. (The largest free block against all free memory
+    // would read 98% for a healthy 64 MiB region of 1 MiB blocks.) The linked list
+    // has no orders: 0.
+    double external_fragmentation() const {
+        if constexpr (requires(const Core& c) { c.buddy().free_blocks(Order{0}); }) {
+            const auto& buddy = core_.buddy();
+            const std::size_t free = buddy.free_bytes();
+            if (free == 0) return 0;
+            const Order top = buddy.max_order();
+            const double in_top = static_cast<double>(buddy.free_blocks(top)) * static_cast<double>(order_bytes(top));
+            return 1.0 - in_top / static_cast<double>(free);
+        } else {
+            return 0;
+        }
+    }
+
+    void check() {
+        const CheckResult r = core_.check();
+        if (r.ok) return;
+        ++result_.summary.invariant_violations;
+        throw ReplayError(fmt::format("invariant violated after event {}: {} (at {:#x}; expected {}, found {})", index_,
+                                      r.what ? r.what : "?", r.address, r.expected, r.actual));
+    }
+
+    const ReplaySettings& s_;
+    const CostModel& m_;
+    std::uint32_t cpus_;
+    std::vector<std::uint16_t> map_;
+    Region& region_;
+    const ReplayListener* listener_;
+    std::vector<OpPricer::Resource> lines_ = std::vector<OpPricer::Resource>(OpPricer::kLines);  // the pricer's
+    Core core_;
+    bool open_loop_ = false;
+    std::vector<std::int64_t> clock_;
+    std::vector<std::int64_t> last_trace_time_;
+    DenseIdMap<LiveObject> live_;  // trace object id -> the live object
+    CycleHistogram histogram_;
+    ReplayResult result_;
+    std::uint64_t index_ = 0;
+    std::uint64_t until_check_ = 0;   // events to the next check(); 0 and never reached when off
+    std::uint64_t until_sample_ = 0;  // events to the next sample()
+    std::uint64_t live_bytes_ = 0;
+    std::uint64_t sampled_cycles_ = 0, sampled_events_ = 0;  // modeled_cycles_so_far() and index_ at the last sample
+    std::uint64_t measured_peak_ = 0;  // the footprint fragmentation was last measured at
+};
+
+}  // namespace replay_detail
+
+using replay_detail::ReplayMachine;
+
+}  // namespace allocsim::engine

@@ -1,0 +1,191 @@
+#include "engine/replay/replay_session.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "engine/replay/region_snapshot.h"
+#include "engine/replay/replay_machine.h"
+#include "traces/import_error.h"
+#include "traces/trace_reader.h"
+
+namespace allocsim::engine {
+
+namespace {
+
+using Machine = ReplayMachine<HybridAllocator<OpPricer, SimPlatform>>;
+
+struct Saved {
+    Machine::Checkpoint machine;
+    RegionSnapshot region;
+};
+
+}  // namespace
+
+struct ReplaySession::Impl {
+    Impl(traces::Database& database, const std::string& trace, const ReplaySettings& s)
+        : db(database), settings(s), reader(database, trace), info(reader.info()),
+          layout(replay_layout(database, info, settings)),
+          region(layout.region_bytes, region_alignment(settings.core.buddy_max_order)) {
+        if (settings.allocator != AllocatorKind::Hybrid)
+            throw ReplayError("the session shows the hybrid core only (allocator=hybrid)");
+        if (info.events == 0) throw ReplayError(fmt::format("trace '{}' has no events", trace));
+        machine = std::make_unique<Machine>(settings, layout.cpus, layout.map, info.has_time, region, nullptr);
+        interval = std::max<std::uint64_t>(65536, (info.events + 15) / 16);
+        listener.op = [this](const OpSpan& span) { recorded_span = span; };
+        listener.action = [this](const Action& a) {
+            if (recording != nullptr) recording->push_back(a);
+        };
+        save_checkpoint();
+    }
+
+    // The next event in trace order, from the reader's current chunk.
+    bool next_event(traces::TraceEvent& e) {
+        if (chunk_pos == chunk.size()) {
+            chunk_first += chunk.size();
+            chunk_pos = 0;
+            if (!reader.next_chunk(chunk)) return false;
+        }
+        e = chunk[chunk_pos++];
+        return true;
+    }
+
+    // Puts the reader at event `index` (the machine must be there too).
+    void position_reader(std::uint64_t index) {
+        chunk.clear();
+        chunk_pos = 0;
+        if (index >= info.events) {
+            chunk_first = info.events;
+            return;
+        }
+        chunk_first = reader.seek(index);
+        if (!reader.next_chunk(chunk)) throw traces::TraceError(fmt::format("trace '{}': no chunk at event {}", info.name, index));
+        chunk_pos = static_cast<std::size_t>(index - chunk_first);
+    }
+
+    bool advance(StepRecord* out) {
+        traces::TraceEvent e;
+        if (!next_event(e)) return false;
+        if (out != nullptr) {
+            out->index = machine->index();
+            out->event = e;
+            out->actions.clear();
+            recording = &out->actions;
+            machine->set_listener(&listener);
+        }
+        machine->apply(e);
+        if (out != nullptr) {
+            out->span = recorded_span;
+            recording = nullptr;
+            machine->set_listener(nullptr);
+        }
+        if (machine->index() % interval == 0 && checkpoints.count(machine->index()) == 0) save_checkpoint();
+        return true;
+    }
+
+    void save_checkpoint() {
+        Saved& s = checkpoints[machine->index()];
+        machine->save(s.machine);
+        s.region = RegionSnapshot::take(region);
+    }
+
+    void restore(const std::map<std::uint64_t, Saved>::const_iterator& it) {
+        it->second.region.restore(region);
+        machine->restore(it->second.machine);
+        position_reader(it->first);
+    }
+
+    traces::Database& db;
+    const ReplaySettings settings;  // the machine keeps references to it and its model
+    traces::TraceReader reader;
+    const traces::TraceInfo info;
+    const ReplayLayout layout;
+    Region region;
+    std::unique_ptr<Machine> machine;
+    std::uint64_t interval = 65536;
+    std::map<std::uint64_t, Saved> checkpoints;
+
+    std::vector<traces::TraceEvent> chunk;
+    std::uint64_t chunk_first = 0;
+    std::size_t chunk_pos = 0;
+
+    ReplayListener listener;
+    std::vector<Action>* recording = nullptr;
+    OpSpan recorded_span;
+
+    // event_at's own reader and its last chunk.
+    std::unique_ptr<traces::TraceReader> lookup;
+    std::vector<traces::TraceEvent> lookup_chunk;
+    std::uint64_t lookup_first = ~std::uint64_t{0};
+};
+
+ReplaySession::ReplaySession(traces::Database& db, const std::string& trace, const ReplaySettings& settings)
+    : impl_(std::make_unique<Impl>(db, trace, settings)) {}
+
+ReplaySession::~ReplaySession() = default;
+
+const traces::TraceInfo& ReplaySession::info() const { return impl_->info; }
+std::uint64_t ReplaySession::events() const { return impl_->info.events; }
+std::uint32_t ReplaySession::cpus() const { return impl_->layout.cpus; }
+std::uint64_t ReplaySession::position() const { return impl_->machine->index(); }
+std::uint64_t ReplaySession::checkpoint_interval() const { return impl_->interval; }
+std::size_t ReplaySession::checkpoints() const { return impl_->checkpoints.size(); }
+
+std::uint64_t ReplaySession::checkpoint_bytes() const {
+    std::uint64_t bytes = 0;
+    for (const auto& [at, s] : impl_->checkpoints) bytes += s.region.bytes() + s.machine.core.size();
+    return bytes;
+}
+
+bool ReplaySession::step(StepRecord* out) { return impl_->advance(out); }
+
+void ReplaySession::seek(std::uint64_t target, const std::atomic<bool>* cancel) {
+    Impl& m = *impl_;
+    target = std::min(target, m.info.events);
+    const std::uint64_t now = m.machine->index();
+    // The last checkpoint at or before the target; from there unless the machine is
+    // already between it and the target.
+    auto it = m.checkpoints.upper_bound(target);
+    --it;  // the one at 0 always exists
+    if (!(now >= it->first && now <= target)) m.restore(it);
+    std::uint64_t polled = 0;
+    while (m.machine->index() < target) {
+        if (cancel != nullptr && (++polled & 4095) == 0 && cancel->load(std::memory_order_relaxed)) return;
+        if (!m.advance(nullptr)) break;
+    }
+}
+
+void ReplaySession::build_checkpoints(const std::function<void(std::uint64_t)>& progress) {
+    Impl& m = *impl_;
+    const std::uint64_t back = m.machine->index();
+    // From the last checkpoint there is, to the end.
+    auto last = std::prev(m.checkpoints.end());
+    if (m.machine->index() < last->first) m.restore(last);
+    while (m.advance(nullptr))
+        if (progress && (m.machine->index() & 65535) == 0) progress(m.machine->index());
+    if (progress) progress(m.machine->index());
+    seek(back);
+}
+
+traces::TraceEvent ReplaySession::event_at(std::uint64_t index) {
+    Impl& m = *impl_;
+    if (index >= m.info.events)
+        throw traces::TraceError(fmt::format("trace '{}': no event {} (it has {})", m.info.name, index, m.info.events));
+    if (index < m.lookup_first || index >= m.lookup_first + m.lookup_chunk.size()) {
+        if (!m.lookup) m.lookup = std::make_unique<traces::TraceReader>(m.db, m.info.name);
+        m.lookup_first = m.lookup->seek(index);
+        if (!m.lookup->next_chunk(m.lookup_chunk))
+            throw traces::TraceError(fmt::format("trace '{}': no chunk at event {}", m.info.name, index));
+    }
+    return m.lookup_chunk[static_cast<std::size_t>(index - m.lookup_first)];
+}
+
+CoreSnapshot ReplaySession::snapshot() const { return snapshot_of(impl_->machine->core()); }
+std::vector<SlabRunView> ReplaySession::slab_runs(std::uint8_t size_class) const {
+    return slab_runs_of(impl_->machine->core(), size_class);
+}
+ReplaySummary ReplaySession::summary() const { return impl_->machine->summary_now(); }
+std::uint64_t ReplaySession::live_bytes() const { return impl_->machine->live_bytes(); }
+
+}  // namespace allocsim::engine
