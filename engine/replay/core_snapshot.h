@@ -44,13 +44,19 @@ struct BinInfo {
 
 struct CoreSnapshot {
     std::uint64_t page_bytes = 4096;
+    std::uintptr_t usable_begin = 0;  // the address of page 0 (actions report addresses)
     std::uint32_t pages = 0;        // usable pages
     std::uint32_t max_order = 0;
     std::vector<BlockInfo> blocks;                   // address order, tiling the usable pages
     std::vector<std::vector<std::uint32_t>> free_lists;  // [order]: first pages, list order
     std::vector<std::vector<BinInfo>> bins;          // [cpu][size class]
     std::vector<std::uint32_t> class_sizes;          // bytes, by size class
-    friend bool operator==(const CoreSnapshot&, const CoreSnapshot&) = default;
+
+    // The same state: everything but where the region happens to be in memory.
+    friend bool operator==(const CoreSnapshot& a, const CoreSnapshot& b) {
+        return a.page_bytes == b.page_bytes && a.pages == b.pages && a.max_order == b.max_order &&
+               a.blocks == b.blocks && a.free_lists == b.free_lists && a.bins == b.bins && a.class_sizes == b.class_sizes;
+    }
 };
 
 enum class ObjectState : std::uint8_t {
@@ -76,6 +82,7 @@ CoreSnapshot snapshot_of(const Core& core) {
     s.max_order = index_of(buddy.max_order());
     s.pages = static_cast<std::uint32_t>(buddy.usable_bytes() / kPageSize);
     const std::uintptr_t begin = buddy.usable_begin();
+    s.usable_begin = begin;
     const auto page_of = [begin](std::uintptr_t a) { return static_cast<std::uint32_t>((a - begin) / kPageSize); };
     const auto& table = core.size_classes();
     buddy.for_each_tile([&](const Tile& t) {

@@ -105,6 +105,7 @@ struct ReplaySession::Impl {
     std::unique_ptr<Machine> machine;
     std::uint64_t interval = 65536;
     std::map<std::uint64_t, Saved> checkpoints;
+    TraceOverview overview;
 
     std::vector<traces::TraceEvent> chunk;
     std::uint64_t chunk_first = 0;
@@ -156,17 +157,76 @@ void ReplaySession::seek(std::uint64_t target, const std::atomic<bool>* cancel) 
     }
 }
 
-void ReplaySession::build_checkpoints(const std::function<void(std::uint64_t)>& progress) {
+void ReplaySession::build_checkpoints(const std::function<void(std::uint64_t)>& progress,
+                                     const std::atomic<bool>* cancel) {
     Impl& m = *impl_;
     const std::uint64_t back = m.machine->index();
-    // From the last checkpoint there is, to the end.
-    auto last = std::prev(m.checkpoints.end());
-    if (m.machine->index() < last->first) m.restore(last);
-    while (m.advance(nullptr))
-        if (progress && (m.machine->index() & 65535) == 0) progress(m.machine->index());
-    if (progress) progress(m.machine->index());
+    const std::uint64_t n = m.info.events;
+    const std::uint32_t cpus = m.layout.cpus;
+    // From the start: the overview needs every event.
+    m.restore(m.checkpoints.begin());
+    TraceOverview o;
+    o.cpu.resize(n);
+    o.op.resize(n);
+    o.kinds.resize(n);
+    o.bucket_events = std::max<std::uint64_t>(1, (n + 999) / 1000);
+    const std::size_t buckets = static_cast<std::size_t>((n + o.bucket_events - 1) / o.bucket_events);
+    o.cycles_per_op.assign(cpus, std::vector<double>(buckets, 0));
+    std::vector<std::vector<std::uint64_t>> ops(cpus, std::vector<std::uint64_t>(buckets, 0));
+    std::vector<std::uint64_t> hits(buckets, 0), misses(buckets, 0);
+    o.hit_rate.assign(buckets, -1);
+    o.live_bytes.assign(buckets, 0);
+    o.footprint_bytes.assign(buckets, 0);
+
+    std::uint32_t kinds = 0;
+    ReplayListener listener;
+    listener.action = [&](const Action& a) { kinds |= 1u << static_cast<unsigned>(a.kind); };
+    listener.op = [&](const OpSpan& span) {
+        const std::size_t b = static_cast<std::size_t>(span.event / o.bucket_events);
+        o.cpu[span.event] = span.cpu;
+        o.op[span.event] = static_cast<std::uint8_t>(span.op);
+        o.kinds[span.event] = kinds;
+        o.cycles_per_op[span.cpu][b] += static_cast<double>(span.end - span.start);
+        ++ops[span.cpu][b];
+        hits[b] += (kinds >> static_cast<unsigned>(ActionKind::CacheHit)) & 1u;
+        misses[b] += (kinds >> static_cast<unsigned>(ActionKind::CacheMiss)) & 1u;
+        kinds = 0;
+    };
+    m.machine->set_listener(&listener);
+    traces::TraceEvent e;
+    bool cancelled = false;
+    while (m.next_event(e)) {
+        m.machine->apply(e);
+        const std::uint64_t i = m.machine->index();
+        if (i % m.interval == 0 && m.checkpoints.count(i) == 0) m.save_checkpoint();
+        if (i % o.bucket_events == 0 || i == n) {
+            const std::size_t b = static_cast<std::size_t>((i - 1) / o.bucket_events);
+            const auto& buddy = m.machine->core().buddy();
+            o.live_bytes[b] = m.machine->live_bytes();
+            o.footprint_bytes[b] = buddy.usable_bytes() - buddy.free_bytes();
+        }
+        if ((i & 65535) == 0) {
+            if (progress) progress(i);
+            if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) {
+                cancelled = true;
+                break;
+            }
+        }
+    }
+    m.machine->set_listener(nullptr);
+    if (progress && !cancelled) progress(m.machine->index());
+    if (!cancelled) {
+        for (std::size_t b = 0; b < buckets; ++b) {
+            for (std::uint32_t c = 0; c < cpus; ++c)
+                if (ops[c][b] != 0) o.cycles_per_op[c][b] /= static_cast<double>(ops[c][b]);
+            if (hits[b] + misses[b] != 0) o.hit_rate[b] = static_cast<double>(hits[b]) / static_cast<double>(hits[b] + misses[b]);
+        }
+        m.overview = std::move(o);
+    }
     seek(back);
 }
+
+const TraceOverview& ReplaySession::overview() const { return impl_->overview; }
 
 traces::TraceEvent ReplaySession::event_at(std::uint64_t index) {
     Impl& m = *impl_;

@@ -37,6 +37,20 @@ struct StepRecord {
     std::vector<Action> actions;  // what the core did, in order
 };
 
+// The whole trace at a glance, from build_checkpoints()'s pass: each event's CPU, op
+// and what the core did (for the event log's filters and "run until"), and the
+// timeline's series in buckets of events.
+struct TraceOverview {
+    std::vector<std::uint16_t> cpu;     // per event: the modeled CPU
+    std::vector<std::uint8_t> op;       // per event: traces::Op
+    std::vector<std::uint32_t> kinds;   // per event: bit k = an action of ActionKind k
+    std::uint64_t bucket_events = 1;    // events per bucket
+    std::vector<std::vector<double>> cycles_per_op;  // [cpu][bucket]: modeled cycles (work + wait) per op
+    std::vector<double> hit_rate;                    // [bucket]: ThreadCache hits / (hits + misses), -1 if none
+    std::vector<std::uint64_t> live_bytes;           // [bucket]: at the bucket's end
+    std::vector<std::uint64_t> footprint_bytes;      // [bucket]: taken from the buddy, at the bucket's end
+};
+
 class ReplaySession {
 public:
     // Throws traces::TraceError (no such trace, a damaged chunk) or ReplayError (a
@@ -60,9 +74,13 @@ public:
     // The state after `position` events (at most events()). `cancel`, if set, is
     // polled and stops a long seek early (position() then tells where it stopped).
     void seek(std::uint64_t position, const std::atomic<bool>* cancel = nullptr);
-    // One pass over the whole trace leaving every checkpoint, then back to where it
-    // was. `progress` gets the events done so far.
-    void build_checkpoints(const std::function<void(std::uint64_t)>& progress = {});
+    // One pass over the whole trace leaving every checkpoint and filling the
+    // overview, then back to where it was. `progress` gets the events done so far;
+    // `cancel`, if set, stops it early (the overview is then empty).
+    void build_checkpoints(const std::function<void(std::uint64_t)>& progress = {},
+                           const std::atomic<bool>* cancel = nullptr);
+    // Empty until build_checkpoints() has run to the end.
+    const TraceOverview& overview() const;
 
     // The event at `index` as stored (read from the trace, not replayed).
     traces::TraceEvent event_at(std::uint64_t index);

@@ -213,7 +213,14 @@ std::vector<RunInfo> list_runs(traces::Database& db) {
 }
 
 StoredRun load_run(traces::Database& db, std::int64_t id) {
-    create_run_tables(db);
+    // Reading creates nothing: a database without runs (perhaps opened read-only)
+    // simply has no run N.
+    {
+        traces::Statement has(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'runs'");
+        has.step();
+        if (has.column_int(0) == 0)
+            throw traces::TraceError(fmt::format("{}: no run {} (allocsim runs lists them)", db.path(), id));
+    }
     StoredRun run;
     {
         traces::Statement q(db, "SELECT t.name, r.label, r.allocator, r.started, r.version, r.settings, r.summary, r.wall_seconds "

@@ -147,6 +147,34 @@ TEST_CASE("replay session: the snapshot tiles the region and agrees with the bin
     CHECK(cached == in_bins);
 }
 
+TEST_CASE("replay session: the overview agrees with stepping, event by event") {
+    SessionDb t;
+    t.generate("mix", "mixed-stress", 2, 6000);
+    ReplaySession a(t.db(), "mix", ReplaySettings{});
+    CHECK(a.overview().kinds.empty());
+    a.seek(100);
+    a.build_checkpoints();
+    CHECK(a.position() == 100);  // back where it was
+    const TraceOverview& o = a.overview();
+    REQUIRE(o.kinds.size() == a.events());
+    ReplaySession b(t.db(), "mix", ReplaySettings{});
+    StepRecord r;
+    std::uint64_t splits = 0;
+    while (b.step(&r)) {
+        std::uint32_t kinds = 0;
+        for (const Action& x : r.actions) kinds |= 1u << static_cast<unsigned>(x.kind);
+        CHECK(o.kinds[r.index] == kinds);
+        CHECK(o.op[r.index] == static_cast<std::uint8_t>(r.event.op));
+        CHECK(o.cpu[r.index] == r.span.cpu);
+        splits += (kinds >> static_cast<unsigned>(ActionKind::BuddySplit)) & 1u;
+    }
+    CHECK(splits > 0);
+    CHECK(o.live_bytes.back() == b.live_bytes());
+    REQUIRE(o.hit_rate.size() == o.live_bytes.size());
+    for (const double h : o.hit_rate) CHECK((h == -1 || (h >= 0 && h <= 1)));
+    REQUIRE(o.cycles_per_op.size() == 2);
+}
+
 TEST_CASE("replay session: refusals") {
     SessionDb t;
     t.generate("lar", "larson", 1, 500);

@@ -1,0 +1,104 @@
+// allocsim-gui [DB] [--trace NAME | --run RUN] [--screenshot FILE.png --at EVENT [--view NAME]]
+//
+// Without a database it opens the built-in default trace. With --screenshot it
+// renders offscreen (QT_QPA_PLATFORM=offscreen unless set), saves the chosen view at
+// the chosen event and exits: 0 when saved, 1 on bad input (with a message on
+// stderr), 2 on a usage error.
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QFileInfo>
+#include <QImage>
+#include <QPixmap>
+#include <QTimer>
+
+#include <cstdio>
+#include <cstring>
+
+#include "gui/default_trace.h"
+#include "gui/main_window.h"
+
+using allocsim::gui::MainWindow;
+
+int main(int argc, char** argv) {
+    bool headless = false;
+    for (int i = 1; i < argc; ++i)
+        if (std::strcmp(argv[i], "--screenshot") == 0) headless = true;
+    if (headless && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("allocsim"));
+    QApplication::setApplicationName(QStringLiteral("allocsim-gui"));
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Animates the allocsim core replaying a trace: the buddy arena, per-CPU caches, slabs, the event log and a "
+        "timeline. Without a database it opens the built-in default trace."));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("DB"), QStringLiteral("a trace database (allocsim gen, import, record)"));
+    const QCommandLineOption trace({QStringLiteral("t"), QStringLiteral("trace")}, QStringLiteral("the trace to open"), QStringLiteral("NAME"));
+    const QCommandLineOption run({QStringLiteral("r"), QStringLiteral("run")}, QStringLiteral("a stored run: its trace with its settings"), QStringLiteral("RUN"));
+    const QCommandLineOption shot(QStringLiteral("screenshot"), QStringLiteral("render offscreen to FILE.png and exit"), QStringLiteral("FILE"));
+    const QCommandLineOption at(QStringLiteral("at"), QStringLiteral("with --screenshot: the event to show (default 0)"), QStringLiteral("EVENT"), QStringLiteral("0"));
+    const QCommandLineOption view(QStringLiteral("view"), QStringLiteral("with --screenshot: arena, caches, slabs, log, timeline or window (default)"), QStringLiteral("NAME"), QStringLiteral("window"));
+    const QCommandLineOption slab_class(QStringLiteral("slab-class"), QStringLiteral("with --screenshot: the size class the slab view shows, its first run's free list drawn"), QStringLiteral("CLASS"), QStringLiteral("0"));
+    const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("with --screenshot: the window's size (default 1600x1000)"), QStringLiteral("WxH"), QStringLiteral("1600x1000"));
+    parser.addOptions({trace, run, shot, at, view, slab_class, size});
+    parser.process(app);
+
+    const auto usage = [](const QString& message) {
+        std::fprintf(stderr, "allocsim-gui: %s (allocsim-gui --help)\n", qPrintable(message));
+        return 2;
+    };
+    if (parser.positionalArguments().size() > 1) return usage(QStringLiteral("one database at most"));
+    if (parser.isSet(trace) && parser.isSet(run)) return usage(QStringLiteral("--trace and --run exclude each other"));
+    bool ok = true;
+    const qulonglong event = parser.value(at).toULongLong(&ok);
+    if (!ok) return usage(QStringLiteral("--at takes an event index, not '%1'").arg(parser.value(at)));
+    std::int64_t run_id = 0;
+    if (parser.isSet(run)) {
+        run_id = parser.value(run).toLongLong(&ok);
+        if (!ok || run_id < 1) return usage(QStringLiteral("--run takes a run number, not '%1'").arg(parser.value(run)));
+    }
+
+    QString db;
+    QString trace_name = parser.value(trace);
+    if (!parser.positionalArguments().isEmpty()) {
+        db = parser.positionalArguments().front();
+        if (!QFileInfo::exists(db)) {
+            std::fprintf(stderr, "allocsim-gui: %s: no such database\n", qPrintable(db));
+            if (headless) return 1;
+        }
+    } else {
+        try {
+            db = allocsim::gui::default_database();
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "allocsim-gui: cannot make the default trace: %s\n", e.what());
+            return 1;
+        }
+        if (trace_name.isEmpty()) trace_name = QString::fromLatin1(allocsim::gui::kDefaultTrace);
+    }
+
+    MainWindow window(headless);
+    if (headless) {
+        const QStringList wh = parser.value(size).split(QLatin1Char('x'));
+        window.resize(wh.value(0).toInt() > 0 ? wh.value(0).toInt() : 1600, wh.value(1).toInt() > 0 ? wh.value(1).toInt() : 1000);
+        QWidget* target = window.view(parser.value(view));
+        if (target == nullptr) return usage(QStringLiteral("--view: '%1' is not arena, caches, slabs, log, timeline or window").arg(parser.value(view)));
+        window.show();
+        const bool opened = run_id > 0 ? window.openRun(db, run_id) : window.openTrace(db, trace_name);
+        if (!opened || !window.seekBlocking(event)) return 1;
+        if (parser.isSet(slab_class)) window.selectSlabs(parser.value(slab_class).toInt(), 0);
+        QApplication::processEvents();
+        const QImage image = target->grab().toImage();
+        if (!image.save(parser.value(shot))) {
+            std::fprintf(stderr, "allocsim-gui: %s: cannot write the screenshot\n", qPrintable(parser.value(shot)));
+            return 1;
+        }
+        return 0;
+    }
+    window.show();
+    if (QFileInfo::exists(db)) {
+        if (run_id > 0) window.openRun(db, run_id);
+        else window.openTrace(db, trace_name);
+    }
+    return QApplication::exec();
+}

@@ -1,0 +1,477 @@
+#include "gui/main_window.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QDoubleSpinBox>
+#include <QDragEnterEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QInputDialog>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QSettings>
+#include <QSlider>
+#include <QSpinBox>
+#include <QStatusBar>
+#include <QTableView>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+#include <cstdio>
+
+#include "alloc/action.h"
+#include "gui/arena_view.h"
+#include "gui/caches_view.h"
+#include "gui/event_log_model.h"
+#include "gui/session_worker.h"
+#include "gui/slab_view.h"
+#include "gui/timeline_view.h"
+#include "engine/replay/run_store.h"
+#include "traces/database.h"
+
+namespace allocsim::gui {
+
+namespace {
+
+constexpr int kMaxRecent = 8;
+
+QString trace_list_error(const QString& db, std::vector<traces::TraceInfo>& out) {
+    try {
+        traces::Database d(db.toStdString(), traces::Database::Mode::ReadOnly);
+        out = d.traces();
+    } catch (const std::exception& e) {
+        return QString::fromStdString(e.what());
+    }
+    return {};
+}
+
+}  // namespace
+
+MainWindow::MainWindow(bool headless, QWidget* parent) : QMainWindow(parent), headless_(headless) {
+    qRegisterMetaType<FramePtr>();
+    qRegisterMetaType<OverviewPtr>();
+    setWindowTitle(QStringLiteral("allocsim"));
+    setAcceptDrops(true);
+    worker_ = new SessionWorker;
+    worker_->moveToThread(&thread_);
+    connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
+    thread_.start();
+
+    arena_ = new ArenaView;
+    arena_->setAnimated(!headless_);
+    setCentralWidget(arena_);
+    buildDocks();
+    buildTransport();
+    buildMenus();
+
+    connect(worker_, &SessionWorker::frameReady, this, &MainWindow::showFrame);
+    connect(worker_, &SessionWorker::failed, this, [this](const QString& m) {
+        failed_ = true;
+        failure_ = m;
+        report(tr("Cannot open the trace"), m);
+    });
+    connect(worker_, &SessionWorker::opened, this, [this](const QString& trace, quint64 events, int cpus, int) {
+        setWindowTitle(QStringLiteral("%1 — %2 — allocsim").arg(trace, QFileInfo(db_).fileName()));
+        slider_->setRange(0, static_cast<int>(std::min<quint64>(events, 0x7FFFFFFF)));
+        event_box_->setRange(0, static_cast<int>(std::min<quint64>(events == 0 ? 0 : events - 1, 0x7FFFFFFF)));
+        const QSignalBlocker block(filter_cpu_);
+        filter_cpu_->clear();
+        filter_cpu_->addItem(tr("any CPU"), -1);
+        for (int c = 0; c < cpus; ++c) filter_cpu_->addItem(QStringLiteral("cpu %1").arg(c), c);
+    });
+    connect(worker_, &SessionWorker::progress, this, [this](const QString& what, quint64 done, quint64 total) {
+        if (what.isEmpty() || done >= total) {
+            progress_->hide();
+            return;
+        }
+        progress_->show();
+        progress_->setFormat(what + QStringLiteral(" %p%"));
+        progress_->setMaximum(1000);
+        progress_->setValue(total == 0 ? 0 : static_cast<int>(1000 * done / total));
+    });
+    connect(worker_, &SessionWorker::overviewReady, this, [this](const OverviewPtr& o) {
+        overview_ = o;
+        timeline_->setOverview(o, frame_ ? frame_->events : o->kinds.size());
+        log_model_->setOverview(o);
+    });
+    connect(worker_, &SessionWorker::playing, this, &MainWindow::setPlaying);
+
+    QSettings settings;
+    if (!headless_) {
+        restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+        restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    }
+    if (geometry().width() < 400) resize(1400, 900);
+}
+
+MainWindow::~MainWindow() {
+    worker_->cancel = true;
+    thread_.quit();
+    thread_.wait();
+}
+
+void MainWindow::buildDocks() {
+    auto dock = [this](const QString& title, const QString& name, QWidget* w, Qt::DockWidgetArea area) {
+        auto* d = new QDockWidget(title, this);
+        d->setObjectName(name);
+        d->setWidget(w);
+        addDockWidget(area, d);
+        return d;
+    };
+    caches_ = new CachesView;
+    dock(tr("Per-CPU caches"), QStringLiteral("caches"), caches_, Qt::RightDockWidgetArea);
+    slabs_ = new SlabView;
+    dock(tr("Slabs"), QStringLiteral("slabs"), slabs_, Qt::RightDockWidgetArea);
+    connect(slabs_, &SlabView::classChosen, worker_, &SessionWorker::setSlabClass);
+
+    timeline_ = new TimelineView;
+    dock(tr("Timeline"), QStringLiteral("timeline"), timeline_, Qt::BottomDockWidgetArea);
+    connect(timeline_, &TimelineView::seekRequested, this, [this](std::uint64_t p) { seek(p); });
+
+    auto* log = new QWidget;
+    auto* layout = new QVBoxLayout(log);
+    layout->setContentsMargins(2, 2, 2, 2);
+    auto* filters = new QHBoxLayout;
+    filter_cpu_ = new QComboBox;
+    filter_cpu_->addItem(tr("any CPU"), -1);
+    filter_op_ = new QComboBox;
+    filter_op_->addItem(tr("any op"), -1);
+    for (int op = 0; op < traces::kOpCount; ++op)
+        filter_op_->addItem(QString::fromLatin1(traces::op_name(static_cast<traces::Op>(op))), op);
+    filter_action_ = new QComboBox;
+    filter_action_->addItem(tr("any action"), -1);
+    for (int k = 0; k < kActionKindCount; ++k)
+        filter_action_->addItem(QString::fromLatin1(action_name(static_cast<ActionKind>(k))), k);
+    for (QComboBox* box : {filter_cpu_, filter_op_, filter_action_}) {
+        filters->addWidget(box);
+        connect(box, &QComboBox::currentIndexChanged, this, &MainWindow::applyFilter);
+    }
+    filters->addStretch(1);
+    layout->addLayout(filters);
+    log_model_ = new EventLogModel(this);
+    log_view_ = new QTableView;
+    log_view_->setModel(log_model_);
+    log_view_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    log_view_->setSelectionMode(QAbstractItemView::SingleSelection);
+    log_view_->verticalHeader()->hide();
+    log_view_->verticalHeader()->setDefaultSectionSize(18);
+    log_view_->horizontalHeader()->setStretchLastSection(true);
+    layout->addWidget(log_view_, 1);
+    connect(log_view_, &QTableView::clicked, this, [this](const QModelIndex& i) {
+        if (i.isValid()) seek(log_model_->eventAt(i.row()) + 1);
+    });
+    dock(tr("Event log"), QStringLiteral("log"), log, Qt::BottomDockWidgetArea);
+}
+
+void MainWindow::buildTransport() {
+    auto* bar = addToolBar(tr("Transport"));
+    bar->setObjectName(QStringLiteral("transport"));
+    back_ = bar->addAction(style()->standardIcon(QStyle::SP_MediaSeekBackward), tr("Step back"));
+    back_->setShortcut(Qt::Key_Left);
+    play_ = bar->addAction(style()->standardIcon(QStyle::SP_MediaPlay), tr("Play"));
+    play_->setShortcut(Qt::Key_Space);
+    step_ = bar->addAction(style()->standardIcon(QStyle::SP_MediaSeekForward), tr("Step"));
+    step_->setShortcut(Qt::Key_Right);
+    connect(back_, &QAction::triggered, worker_, &SessionWorker::stepBack);
+    connect(step_, &QAction::triggered, worker_, &SessionWorker::stepForward);
+    connect(play_, &QAction::triggered, this, [this] {
+        if (playing_) {
+            QMetaObject::invokeMethod(worker_, &SessionWorker::pause);
+        } else {
+            const int mode = mode_->currentIndex();
+            const double rate = speed_->value();
+            QMetaObject::invokeMethod(worker_, [w = worker_, mode, rate] { w->play(mode, rate); });
+        }
+    });
+    mode_ = new QComboBox;
+    mode_->addItems({tr("animated"), tr("fast"), tr("express")});
+    mode_->setToolTip(tr("animated: every event drawn; fast: 60 frames a second; express: no drawing until paused"));
+    bar->addWidget(mode_);
+    speed_ = new QDoubleSpinBox;
+    speed_->setRange(0.5, 1e8);
+    speed_->setDecimals(1);
+    speed_->setValue(8);
+    speed_->setSuffix(tr(" ev/s"));
+    speed_->setToolTip(tr("Events per second in animated and fast modes"));
+    bar->addWidget(speed_);
+    bar->addSeparator();
+    slider_ = new QSlider(Qt::Horizontal);
+    slider_->setMinimumWidth(240);
+    slider_->setTracking(false);
+    bar->addWidget(slider_);
+    connect(slider_, &QSlider::valueChanged, this, [this](int v) { seek(static_cast<quint64>(v)); });
+    position_label_ = new QLabel;
+    position_label_->setMinimumWidth(150);
+    bar->addWidget(position_label_);
+    bar->addSeparator();
+    bar->addWidget(new QLabel(tr("Run until ")));
+    until_ = new QComboBox;
+    until_->addItems({tr("event…"), tr("next split"), tr("next coalesce"), tr("next miss"), tr("next remote free"),
+                      tr("next failure")});
+    bar->addWidget(until_);
+    event_box_ = new QSpinBox;
+    event_box_->setToolTip(tr("The event index for \"Run until event\""));
+    bar->addWidget(event_box_);
+    auto* go = bar->addAction(tr("Go"));
+    connect(go, &QAction::triggered, this, [this] {
+        const int stop = until_->currentIndex();
+        const auto target = static_cast<quint64>(event_box_->value());
+        arena_->clearHistory();
+        QMetaObject::invokeMethod(worker_, [w = worker_, stop, target] { w->runUntil(stop, target); });
+    });
+    gauge_ = new QLabel;
+    progress_ = new QProgressBar;
+    progress_->setMaximumWidth(220);
+    progress_->hide();
+    statusBar()->addPermanentWidget(progress_);
+    statusBar()->addPermanentWidget(gauge_);
+}
+
+void MainWindow::buildMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* open = file->addAction(tr("&Open database…"));
+    open->setShortcut(QKeySequence::Open);
+    connect(open, &QAction::triggered, this, [this] {
+        const QString db = QFileDialog::getOpenFileName(this, tr("Open a trace database"), QFileInfo(db_).path(),
+                                                        tr("allocsim databases (*.db *.sqlite);;All files (*)"));
+        if (!db.isEmpty()) openTrace(db, chooseTrace(db));
+    });
+    QAction* other = file->addAction(tr("Open &trace of this database…"));
+    connect(other, &QAction::triggered, this, [this] {
+        if (!db_.isEmpty()) openTrace(db_, chooseTrace(db_));
+    });
+    recent_menu_ = file->addMenu(tr("Open &recent"));
+    refreshRecentMenu();
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"));
+    quit->setShortcut(QKeySequence::Quit);
+    connect(quit, &QAction::triggered, this, &QWidget::close);
+
+    QMenu* run = menuBar()->addMenu(tr("&Run"));
+    run->addAction(play_);
+    run->addAction(step_);
+    run->addAction(back_);
+    QAction* start = run->addAction(tr("Go to the &start"));
+    start->setShortcut(Qt::Key_Home);
+    connect(start, &QAction::triggered, this, [this] { seek(0); });
+    QAction* end = run->addAction(tr("Go to the &end"));
+    end->setShortcut(Qt::Key_End);
+    connect(end, &QAction::triggered, this, [this] {
+        if (frame_) seek(frame_->events);
+    });
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    for (QDockWidget* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    connect(help->addAction(tr("&About allocsim")), &QAction::triggered, this, [this] {
+        QMessageBox::about(this, tr("About allocsim"),
+                           tr("<b>allocsim</b> animates a three-level kernel allocator (per-CPU caches, slabs, buddy) "
+                              "replaying a workload trace. Drop a database on the window to open it."));
+    });
+}
+
+void MainWindow::applyFilter() {
+    log_model_->setFilter(filter_cpu_->currentData().toInt(), filter_op_->currentData().toInt(),
+                          filter_action_->currentData().toInt());
+    if (frame_ && frame_->position > 0) {
+        const int row = log_model_->rowFor(frame_->position - 1);
+        if (row >= 0) log_view_->scrollTo(log_model_->index(row, 0));
+    }
+}
+
+void MainWindow::seek(quint64 position) {
+    arena_->clearHistory();
+    QMetaObject::invokeMethod(worker_, [w = worker_, position] { w->seek(position); });
+}
+
+void MainWindow::setPlaying(bool on) {
+    playing_ = on;
+    play_->setIcon(style()->standardIcon(on ? QStyle::SP_MediaPause : QStyle::SP_MediaPlay));
+    play_->setText(on ? tr("Pause") : tr("Play"));
+}
+
+void MainWindow::showFrame(const FramePtr& frame) {
+    if (frame->events_per_second > 0) gauge_->setText(tr("%L1 events/s").arg(frame->events_per_second, 0, 'f', 0));
+    else if (!playing_) gauge_->clear();
+    position_label_->setText(tr("event %L1 of %L2").arg(frame->position == 0 ? 0 : frame->position - 1).arg(frame->events));
+    {
+        const QSignalBlocker block(slider_);
+        slider_->setValue(static_cast<int>(std::min<quint64>(frame->position, 0x7FFFFFFF)));
+    }
+    timeline_->setPosition(frame->position);
+    if (frame->gauge_only) return;
+    frame_ = frame;
+    arena_->setFrame(frame);
+    caches_->setFrame(frame);
+    slabs_->setFrame(frame);
+    if (frame->position > 0) {
+        log_model_->setCurrent(frame->position - 1);
+        const int row = log_model_->rowFor(frame->position - 1);
+        if (row >= 0) log_view_->scrollTo(log_model_->index(row, 0), QAbstractItemView::PositionAtCenter);
+    }
+    if (frame->last) {
+        QStringList actions;
+        for (const Action& a : frame->last->actions) actions << QString::fromLatin1(action_name(a.kind));
+        statusBar()->showMessage(tr("event %1: %2 %3 on cpu %4 — %5 (%6 modeled cycles)")
+                                     .arg(frame->last->index)
+                                     .arg(QString::fromLatin1(traces::op_name(frame->last->event.op)))
+                                     .arg(frame->last->event.size)
+                                     .arg(frame->last->span.cpu)
+                                     .arg(actions.join(QStringLiteral(", ")))
+                                     .arg(frame->last->span.end - frame->last->span.start));
+    }
+}
+
+void MainWindow::report(const QString& title, const QString& message) {
+    if (headless_) std::fprintf(stderr, "allocsim-gui: %s\n", qPrintable(message));
+    else QMessageBox::critical(this, title, message);
+}
+
+QString MainWindow::chooseTrace(const QString& db) {
+    std::vector<traces::TraceInfo> traces;
+    const QString error = trace_list_error(db, traces);
+    if (!error.isEmpty()) {
+        report(tr("Cannot open the database"), error);
+        return {};
+    }
+    if (traces.empty()) {
+        report(tr("No traces"), tr("%1 holds no trace (allocsim gen or allocsim import adds one)").arg(db));
+        return {};
+    }
+    if (traces.size() == 1 || headless_) return QString::fromStdString(traces.front().name);
+    QStringList names;
+    for (const auto& t : traces) names << QString::fromStdString(t.name);
+    bool ok = false;
+    const QString chosen = QInputDialog::getItem(this, tr("Open a trace"), tr("Trace:"), names, 0, false, &ok);
+    return ok ? chosen : QString();
+}
+
+bool MainWindow::openRun(const QString& db, std::int64_t run) {
+    try {
+        traces::Database d(db.toStdString(), traces::Database::Mode::ReadOnly);
+        const engine::StoredRun stored = engine::load_run(d, run);
+        return openTrace(db, QString::fromStdString(stored.trace), QString::fromStdString(stored.settings_json));
+    } catch (const std::exception& e) {
+        report(tr("Cannot open the run"), QString::fromStdString(e.what()));
+        return false;
+    }
+}
+
+bool MainWindow::openTrace(const QString& db, const QString& trace_in, const QString& settings_json) {
+    std::vector<traces::TraceInfo> traces;
+    const QString error = trace_list_error(db, traces);
+    if (!error.isEmpty()) {
+        report(tr("Cannot open the database"), error);
+        return false;
+    }
+    QString trace = trace_in;
+    if (trace.isEmpty()) {
+        if (traces.empty()) {
+            report(tr("No traces"), tr("%1 holds no trace (allocsim gen or allocsim import adds one)").arg(db));
+            return false;
+        }
+        trace = QString::fromStdString(traces.front().name);
+    }
+    const auto found = std::find_if(traces.begin(), traces.end(), [&](const auto& t) { return t.name == trace.toStdString(); });
+    if (found == traces.end()) {
+        report(tr("No such trace"), tr("%1: no trace named '%2' (allocsim traces lists them)").arg(db, trace));
+        return false;
+    }
+    if (found->events == 0) {
+        report(tr("Empty trace"), tr("%1: trace '%2' has no events to show").arg(db, trace));
+        return false;
+    }
+    try {
+        log_model_->open(db, trace);
+    } catch (const std::exception& e) {
+        report(tr("Cannot open the trace"), QString::fromStdString(e.what()));
+        return false;
+    }
+    db_ = db;
+    trace_ = trace;
+    failed_ = false;
+    overview_.reset();
+    timeline_->setOverview(nullptr, found->events);
+    arena_->clearHistory();
+    worker_->cancel = true;
+    QMetaObject::invokeMethod(worker_, [w = worker_, db, trace, settings_json] { w->open(db, trace, settings_json); });
+    rememberRecent(db);
+    return true;
+}
+
+bool MainWindow::seekBlocking(std::uint64_t position) {
+    // The worker's queue runs in order: the open (with the overview), then the seek.
+    QMetaObject::invokeMethod(worker_, [w = worker_, position] { w->seek(position); }, Qt::BlockingQueuedConnection);
+    QApplication::processEvents();
+    QApplication::processEvents();
+    return !failed_ && frame_ != nullptr;
+}
+
+void MainWindow::selectSlabs(int cls, int run) {
+    QMetaObject::invokeMethod(worker_, [w = worker_, cls] { w->setSlabClass(cls); }, Qt::BlockingQueuedConnection);
+    QApplication::processEvents();
+    slabs_->grid()->selectRun(run);
+}
+
+QWidget* MainWindow::view(const QString& name) {
+    if (name == QLatin1String("arena")) return arena_;
+    if (name == QLatin1String("caches")) return caches_;
+    if (name == QLatin1String("slabs")) return slabs_;
+    if (name == QLatin1String("timeline")) return timeline_;
+    if (name == QLatin1String("log")) return log_view_->parentWidget();
+    if (name == QLatin1String("window")) return this;
+    return nullptr;
+}
+
+void MainWindow::rememberRecent(const QString& db) {
+    if (headless_) return;
+    QSettings settings;
+    QStringList recent = settings.value(QStringLiteral("recent")).toStringList();
+    const QString path = QFileInfo(db).absoluteFilePath();
+    recent.removeAll(path);
+    recent.prepend(path);
+    while (recent.size() > kMaxRecent) recent.removeLast();
+    settings.setValue(QStringLiteral("recent"), recent);
+    refreshRecentMenu();
+}
+
+void MainWindow::refreshRecentMenu() {
+    recent_menu_->clear();
+    const QStringList recent = QSettings().value(QStringLiteral("recent")).toStringList();
+    for (const QString& path : recent)
+        connect(recent_menu_->addAction(path), &QAction::triggered, this, [this, path] { openTrace(path, chooseTrace(path)); });
+    recent_menu_->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+    if (!headless_) {
+        QSettings settings;
+        settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+        settings.setValue(QStringLiteral("window/state"), saveState());
+    }
+    worker_->cancel = true;
+    e->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
+    if (e->mimeData()->hasUrls()) e->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* e) {
+    const auto urls = e->mimeData()->urls();
+    if (urls.isEmpty() || !urls.front().isLocalFile()) return;
+    const QString db = urls.front().toLocalFile();
+    const QString trace = chooseTrace(db);
+    if (!trace.isEmpty()) openTrace(db, trace);
+}
+
+}  // namespace allocsim::gui

@@ -1,0 +1,106 @@
+// allocsim-gui's main window: the buddy arena in the middle; the per-CPU caches,
+// the slabs, the event log and the timeline in docks around it; the transport
+// (play, pause, step, speed, run mode, run until, a seek slider) in a toolbar.
+// Every view shows the same current event. The replay runs on a SessionWorker's
+// thread; the window only draws what it sends.
+#pragma once
+
+#include <QMainWindow>
+#include <QThread>
+
+#include "gui/frame.h"
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QSlider;
+class QSpinBox;
+class QTableView;
+class QAction;
+class QMenu;
+class QProgressBar;
+
+namespace allocsim::gui {
+
+class ArenaView;
+class CachesView;
+class EventLogModel;
+class SessionWorker;
+class SlabView;
+class TimelineView;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+
+public:
+    explicit MainWindow(bool headless = false, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Opens a trace of a database (the first trace if `trace` is empty). Returns
+    // false after reporting why (a message box, or stderr when headless).
+    // `settings_json`: a stored run's settings (engine::settings_to_json), or empty
+    // for the defaults.
+    bool openTrace(const QString& db, const QString& trace, const QString& settings_json = QString());
+    // Opens a stored run: its trace with its settings.
+    bool openRun(const QString& db, std::int64_t run);
+    // Headless: waits until the worker has opened the trace, built its overview and
+    // reached `position`. False (after reporting) if it could not.
+    bool seekBlocking(std::uint64_t position);
+    // Shows size class `cls` in the slab view, with run `run` (its free list drawn) selected.
+    void selectSlabs(int cls, int run);
+    // The view named "arena", "caches", "slabs", "log", "timeline" or "window".
+    QWidget* view(const QString& name);
+    const FramePtr& frame() const { return frame_; }
+    EventLogModel* log() const { return log_model_; }
+
+public Q_SLOTS:
+    void seek(quint64 position);
+
+protected:
+    void closeEvent(QCloseEvent*) override;
+    void dragEnterEvent(QDragEnterEvent*) override;
+    void dropEvent(QDropEvent*) override;
+
+private:
+    void buildMenus();
+    void buildTransport();
+    void buildDocks();
+    void showFrame(const FramePtr& frame);
+    void report(const QString& title, const QString& message);
+    void rememberRecent(const QString& db);
+    void refreshRecentMenu();
+    void applyFilter();
+    void setPlaying(bool on);
+    QString chooseTrace(const QString& db);
+
+    bool headless_;
+    QThread thread_;
+    SessionWorker* worker_;
+    FramePtr frame_;
+    OverviewPtr overview_;
+    QString db_, trace_;
+    bool failed_ = false;
+    QString failure_;
+
+    ArenaView* arena_;
+    CachesView* caches_;
+    SlabView* slabs_;
+    TimelineView* timeline_;
+    EventLogModel* log_model_;
+    QTableView* log_view_;
+    QComboBox *filter_cpu_, *filter_op_, *filter_action_;
+
+    QAction *play_, *step_, *back_;
+    QComboBox* mode_;
+    QDoubleSpinBox* speed_;
+    QSlider* slider_;
+    QSpinBox* event_box_;
+    QComboBox* until_;
+    QLabel* position_label_;
+    QLabel* gauge_;
+    QProgressBar* progress_;
+    QMenu* recent_menu_;
+    bool playing_ = false;
+};
+
+}  // namespace allocsim::gui

@@ -1,0 +1,248 @@
+#include "gui/session_worker.h"
+
+#include <QThread>
+
+#include "engine/replay/replayer.h"
+#include "engine/replay/settings.h"
+#include "traces/import_error.h"
+
+namespace allocsim::gui {
+
+namespace {
+
+constexpr int kTickMs = 16;  // about 60 frames per second
+
+bool stops(StopAt stop, const engine::StepRecord& r) {
+    for (const Action& a : r.actions) {
+        switch (stop) {
+            case StopAt::Split: if (a.kind == ActionKind::BuddySplit) return true; break;
+            case StopAt::Coalesce: if (a.kind == ActionKind::BuddyCoalesce) return true; break;
+            case StopAt::Miss: if (a.kind == ActionKind::CacheMiss) return true; break;
+            case StopAt::RemoteFree: if (a.kind == ActionKind::RemoteFree) return true; break;
+            case StopAt::Failure: if (a.kind == ActionKind::AllocFailure || a.kind == ActionKind::InvalidFree) return true; break;
+            default: break;
+        }
+    }
+    return false;
+}
+
+ActionKind kind_for(StopAt stop) {
+    switch (stop) {
+        case StopAt::Split: return ActionKind::BuddySplit;
+        case StopAt::Coalesce: return ActionKind::BuddyCoalesce;
+        case StopAt::Miss: return ActionKind::CacheMiss;
+        case StopAt::RemoteFree: return ActionKind::RemoteFree;
+        default: return ActionKind::AllocFailure;
+    }
+}
+
+}  // namespace
+
+SessionWorker::SessionWorker(QObject* parent) : QObject(parent) {}
+SessionWorker::~SessionWorker() = default;
+
+void SessionWorker::open(const QString& db, const QString& trace, const QString& settings_json) {
+    cancel = false;
+    try {
+        session_.reset();
+        overview_.reset();
+        engine::ReplaySettings settings;
+        if (!settings_json.isEmpty()) engine::apply_settings_json(settings, settings_json.toStdString());
+        db_ = std::make_unique<traces::Database>(db.toStdString(), traces::Database::Mode::ReadOnly);
+        session_ = std::make_unique<engine::ReplaySession>(*db_, trace.toStdString(), settings);
+    } catch (const std::exception& e) {
+        session_.reset();
+        db_.reset();
+        Q_EMIT failed(QString::fromStdString(e.what()));
+        return;
+    }
+    if (timer_ == nullptr) {
+        timer_ = new QTimer(this);
+        timer_->setInterval(kTickMs);
+        connect(timer_, &QTimer::timeout, this, &SessionWorker::tick);
+    }
+    const engine::CoreSnapshot first = session_->snapshot();
+    Q_EMIT opened(trace, session_->events(), static_cast<int>(session_->cpus()), static_cast<int>(first.class_sizes.size()));
+    emit_frame(std::nullopt);
+    const std::uint64_t total = session_->events();
+    session_->build_checkpoints([&](std::uint64_t done) { Q_EMIT progress(QStringLiteral("indexing"), done, total); }, &cancel);
+    if (!session_->overview().kinds.empty()) {
+        overview_ = std::make_shared<engine::TraceOverview>(session_->overview());
+        Q_EMIT overviewReady(overview_);
+    }
+    Q_EMIT progress(QString(), total, total);
+}
+
+void SessionWorker::emit_frame(std::optional<engine::StepRecord> last, double events_per_second) {
+    if (!session_) return;
+    auto f = std::make_shared<Frame>();
+    f->position = session_->position();
+    f->events = session_->events();
+    f->cpus = session_->cpus();
+    f->core = session_->snapshot();
+    f->last = std::move(last);
+    f->summary = session_->summary();
+    f->live_bytes = session_->live_bytes();
+    f->slab_class = slab_class_;
+    f->slab_runs = session_->slab_runs(static_cast<std::uint8_t>(slab_class_));
+    f->events_per_second = events_per_second;
+    Q_EMIT frameReady(f);
+}
+
+void SessionWorker::land_on(std::uint64_t index) {
+    session_->seek(index, &cancel);
+    engine::StepRecord r;
+    if (session_->position() == index && session_->step(&r)) emit_frame(std::move(r));
+    else emit_frame(std::nullopt);
+}
+
+void SessionWorker::seek(quint64 position) {
+    if (!session_) return;
+    cancel = false;
+    position = std::min<quint64>(position, session_->events());
+    if (position == 0) {
+        session_->seek(0, &cancel);
+        emit_frame(std::nullopt);
+    } else {
+        land_on(position - 1);
+    }
+}
+
+void SessionWorker::stepForward() {
+    if (!session_) return;
+    engine::StepRecord r;
+    if (session_->step(&r)) emit_frame(std::move(r));
+}
+
+void SessionWorker::stepBack() {
+    if (!session_ || session_->position() == 0) return;
+    seek(session_->position() - 1);
+}
+
+void SessionWorker::runUntil(int stop_code, quint64 target) {
+    if (!session_) return;
+    cancel = false;
+    const auto stop = static_cast<StopAt>(stop_code);
+    if (stop == StopAt::Event) {
+        seek(target + 1);
+        return;
+    }
+    // With the overview, the next matching event is a lookup; without, step and look.
+    if (overview_) {
+        const std::uint32_t bit = 1u << static_cast<unsigned>(kind_for(stop));
+        const std::uint32_t bits = stop == StopAt::Failure ? bit | 1u << static_cast<unsigned>(ActionKind::InvalidFree) : bit;
+        for (std::uint64_t i = session_->position(); i < overview_->kinds.size(); ++i)
+            if ((overview_->kinds[i] & bits) != 0) {
+                land_on(i);
+                return;
+            }
+        seek(session_->events());
+        return;
+    }
+    engine::StepRecord r;
+    std::uint64_t polled = 0;
+    while (session_->step(&r)) {
+        if (stops(stop, r)) {
+            emit_frame(std::move(r));
+            return;
+        }
+        if ((++polled & 1023) == 0 && cancel) break;
+    }
+    emit_frame(std::nullopt);
+}
+
+void SessionWorker::play(int mode, double events_per_second) {
+    if (!session_) return;
+    cancel = false;
+    mode_ = static_cast<RunMode>(mode);
+    rate_ = std::max(0.1, events_per_second);
+    owed_ = 0;
+    run_start_ = std::chrono::steady_clock::now();
+    run_from_ = session_->position();
+    timer_->start();
+    Q_EMIT playing(true);
+}
+
+void SessionWorker::pause() {
+    if (timer_ != nullptr && timer_->isActive()) {
+        timer_->stop();
+        Q_EMIT playing(false);
+        emit_frame(std::nullopt);
+    }
+}
+
+void SessionWorker::setSlabClass(int size_class) {
+    slab_class_ = std::max(0, size_class);
+    if (session_ && (timer_ == nullptr || !timer_->isActive())) emit_frame(std::nullopt);
+}
+
+void SessionWorker::tick() {
+    if (!session_ || cancel) {
+        pause();
+        return;
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start_).count();
+    const double rate = seconds > 0 ? static_cast<double>(session_->position() - run_from_) / seconds : 0;
+    std::optional<engine::StepRecord> last;
+    switch (mode_) {
+        case RunMode::Animated: {
+            // `rate_` events a second, each drawn with its actions.
+            owed_ += rate_ * kTickMs / 1000.0;
+            engine::StepRecord r;
+            bool stepped = false;
+            while (owed_ >= 1) {
+                owed_ -= 1;
+                if (!session_->step(&r)) break;
+                stepped = true;
+            }
+            if (stepped) last = std::move(r);
+            break;
+        }
+        case RunMode::Fast: {
+            // `rate_` events a second, one frame a tick; only the last is recorded.
+            owed_ += rate_ * kTickMs / 1000.0;
+            while (owed_ >= 2) {
+                owed_ -= 1;
+                if (!session_->step()) break;
+            }
+            engine::StepRecord r;
+            if (owed_ >= 1) {
+                owed_ -= 1;
+                if (session_->step(&r)) last = std::move(r);
+            }
+            break;
+        }
+        case RunMode::Express: {
+            // As fast as it goes, a tick's worth of time at a time; a frame now and then
+            // for the gauge only.
+            const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(kTickMs * 6);
+            while (std::chrono::steady_clock::now() < until) {
+                bool more = true;
+                for (int i = 0; i < 4096 && more; ++i) more = session_->step();
+                if (!more) break;
+            }
+            break;
+        }
+    }
+    if (session_->position() >= session_->events()) {
+        timer_->stop();
+        Q_EMIT playing(false);
+        emit_frame(std::move(last), rate);
+        return;
+    }
+    if (mode_ == RunMode::Express) {
+        Q_EMIT progress(QStringLiteral("express"), session_->position(), session_->events());
+        // The gauge, in the status bar: through a frame without the heavy parts.
+        auto f = std::make_shared<Frame>();
+        f->position = session_->position();
+        f->events = session_->events();
+        f->events_per_second = rate;
+        f->cpus = session_->cpus();
+        f->gauge_only = true;
+        Q_EMIT frameReady(f);
+        return;
+    }
+    if (last || mode_ == RunMode::Fast) emit_frame(std::move(last), rate);
+}
+
+}  // namespace allocsim::gui

@@ -1,0 +1,72 @@
+// The session's thread. A SessionWorker lives on its own QThread and owns the
+// ReplaySession: every replay step, seek and run happens there, never on the UI
+// thread, and each result goes back as a Frame through a queued signal.
+//
+// Long work (building the checkpoints and the overview, a far seek, express runs)
+// polls `cancel`, which the UI thread may set at any time.
+#pragma once
+
+#include <QObject>
+#include <QString>
+#include <QTimer>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+
+#include "engine/replay/replay_session.h"
+#include "gui/frame.h"
+#include "traces/database.h"
+
+namespace allocsim::gui {
+
+class SessionWorker : public QObject {
+    Q_OBJECT
+
+public:
+    explicit SessionWorker(QObject* parent = nullptr);
+    ~SessionWorker() override;
+
+    std::atomic<bool> cancel{false};
+
+public Q_SLOTS:
+    // Opens the trace (read-only), emits opened() or failed(), then builds the
+    // checkpoints and the overview (progress(), overviewReady()) and emits the first frame.
+    void open(const QString& db, const QString& trace, const QString& settings_json = QString());
+    void seek(quint64 position);
+    void stepForward();
+    void stepBack();
+    // Steps (recording) until the condition holds for the event just applied, or the
+    // end; StopAt::Event stops at event index `target`.
+    void runUntil(int stop, quint64 target);
+    void play(int mode, double events_per_second);
+    void pause();
+    void setSlabClass(int size_class);
+
+Q_SIGNALS:
+    void opened(const QString& trace, quint64 events, int cpus, int size_classes);
+    void failed(const QString& message);
+    void progress(const QString& what, quint64 done, quint64 total);
+    void frameReady(allocsim::gui::FramePtr frame);
+    void overviewReady(allocsim::gui::OverviewPtr overview);
+    void playing(bool on);
+
+private:
+    void tick();
+    void emit_frame(std::optional<engine::StepRecord> last, double events_per_second = 0);
+    // The state after event `index`, with its actions (position index + 1).
+    void land_on(std::uint64_t index);
+
+    std::unique_ptr<traces::Database> db_;
+    std::unique_ptr<engine::ReplaySession> session_;
+    std::shared_ptr<engine::TraceOverview> overview_;
+    int slab_class_ = 0;
+    QTimer* timer_ = nullptr;
+    RunMode mode_ = RunMode::Animated;
+    double rate_ = 10;  // events per second in animated mode
+    double owed_ = 0;   // fractional events carried between ticks
+    std::chrono::steady_clock::time_point run_start_;
+    std::uint64_t run_from_ = 0;
+};
+
+}  // namespace allocsim::gui

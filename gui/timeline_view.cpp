@@ -1,0 +1,138 @@
+#include "gui/timeline_view.h"
+
+#include <QMouseEvent>
+#include <QPainter>
+#include <QPainterPath>
+
+#include <algorithm>
+
+#include "gui/palette.h"
+
+namespace allocsim::gui {
+
+namespace {
+
+constexpr double kLeft = 64, kRight = 12, kTop = 8, kBottom = 18, kGap = 14;
+
+QColor cpu_color(int cpu) { return QColor::fromHsvF(std::fmod(0.12f + static_cast<float>(cpu) * 0.21f, 1.0f), 0.6f, 0.95f); }
+
+QString human_bytes(double b) {
+    if (b >= 1 << 30) return QStringLiteral("%1 GiB").arg(b / (1 << 30), 0, 'f', 1);
+    if (b >= 1 << 20) return QStringLiteral("%1 MiB").arg(b / (1 << 20), 0, 'f', 1);
+    if (b >= 1 << 10) return QStringLiteral("%1 KiB").arg(b / (1 << 10), 0, 'f', 1);
+    return QStringLiteral("%1 B").arg(b, 0, 'f', 0);
+}
+
+// One series as a polyline over [0, n) buckets in `box`, scaled to [0, top].
+void plot(QPainter& p, const QRectF& box, const std::vector<double>& v, double top, const QColor& color, double skip = -1) {
+    if (v.empty() || top <= 0) return;
+    QPainterPath path;
+    bool started = false;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (v[i] == skip) continue;
+        const double x = box.left() + box.width() * (static_cast<double>(i) + 0.5) / static_cast<double>(v.size());
+        const double y = box.bottom() - box.height() * std::min(1.0, v[i] / top);
+        if (!started) path.moveTo(x, y);
+        else path.lineTo(x, y);
+        started = true;
+    }
+    p.setPen(QPen(color, 1.4));
+    p.setBrush(Qt::NoBrush);
+    p.drawPath(path);
+}
+
+}  // namespace
+
+TimelineView::TimelineView(QWidget* parent) : QWidget(parent) { setMouseTracking(false); }
+
+void TimelineView::setOverview(const OverviewPtr& overview, std::uint64_t events) {
+    overview_ = overview;
+    events_ = events;
+    update();
+}
+
+void TimelineView::setPosition(std::uint64_t position) {
+    if (position == position_) return;
+    position_ = position;
+    update();
+}
+
+QRectF TimelineView::plotArea() const { return QRectF(kLeft, kTop, width() - kLeft - kRight, height() - kTop - kBottom); }
+
+std::uint64_t TimelineView::positionAt(double x) const {
+    const QRectF a = plotArea();
+    const double t = std::clamp((x - a.left()) / a.width(), 0.0, 1.0);
+    return static_cast<std::uint64_t>(t * static_cast<double>(events_));
+}
+
+void TimelineView::paintEvent(QPaintEvent*) {
+    QPainter p(this);
+    p.fillRect(rect(), palette::background());
+    p.setRenderHint(QPainter::Antialiasing);
+    p.setPen(Qt::white);
+    if (!overview_ || overview_->kinds.empty()) {
+        p.drawText(rect(), Qt::AlignCenter, tr("Indexing the trace: the timeline comes when it is done"));
+        return;
+    }
+    const auto& o = *overview_;
+    const QRectF area = plotArea();
+    const double h = (area.height() - 2 * kGap) / 3;
+    const QRectF cycles(area.left(), area.top(), area.width(), h);
+    const QRectF hits(area.left(), cycles.bottom() + kGap, area.width(), h);
+    const QRectF memory(area.left(), hits.bottom() + kGap, area.width(), h);
+    for (const QRectF& box : {cycles, hits, memory}) {
+        p.setPen(QColor(90, 94, 104));
+        p.drawRect(box);
+    }
+    // 1. Modeled cycles per op, per CPU (scaled to the 99th percentile of buckets).
+    std::vector<double> all;
+    for (const auto& cpu : o.cycles_per_op)
+        for (double v : cpu)
+            if (v > 0) all.push_back(v);
+    double top = 1;
+    if (!all.empty()) {
+        std::sort(all.begin(), all.end());
+        top = all[std::min(all.size() - 1, all.size() * 99 / 100)] * 1.1;
+    }
+    for (std::size_t c = 0; c < o.cycles_per_op.size(); ++c) plot(p, cycles, o.cycles_per_op[c], top, cpu_color(static_cast<int>(c)), 0);
+    p.setPen(Qt::white);
+    p.drawText(QRectF(0, cycles.top(), kLeft - 4, 14), Qt::AlignRight, QString::number(top, 'f', 0));
+    p.drawText(QRectF(0, cycles.top() + 14, kLeft - 4, 28), Qt::AlignRight | Qt::TextWordWrap, tr("cycles/op"));
+    for (std::size_t c = 0; c < o.cycles_per_op.size() && c < 16; ++c) {
+        p.setPen(cpu_color(static_cast<int>(c)));
+        p.drawText(QPointF(cycles.left() + 6 + static_cast<double>(c) * 48, cycles.top() + 12), QStringLiteral("cpu %1").arg(c));
+    }
+    // 2. Hit rate.
+    plot(p, hits, o.hit_rate, 1.0, palette::hit(), -1);
+    p.setPen(Qt::white);
+    p.drawText(QRectF(0, hits.top(), kLeft - 4, 14), Qt::AlignRight, QStringLiteral("100%"));
+    p.drawText(QRectF(0, hits.top() + 14, kLeft - 4, 28), Qt::AlignRight, tr("hit rate"));
+    // 3. Live bytes and footprint.
+    std::vector<double> live(o.live_bytes.begin(), o.live_bytes.end()), foot(o.footprint_bytes.begin(), o.footprint_bytes.end());
+    const double most = std::max(1.0, *std::max_element(foot.begin(), foot.end()));
+    plot(p, memory, foot, most, palette::page_block());
+    plot(p, memory, live, most, palette::refill());
+    p.setPen(Qt::white);
+    p.drawText(QRectF(0, memory.top(), kLeft - 4, 14), Qt::AlignRight, human_bytes(most));
+    p.setPen(palette::page_block());
+    p.drawText(QPointF(memory.left() + 6, memory.top() + 12), tr("footprint"));
+    p.setPen(palette::refill());
+    p.drawText(QPointF(memory.left() + 80, memory.top() + 12), tr("live bytes"));
+    // The current event.
+    if (events_ > 0) {
+        const double x = area.left() + area.width() * static_cast<double>(position_) / static_cast<double>(events_);
+        p.setPen(QPen(QColor(255, 230, 90), 1.5));
+        p.drawLine(QPointF(x, area.top()), QPointF(x, area.bottom()));
+        p.drawText(QRectF(x - 60, area.bottom() + 2, 120, kBottom - 2), Qt::AlignCenter, QString::number(position_));
+    }
+}
+
+void TimelineView::mousePressEvent(QMouseEvent* e) {
+    if (events_ > 0) Q_EMIT seekRequested(positionAt(e->position().x()));
+}
+
+void TimelineView::mouseMoveEvent(QMouseEvent* e) {
+    if ((e->buttons() & Qt::LeftButton) && events_ > 0) Q_EMIT seekRequested(positionAt(e->position().x()));
+}
+
+}  // namespace allocsim::gui
