@@ -38,10 +38,12 @@ int main(int argc, char** argv) {
     const QCommandLineOption run({QStringLiteral("r"), QStringLiteral("run")}, QStringLiteral("a stored run: its trace with its settings"), QStringLiteral("RUN"));
     const QCommandLineOption shot(QStringLiteral("screenshot"), QStringLiteral("render offscreen to FILE.png and exit"), QStringLiteral("FILE"));
     const QCommandLineOption at(QStringLiteral("at"), QStringLiteral("with --screenshot: the event to show (default 0)"), QStringLiteral("EVENT"), QStringLiteral("0"));
-    const QCommandLineOption view(QStringLiteral("view"), QStringLiteral("with --screenshot: arena, caches, slabs, log, timeline or window (default)"), QStringLiteral("NAME"), QStringLiteral("window"));
+    const QCommandLineOption view(QStringLiteral("view"), QStringLiteral("with --screenshot: arena, caches, slabs, log, timeline, measured or window (default)"), QStringLiteral("NAME"), QStringLiteral("window"));
     const QCommandLineOption slab_class(QStringLiteral("slab-class"), QStringLiteral("with --screenshot: the size class the slab view shows, its first run's free list drawn"), QStringLiteral("CLASS"), QStringLiteral("0"));
+    const QCommandLineOption until(QStringLiteral("until"), QStringLiteral("with --screenshot: then run until split, coalesce, miss, remote-free, failure, or a breakpoint condition (docs/GUI.md)"), QStringLiteral("WHAT"));
+    const QCommandLineOption measured(QStringLiteral("measured"), QStringLiteral("with --screenshot: show modeled against measured cycles for this measured run"), QStringLiteral("RUN"));
     const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("with --screenshot: the window's size (default 1600x1000)"), QStringLiteral("WxH"), QStringLiteral("1600x1000"));
-    parser.addOptions({trace, run, shot, at, view, slab_class, size});
+    parser.addOptions({trace, run, shot, at, view, slab_class, until, measured, size});
     parser.process(app);
 
     const auto usage = [](const QString& message) {
@@ -86,7 +88,21 @@ int main(int argc, char** argv) {
         window.show();
         const bool opened = run_id > 0 ? window.openRun(db, run_id) : window.openTrace(db, trace_name);
         if (!opened || !window.seekBlocking(event)) return 1;
+        if (parser.isSet(until)) {
+            const QString what = parser.value(until);
+            const QStringList named = {QString(), QStringLiteral("split"), QStringLiteral("coalesce"), QStringLiteral("miss"),
+                                       QStringLiteral("remote-free"), QStringLiteral("failure")};
+            const auto stop = static_cast<int>(named.indexOf(what));
+            const bool ran = stop > 0 ? window.runUntilBlocking(static_cast<allocsim::gui::StopAt>(stop))
+                                      : window.runUntilBlocking(allocsim::gui::StopAt::Breakpoint, 0, what);
+            if (!ran) return 1;
+        }
         if (parser.isSet(slab_class)) window.selectSlabs(parser.value(slab_class).toInt(), 0);
+        if (parser.isSet(measured)) {
+            const qlonglong id = parser.value(measured).toLongLong(&ok);
+            if (!ok || id < 1) return usage(QStringLiteral("--measured takes a measured run number, not '%1'").arg(parser.value(measured)));
+            if (!window.compareMeasured(id, true)) return 1;
+        }
         QApplication::processEvents();
         const QImage image = target->grab().toImage();
         if (!image.save(parser.value(shot))) {

@@ -13,6 +13,7 @@
 #include <QHeaderView>
 #include <QInputDialog>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -22,6 +23,7 @@
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QTableView>
+#include <QTreeView>
 #include <QToolBar>
 #include <QVBoxLayout>
 
@@ -31,6 +33,9 @@
 #include "gui/arena_view.h"
 #include "gui/caches_view.h"
 #include "gui/event_log_model.h"
+#include "gui/free_list_model.h"
+#include "gui/measured_view.h"
+#include "engine/measure/measured_run.h"
 #include "gui/session_worker.h"
 #include "gui/slab_view.h"
 #include "gui/timeline_view.h"
@@ -58,6 +63,7 @@ QString trace_list_error(const QString& db, std::vector<traces::TraceInfo>& out)
 MainWindow::MainWindow(bool headless, QWidget* parent) : QMainWindow(parent), headless_(headless) {
     qRegisterMetaType<FramePtr>();
     qRegisterMetaType<OverviewPtr>();
+    qRegisterMetaType<MeasuredPtr>();
     setWindowTitle(QStringLiteral("allocsim"));
     setAcceptDrops(true);
     worker_ = new SessionWorker;
@@ -68,6 +74,13 @@ MainWindow::MainWindow(bool headless, QWidget* parent) : QMainWindow(parent), he
     arena_ = new ArenaView;
     arena_->setAnimated(!headless_);
     setCentralWidget(arena_);
+    connect(arena_, &ArenaView::blockClicked, this, [this](int block) {
+        QMessageBox box(this);
+        box.setWindowTitle(tr("Block history"));
+        box.setTextFormat(Qt::RichText);
+        box.setText(arena_->blockReport(block));
+        box.exec();
+    });
     buildDocks();
     buildTransport();
     buildMenus();
@@ -77,6 +90,10 @@ MainWindow::MainWindow(bool headless, QWidget* parent) : QMainWindow(parent), he
         failed_ = true;
         failure_ = m;
         report(tr("Cannot open the trace"), m);
+    });
+    connect(worker_, &SessionWorker::refused, this, [this](const QString& m) {
+        refused_ = m;
+        report(tr("Cannot do that"), m);
     });
     connect(worker_, &SessionWorker::opened, this, [this](const QString& trace, quint64 events, int cpus, int) {
         setWindowTitle(QStringLiteral("%1 — %2 — allocsim").arg(trace, QFileInfo(db_).fileName()));
@@ -103,6 +120,14 @@ MainWindow::MainWindow(bool headless, QWidget* parent) : QMainWindow(parent), he
         log_model_->setOverview(o);
     });
     connect(worker_, &SessionWorker::playing, this, &MainWindow::setPlaying);
+    connect(worker_, &SessionWorker::measuredReady, this, [this](const MeasuredPtr& h) {
+        measured_->setHistograms(h);
+        for (QDockWidget* d : findChildren<QDockWidget*>())
+            if (d->widget() == measured_) {
+                d->show();
+                d->raise();
+            }
+    });
 
     QSettings settings;
     if (!headless_) {
@@ -131,6 +156,15 @@ void MainWindow::buildDocks() {
     slabs_ = new SlabView;
     dock(tr("Slabs"), QStringLiteral("slabs"), slabs_, Qt::RightDockWidgetArea);
     connect(slabs_, &SlabView::classChosen, worker_, &SessionWorker::setSlabClass);
+
+    free_lists_ = new FreeListModel(this);
+    auto* free_view = new QTreeView;
+    free_view->setModel(free_lists_);
+    free_view->setUniformRowHeights(true);
+    dock(tr("Free lists"), QStringLiteral("free-lists"), free_view, Qt::LeftDockWidgetArea)->hide();
+
+    measured_ = new MeasuredView;
+    dock(tr("Measured"), QStringLiteral("measured"), measured_, Qt::BottomDockWidgetArea);
 
     timeline_ = new TimelineView;
     dock(tr("Timeline"), QStringLiteral("timeline"), timeline_, Qt::BottomDockWidgetArea);
@@ -215,11 +249,20 @@ void MainWindow::buildTransport() {
     bar->addWidget(new QLabel(tr("Run until ")));
     until_ = new QComboBox;
     until_->addItems({tr("event…"), tr("next split"), tr("next coalesce"), tr("next miss"), tr("next remote free"),
-                      tr("next failure")});
+                      tr("next failure"), tr("breakpoint…")});
     bar->addWidget(until_);
     event_box_ = new QSpinBox;
     event_box_->setToolTip(tr("The event index for \"Run until event\""));
     bar->addWidget(event_box_);
+    breakpoint_ = new QLineEdit;
+    breakpoint_->setPlaceholderText(tr("cpu=2 and op=free and size>1024"));
+    breakpoint_->setToolTip(tr("The condition for \"Run until breakpoint\": terms joined by \"and\", each FIELD OP VALUE "
+                               "with fields cpu, op, size, object, action, order, cycles, live (docs/GUI.md)"));
+    breakpoint_->setMinimumWidth(200);
+    bar->addWidget(breakpoint_);
+    connect(breakpoint_, &QLineEdit::textChanged, this, [this](const QString& text) {
+        QMetaObject::invokeMethod(worker_, [w = worker_, text] { w->setBreakpoint(text); });
+    });
     auto* go = bar->addAction(tr("Go"));
     connect(go, &QAction::triggered, this, [this] {
         const int stop = until_->currentIndex();
@@ -268,6 +311,35 @@ void MainWindow::buildMenus() {
         if (frame_) seek(frame_->events);
     });
 
+    run->addSeparator();
+    QAction* compare = run->addAction(tr("&Compare with a measured run…"));
+    connect(compare, &QAction::triggered, this, [this] {
+        if (db_.isEmpty()) return;
+        std::vector<engine::MeasuredRunInfo> runs;
+        try {
+            traces::Database d(db_.toStdString(), traces::Database::Mode::ReadOnly);
+            runs = engine::list_measured_runs(d);
+        } catch (const std::exception& e) {
+            report(tr("Cannot list the measured runs"), QString::fromStdString(e.what()));
+            return;
+        }
+        QStringList items;
+        std::vector<std::int64_t> ids;
+        for (const auto& r : runs)
+            if (r.trace == trace_.toStdString()) {
+                items << tr("run %1: %2, %3, %4 runner(s), %5").arg(r.id).arg(QString::fromStdString(r.source),
+                                                                            QString::fromStdString(r.clock)).arg(r.runners).arg(QString::fromStdString(r.started));
+                ids.push_back(r.id);
+            }
+        if (items.isEmpty()) {
+            report(tr("No measured runs"), tr("%1 holds no measured run of '%2' (allocsim capture or allocsim measure makes one)").arg(db_, trace_));
+            return;
+        }
+        bool ok = false;
+        const QString chosen = QInputDialog::getItem(this, tr("Compare with a measured run"), tr("Run:"), items, 0, false, &ok);
+        if (ok) compareMeasured(ids[static_cast<std::size_t>(items.indexOf(chosen))]);
+    });
+
     QMenu* view = menuBar()->addMenu(tr("&View"));
     for (QDockWidget* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());
 
@@ -312,6 +384,7 @@ void MainWindow::showFrame(const FramePtr& frame) {
     frame_ = frame;
     arena_->setFrame(frame);
     caches_->setFrame(frame);
+    free_lists_->setFrame(frame);
     slabs_->setFrame(frame);
     if (frame->position > 0) {
         log_model_->setCurrent(frame->position - 1);
@@ -422,11 +495,34 @@ void MainWindow::selectSlabs(int cls, int run) {
     slabs_->grid()->selectRun(run);
 }
 
+bool MainWindow::runUntilBlocking(StopAt stop, std::uint64_t target, const QString& breakpoint) {
+    refused_.clear();
+    const int code = static_cast<int>(stop);
+    QMetaObject::invokeMethod(worker_, [w = worker_, breakpoint] { w->setBreakpoint(breakpoint); }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(worker_, [w = worker_, code, target] { w->runUntil(code, target); }, Qt::BlockingQueuedConnection);
+    QApplication::processEvents();
+    QApplication::processEvents();
+    return refused_.isEmpty();
+}
+
+bool MainWindow::compareMeasured(std::int64_t run, bool wait) {
+    refused_.clear();
+    const qint64 id = run;
+    QMetaObject::invokeMethod(worker_, [w = worker_, id] { w->compareMeasured(id); },
+                              wait ? Qt::BlockingQueuedConnection : Qt::QueuedConnection);
+    if (wait) {
+        QApplication::processEvents();
+        QApplication::processEvents();
+    }
+    return refused_.isEmpty();
+}
+
 QWidget* MainWindow::view(const QString& name) {
     if (name == QLatin1String("arena")) return arena_;
     if (name == QLatin1String("caches")) return caches_;
     if (name == QLatin1String("slabs")) return slabs_;
     if (name == QLatin1String("timeline")) return timeline_;
+    if (name == QLatin1String("measured")) return measured_;
     if (name == QLatin1String("log")) return log_view_->parentWidget();
     if (name == QLatin1String("window")) return this;
     return nullptr;

@@ -13,6 +13,7 @@
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
+class QLineEdit;
 class QSlider;
 class QSpinBox;
 class QTableView;
@@ -25,9 +26,11 @@ namespace allocsim::gui {
 class ArenaView;
 class CachesView;
 class EventLogModel;
+class FreeListModel;
 class SessionWorker;
 class SlabView;
 class TimelineView;
+class MeasuredView;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -46,12 +49,19 @@ public:
     // Headless: waits until the worker has opened the trace, built its overview and
     // reached `position`. False (after reporting) if it could not.
     bool seekBlocking(std::uint64_t position);
+    // Headless: runs until `stop` (StopAt; `target` for StopAt::Event, `breakpoint`
+    // for StopAt::Breakpoint) and waits for the frame. False if refused.
+    bool runUntilBlocking(StopAt stop, std::uint64_t target = 0, const QString& breakpoint = QString());
     // Shows size class `cls` in the slab view, with run `run` (its free list drawn) selected.
     void selectSlabs(int cls, int run);
+    // Shows modeled against measured histograms for a measured run (the "Measured"
+    // dock); headless, waits for them. False if refused.
+    bool compareMeasured(std::int64_t run, bool wait = false);
     // The view named "arena", "caches", "slabs", "log", "timeline" or "window".
     QWidget* view(const QString& name);
     const FramePtr& frame() const { return frame_; }
     EventLogModel* log() const { return log_model_; }
+    FreeListModel* freeLists() const { return free_lists_; }
 
 public Q_SLOTS:
     void seek(quint64 position);
@@ -81,12 +91,15 @@ private:
     QString db_, trace_;
     bool failed_ = false;
     QString failure_;
+    QString refused_;
 
     ArenaView* arena_;
     CachesView* caches_;
     SlabView* slabs_;
     TimelineView* timeline_;
+    MeasuredView* measured_;
     EventLogModel* log_model_;
+    FreeListModel* free_lists_;
     QTableView* log_view_;
     QComboBox *filter_cpu_, *filter_op_, *filter_action_;
 
@@ -96,6 +109,7 @@ private:
     QSlider* slider_;
     QSpinBox* event_box_;
     QComboBox* until_;
+    QLineEdit* breakpoint_;
     QLabel* position_label_;
     QLabel* gauge_;
     QProgressBar* progress_;

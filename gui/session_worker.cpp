@@ -4,6 +4,14 @@
 
 #include "engine/replay/replayer.h"
 #include "engine/replay/settings.h"
+#include "gui/breakpoint.h"
+
+#include <bit>
+#include <map>
+
+#include "engine/measure/comparison.h"
+#include "engine/measure/measured_run.h"
+#include "engine/measure/modeled_ops.h"
 #include "traces/import_error.h"
 
 namespace allocsim::gui {
@@ -127,6 +135,25 @@ void SessionWorker::runUntil(int stop_code, quint64 target) {
         seek(target + 1);
         return;
     }
+    if (stop == StopAt::Breakpoint) {
+        std::string error;
+        const std::optional<Breakpoint> condition = Breakpoint::parse(breakpoint_.toStdString(), error);
+        if (!condition) {
+            Q_EMIT refused(QStringLiteral("breakpoint: %1").arg(QString::fromStdString(error)));
+            return;
+        }
+        engine::StepRecord r;
+        std::uint64_t polled = 0;
+        while (session_->step(&r)) {
+            if (condition->matches(r, session_->live_bytes())) {
+                emit_frame(std::move(r));
+                return;
+            }
+            if ((++polled & 1023) == 0 && cancel) break;
+        }
+        emit_frame(std::nullopt);
+        return;
+    }
     // With the overview, the next matching event is a lookup; without, step and look.
     if (overview_) {
         const std::uint32_t bit = 1u << static_cast<unsigned>(kind_for(stop));
@@ -168,6 +195,59 @@ void SessionWorker::pause() {
         timer_->stop();
         Q_EMIT playing(false);
         emit_frame(std::nullopt);
+    }
+}
+
+void SessionWorker::setBreakpoint(const QString& condition) { breakpoint_ = condition; }
+
+void SessionWorker::compareMeasured(qint64 run_id) {
+    if (!db_) return;
+    try {
+        const engine::MeasuredRun run = engine::load_measured_run(*db_, run_id);
+        engine::ReplaySettings settings;
+        engine::apply_settings_json(settings, run.settings_json);
+        Q_EMIT progress(QStringLiteral("modeling run %1").arg(run_id), 0, 1);
+        const engine::ModeledOps model = engine::model_ops(*db_, run.trace, settings);
+        Q_EMIT progress(QString(), 1, 1);
+        if (model.ops.size() != run.ops.size())
+            throw std::runtime_error("the measured run does not have one record per event of its trace");
+        // Per class, the events that took the same path on both sides.
+        std::map<std::string, std::pair<std::vector<std::uint64_t>, std::vector<std::uint64_t>>> by_class;
+        for (std::size_t i = 0; i < model.ops.size(); ++i) {
+            if (model.ops[i].kinds != run.ops[i].kinds) continue;
+            auto& [m, r] = by_class[engine::op_class_label(model.ops[i].kinds, model.ops[i].splits)];
+            m.push_back(model.ops[i].cycles);
+            r.push_back(run.ops[i].cycles);
+        }
+        auto h = std::make_shared<MeasuredHistograms>();
+        h->run = run_id;
+        h->clock = run.clock;
+        const auto bin_of = [](std::uint64_t v) { return v == 0 ? 0u : static_cast<unsigned>(std::bit_width(v) - 1); };
+        for (auto& [name, sides] : by_class) {
+            ClassHistogram c;
+            c.name = name;
+            for (std::uint64_t v : sides.first) {
+                if (bin_of(v) >= c.modeled.size()) c.modeled.resize(bin_of(v) + 1, 0);
+                ++c.modeled[bin_of(v)];
+            }
+            for (std::uint64_t v : sides.second) {
+                if (bin_of(v) >= c.measured.size()) c.measured.resize(bin_of(v) + 1, 0);
+                ++c.measured[bin_of(v)];
+            }
+            c.modeled_p50 = engine::percentile(sides.first, 50);
+            c.measured_p50 = engine::percentile(sides.second, 50);
+            h->classes.push_back(std::move(c));
+        }
+        std::sort(h->classes.begin(), h->classes.end(), [](const ClassHistogram& a, const ClassHistogram& b) {
+            std::uint64_t na = 0, nb = 0;
+            for (auto v : a.measured) na += v;
+            for (auto v : b.measured) nb += v;
+            return na != nb ? na > nb : a.name < b.name;
+        });
+        Q_EMIT measuredReady(h);
+    } catch (const std::exception& e) {
+        Q_EMIT progress(QString(), 1, 1);
+        Q_EMIT refused(QString::fromStdString(e.what()));
     }
 }
 

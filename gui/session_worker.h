@@ -16,6 +16,7 @@
 
 #include "engine/replay/replay_session.h"
 #include "gui/frame.h"
+#include "gui/measured_view.h"
 #include "traces/database.h"
 
 namespace allocsim::gui {
@@ -42,14 +43,22 @@ public Q_SLOTS:
     void play(int mode, double events_per_second);
     void pause();
     void setSlabClass(int size_class);
+    // The condition "run until" StopAt::Breakpoint stops at (breakpoint.h). A bad one
+    // is reported through failed() when used.
+    void setBreakpoint(const QString& condition);
+    // Histograms of modeled against measured cycles per class for a measured run
+    // (measuredReady), or refused().
+    void compareMeasured(qint64 run);
 
 Q_SIGNALS:
     void opened(const QString& trace, quint64 events, int cpus, int size_classes);
     void failed(const QString& message);
+    void refused(const QString& message);  // a request that could not be done (a bad breakpoint)
     void progress(const QString& what, quint64 done, quint64 total);
     void frameReady(allocsim::gui::FramePtr frame);
     void overviewReady(allocsim::gui::OverviewPtr overview);
     void playing(bool on);
+    void measuredReady(allocsim::gui::MeasuredPtr histograms);
 
 private:
     void tick();
@@ -61,6 +70,7 @@ private:
     std::unique_ptr<engine::ReplaySession> session_;
     std::shared_ptr<engine::TraceOverview> overview_;
     int slab_class_ = 0;
+    QString breakpoint_;
     QTimer* timer_ = nullptr;
     RunMode mode_ = RunMode::Animated;
     double rate_ = 10;  // events per second in animated mode

@@ -102,11 +102,19 @@ void TimelineView::paintEvent(QPaintEvent*) {
         p.setPen(cpu_color(static_cast<int>(c)));
         p.drawText(QPointF(cycles.left() + 6 + static_cast<double>(c) * 48, cycles.top() + 12), QStringLiteral("cpu %1").arg(c));
     }
-    // 2. Hit rate.
+    // 2. Hit rate, and fragmentation: the share of the footprint not holding live bytes.
     plot(p, hits, o.hit_rate, 1.0, palette::hit(), -1);
+    std::vector<double> fragmentation(o.live_bytes.size(), -1);
+    for (std::size_t b = 0; b < fragmentation.size(); ++b)
+        if (o.footprint_bytes[b] > 0)
+            fragmentation[b] = 1.0 - std::min(1.0, static_cast<double>(o.live_bytes[b]) / static_cast<double>(o.footprint_bytes[b]));
+    plot(p, hits, fragmentation, 1.0, palette::drain(), -1);
     p.setPen(Qt::white);
     p.drawText(QRectF(0, hits.top(), kLeft - 4, 14), Qt::AlignRight, QStringLiteral("100%"));
-    p.drawText(QRectF(0, hits.top() + 14, kLeft - 4, 28), Qt::AlignRight, tr("hit rate"));
+    p.setPen(palette::hit());
+    p.drawText(QPointF(hits.left() + 6, hits.top() + 12), tr("hit rate"));
+    p.setPen(palette::drain());
+    p.drawText(QPointF(hits.left() + 70, hits.top() + 12), tr("fragmentation (1 - live / footprint)"));
     // 3. Live bytes and footprint.
     std::vector<double> live(o.live_bytes.begin(), o.live_bytes.end()), foot(o.footprint_bytes.begin(), o.footprint_bytes.end());
     const double most = std::max(1.0, *std::max_element(foot.begin(), foot.end()));

@@ -14,14 +14,6 @@ namespace {
 
 using measure::OpClass;
 
-// The p-th percentile (nearest rank) of `v`, which it reorders.
-std::uint64_t percentile(std::vector<std::uint64_t>& v, int p) {
-    if (v.empty()) return 0;
-    const std::size_t rank = std::min(v.size() - 1, (v.size() * static_cast<std::size_t>(p) + 99) / 100 - (p > 0 ? 1 : 0));
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(rank), v.end());
-    return v[rank];
-}
-
 double pearson(const std::vector<double>& x, const std::vector<double>& y) {
     const double n = static_cast<double>(x.size());
     if (x.size() < 2) return 0;
@@ -62,6 +54,13 @@ ClassComparison summarize(std::string name, std::vector<std::uint64_t>& modeled,
 }
 
 }  // namespace
+
+std::uint64_t percentile(std::vector<std::uint64_t>& v, int p) {
+    if (v.empty()) return 0;
+    const std::size_t rank = std::min(v.size() - 1, (v.size() * static_cast<std::size_t>(p) + 99) / 100 - (p > 0 ? 1 : 0));
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(rank), v.end());
+    return v[rank];
+}
 
 std::string op_class_label(std::uint32_t kinds, std::uint32_t splits) {
     const OpClass c = measure::classify(kinds);

@@ -55,6 +55,9 @@ struct Comparison {
 // "split depth k" for splits.
 std::string op_class_label(std::uint32_t kinds, std::uint32_t splits);
 
+// The p-th percentile (nearest rank) of `v`, which it reorders; 0 if empty.
+std::uint64_t percentile(std::vector<std::uint64_t>& v, int p);
+
 // The mean of the values up to the p98 of `v`, which it reorders.
 double trimmed_mean(std::vector<double>& v);
 

@@ -42,6 +42,14 @@ CREATE TABLE IF NOT EXISTS measured_chunks(
 
 constexpr std::size_t kChunkOps = 65536;
 
+// Whether the measured runs' tables are there (reading creates nothing, so that a
+// database opened read-only can be read).
+bool has_measured_tables(traces::Database& db) {
+    traces::Statement q(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'measured_runs'");
+    q.step();
+    return q.column_int(0) > 0;
+}
+
 void create_measured_tables(traces::Database& db) {
     db.exec(kMeasuredTables);
     // Tables made before `repeats` existed (the first measured runs) gain it.
@@ -125,7 +133,8 @@ std::int64_t store_measured_run(traces::Database& db, const MeasuredRun& run) {
 }
 
 MeasuredRun load_measured_run(traces::Database& db, std::int64_t id) {
-    create_measured_tables(db);
+    if (!has_measured_tables(db))
+        throw traces::TraceError(fmt::format("{}: no measured run {} (allocsim runs --measured lists them)", db.path(), id));
     MeasuredRun run;
     std::uint64_t events = 0;
     {
@@ -175,7 +184,7 @@ MeasuredRun load_measured_run(traces::Database& db, std::int64_t id) {
 }
 
 std::vector<MeasuredRunInfo> list_measured_runs(traces::Database& db) {
-    create_measured_tables(db);
+    if (!has_measured_tables(db)) return {};
     traces::Statement q(db, "SELECT r.id, t.name, r.label, r.source, r.clock, r.started, r.runners, r.events, r.median_cycles "
                             "FROM measured_runs r JOIN traces t ON t.id = r.trace_id ORDER BY r.id");
     std::vector<MeasuredRunInfo> out;

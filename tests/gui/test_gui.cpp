@@ -6,17 +6,28 @@
 
 #include <QApplication>
 #include <QImage>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QMimeData>
 #include <QSet>
+#include <QUrl>
 
 #include <algorithm>
 #include <random>
 
 #include "tests/engine/generated_db.h"
 
+#include "engine/measure/comparison.h"
+#include "engine/measure/host_measure.h"
+#include "engine/measure/measured_run.h"
+#include "engine/measure/modeled_ops.h"
 #include "engine/replay/replay_session.h"
 #include "gui/arena_view.h"
+#include "gui/breakpoint.h"
 #include "gui/event_log_model.h"
+#include "gui/free_list_model.h"
 #include "gui/main_window.h"
+#include "gui/measured_view.h"
 #include "gui/palette.h"
 #include "traces/trace_reader.h"
 
@@ -95,6 +106,17 @@ TEST_CASE("main window: seeking backward and forward shows the state of a straig
         REQUIRE(window.frame() != nullptr);
         CHECK(window.frame()->position == p);
         CHECK(window.frame()->core == expected[p]);
+        // The free-list model shows the straight replay's lists, block by block, in order.
+        const FreeListModel& lists = *window.freeLists();
+        const engine::CoreSnapshot& want = expected[p];
+        REQUIRE(lists.rowCount() == static_cast<int>(want.free_lists.size()));
+        for (int k = 0; k < lists.rowCount(); ++k) {
+            const QModelIndex order = lists.index(k, 0);
+            REQUIRE(lists.rowCount(order) == static_cast<int>(want.free_lists[static_cast<std::size_t>(k)].size()));
+            for (int b = 0; b < lists.rowCount(order); ++b)
+                CHECK(lists.data(lists.index(b, FreeListModel::Page, order), Qt::DisplayRole).toUInt() ==
+                      want.free_lists[static_cast<std::size_t>(k)][static_cast<std::size_t>(b)]);
+        }
         // Landing on an event shows it with its actions.
         if (p > 0) {
             REQUIRE(window.frame()->last.has_value());
@@ -164,4 +186,126 @@ TEST_CASE("arena screenshot after a split cascade: the halves it left, each in i
         ++checked;
     }
     CHECK(checked > 0);
+}
+
+TEST_CASE("breakpoints: parsed term by term, refused with the reason, matched as the fields say") {
+    std::string error;
+    CHECK_FALSE(Breakpoint::parse("", error));
+    CHECK_FALSE(Breakpoint::parse("colour=3", error));
+    CHECK(error.find("'colour' is not a field") != std::string::npos);
+    CHECK_FALSE(Breakpoint::parse("size>big", error));
+    CHECK(error.find("size takes a whole number") != std::string::npos);
+    CHECK_FALSE(Breakpoint::parse("op=grow", error));
+    CHECK_FALSE(Breakpoint::parse("action>buddy_split", error));
+    CHECK_FALSE(Breakpoint::parse("cpu 3", error));
+
+    engine::StepRecord r;
+    r.event.op = traces::Op::Alloc;
+    r.event.size = 2048;
+    r.span.cpu = 2;
+    r.span.start = 100;
+    r.span.end = 350;
+    r.actions.push_back(Action{ActionKind::CacheMiss, CpuId{2}});
+    Action split{ActionKind::BuddySplit, CpuId{2}};
+    split.order = Order{5};
+    r.actions.push_back(split);
+    const auto yes = [&](const char* text) {
+        const auto b = Breakpoint::parse(text, error);
+        REQUIRE_MESSAGE(b.has_value(), error);
+        return b->matches(r, 4096);
+    };
+    CHECK(yes("cpu=2 and op=alloc and size>1024"));
+    CHECK(yes("size>=2048 && size<=2048 && cycles==250"));
+    CHECK(yes("action=cache_miss and order>=5 and live>4000"));
+    CHECK(yes("action!=cache_hit and cpu!=1"));
+    CHECK_FALSE(yes("cpu=1"));
+    CHECK_FALSE(yes("op=free"));
+    CHECK_FALSE(yes("size>2048"));
+    CHECK_FALSE(yes("action=buddy_coalesce"));
+    CHECK_FALSE(yes("order>5"));
+    CHECK_FALSE(yes("live<4096"));
+}
+
+TEST_CASE("run until: the next split and a breakpoint land on the first event that matches") {
+    engine::test::GeneratedDb t;
+    t.generate("mix", "mixed-stress", 2, 8000);
+    // The answers, by stepping a session and looking.
+    engine::ReplaySession probe(t.db(), "mix", engine::ReplaySettings{});
+    engine::StepRecord r;
+    std::uint64_t first_split = ~std::uint64_t{0}, first_match = ~std::uint64_t{0};
+    std::string error;
+    const auto condition = Breakpoint::parse("cpu=1 and action=cache_miss and size>256", error);
+    REQUIRE(condition.has_value());
+    while (probe.step(&r)) {
+        if (r.index >= 3000 && first_split == ~std::uint64_t{0})
+            for (const Action& a : r.actions)
+                if (a.kind == ActionKind::BuddySplit) first_split = r.index;
+        if (r.index >= 3000 && first_match == ~std::uint64_t{0} && condition->matches(r, probe.live_bytes())) first_match = r.index;
+    }
+    REQUIRE(first_split != ~std::uint64_t{0});
+    REQUIRE(first_match != ~std::uint64_t{0});
+    MainWindow window(true);
+    window.show();
+    REQUIRE(window.openTrace(db_path(t), QStringLiteral("mix")));
+    REQUIRE(window.seekBlocking(3000));
+    REQUIRE(window.runUntilBlocking(StopAt::Split));
+    REQUIRE(window.frame()->last.has_value());
+    CHECK(window.frame()->last->index == first_split);
+    REQUIRE(window.seekBlocking(3000));
+    REQUIRE(window.runUntilBlocking(StopAt::Breakpoint, 0, QStringLiteral("cpu=1 and action=cache_miss and size>256")));
+    REQUIRE(window.frame()->last.has_value());
+    CHECK(window.frame()->last->index == first_match);
+    CHECK_FALSE(window.runUntilBlocking(StopAt::Breakpoint, 0, QStringLiteral("nonsense")));
+}
+
+TEST_CASE("measured dock: each class's histograms hold the events both sides agree on") {
+    engine::test::GeneratedDb t;
+    t.generate("lar", "larson", 2, 12000);
+    engine::MeasuredRun run = engine::measure_on_host(t.db(), "lar", engine::ReplaySettings{}, 1);
+    const std::int64_t id = engine::store_measured_run(t.db(), run);
+    const engine::Comparison expected =
+        engine::compare_runs(engine::model_ops(t.db(), "lar", engine::ReplaySettings{}), engine::load_measured_run(t.db(), id));
+    MainWindow window(true);
+    window.show();
+    REQUIRE(window.openTrace(db_path(t), QStringLiteral("lar")));
+    REQUIRE(window.seekBlocking(10));
+    REQUIRE(window.compareMeasured(id, true));
+    const auto* view = static_cast<MeasuredView*>(window.view(QStringLiteral("measured")));
+    REQUIRE(view->histograms() != nullptr);
+    const MeasuredHistograms& h = *view->histograms();
+    CHECK(h.run == id);
+    CHECK(h.clock == "host-tsc");
+    std::size_t matched = 0;
+    for (const engine::ClassComparison& c : expected.classes) {
+        if (c.modeled_events != c.measured_events) continue;  // "lock contended" is not a histogram
+        const auto it = std::find_if(h.classes.begin(), h.classes.end(), [&](const ClassHistogram& x) { return x.name == c.name; });
+        REQUIRE(it != h.classes.end());
+        std::uint64_t modeled = 0, measured = 0;
+        for (auto v : it->modeled) modeled += v;
+        for (auto v : it->measured) measured += v;
+        CHECK(modeled == c.events);
+        CHECK(measured == c.events);
+        CHECK(it->modeled_p50 == c.modeled_p50);
+        ++matched;
+    }
+    CHECK(matched == h.classes.size());
+    CHECK_FALSE(window.compareMeasured(id + 5, true));
+}
+
+TEST_CASE("drag and drop: a database dropped on the window opens") {
+    engine::test::GeneratedDb t;
+    t.generate("pc", "producer-consumer", 2, 3000);
+    MainWindow window(true);
+    window.show();
+    QMimeData data;
+    data.setUrls({QUrl::fromLocalFile(db_path(t))});
+    QDragEnterEvent enter(QPoint(50, 50), Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&window, &enter);
+    CHECK(enter.isAccepted());
+    QDropEvent drop(QPointF(50, 50), Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&window, &drop);
+    REQUIRE(window.seekBlocking(100));
+    REQUIRE(window.frame() != nullptr);
+    CHECK(window.frame()->events == t.events("pc"));
+    CHECK(window.log()->rowCount() == static_cast<int>(t.events("pc")));
 }

@@ -45,7 +45,13 @@ screenshot)
   [ -s "$XDG_DATA_HOME/allocsim/allocsim-gui/default.db" ] || fail "no default database in $XDG_DATA_HOME: $(find "$XDG_DATA_HOME")"
   # A stored run opens with its settings.
   expect_code 0 "$GUI" t.db --run 1 --screenshot run.png --at 10
-  expect_code 2 "$GUI" t.db --screenshot s.png --view nowhere; contains err.txt "--view" ;;
+  expect_code 2 "$GUI" t.db --screenshot s.png --view nowhere; contains err.txt "--view"
+  # Run until a breakpoint, or a bad one; a measured run that is not there.
+  expect_code 0 "$GUI" t.db --trace default --screenshot until.png --until "action=buddy_split and order>=2"
+  expect_code 1 "$GUI" t.db --trace default --screenshot s.png --until "size>>3"; contains err.txt "breakpoint: 'size>>3'"
+  expect_code 1 "$GUI" t.db --trace default --screenshot s.png --measured 4 --view measured; contains err.txt "no measured run 4"
+  expect_code 0 "$ALLOCSIM" measure --trace default --threads 1 --db t.db
+  expect_code 0 "$GUI" t.db --trace default --screenshot measured.png --measured 1 --view measured ;;
 *) fail "unknown case '$CASE'" ;;
 esac
 echo "ok: $CASE"
