@@ -217,13 +217,8 @@ void MainWindow::buildTransport() {
     connect(back_, &QAction::triggered, worker_, &SessionWorker::stepBack);
     connect(step_, &QAction::triggered, worker_, &SessionWorker::stepForward);
     connect(play_, &QAction::triggered, this, [this] {
-        if (playing_) {
-            QMetaObject::invokeMethod(worker_, &SessionWorker::pause);
-        } else {
-            const int mode = mode_->currentIndex();
-            const double rate = speed_->value();
-            QMetaObject::invokeMethod(worker_, [w = worker_, mode, rate] { w->play(mode, rate); });
-        }
+        if (playing_) pause();
+        else play(static_cast<RunMode>(mode_->currentIndex()), speed_->value());
     });
     mode_ = new QComboBox;
     mode_->addItems({tr("animated"), tr("fast"), tr("express")});
@@ -364,6 +359,13 @@ void MainWindow::seek(quint64 position) {
     arena_->clearHistory();
     QMetaObject::invokeMethod(worker_, [w = worker_, position] { w->seek(position); });
 }
+
+void MainWindow::play(RunMode mode, double events_per_second) {
+    const int m = static_cast<int>(mode);
+    QMetaObject::invokeMethod(worker_, [w = worker_, m, events_per_second] { w->play(m, events_per_second); });
+}
+
+void MainWindow::pause() { QMetaObject::invokeMethod(worker_, &SessionWorker::pause); }
 
 void MainWindow::setPlaying(bool on) {
     playing_ = on;

@@ -63,8 +63,12 @@ public:
     EventLogModel* log() const { return log_model_; }
     FreeListModel* freeLists() const { return free_lists_; }
 
+    bool playing() const { return playing_; }
+
 public Q_SLOTS:
     void seek(quint64 position);
+    void play(RunMode mode, double events_per_second);
+    void pause();
 
 protected:
     void closeEvent(QCloseEvent*) override;

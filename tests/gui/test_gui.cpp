@@ -8,6 +8,7 @@
 #include <QImage>
 #include <QDragEnterEvent>
 #include <QDropEvent>
+#include <QElapsedTimer>
 #include <QMimeData>
 #include <QSet>
 #include <QUrl>
@@ -308,4 +309,32 @@ TEST_CASE("drag and drop: a database dropped on the window opens") {
     REQUIRE(window.frame() != nullptr);
     CHECK(window.frame()->events == t.events("pc"));
     CHECK(window.log()->rowCount() == static_cast<int>(t.events("pc")));
+}
+
+TEST_CASE("play: each run mode moves the replay on, off the UI thread, until paused") {
+    engine::test::GeneratedDb t;
+    t.generate("lar", "larson", 2, 400000);
+    MainWindow window(true);
+    window.show();
+    REQUIRE(window.openTrace(db_path(t), QStringLiteral("lar")));
+    REQUIRE(window.seekBlocking(0));
+    std::uint64_t before = 0;
+    for (const RunMode mode : {RunMode::Animated, RunMode::Fast, RunMode::Express}) {
+        CAPTURE(static_cast<int>(mode));
+        window.play(mode, mode == RunMode::Animated ? 200 : 100000);
+        QElapsedTimer clock;
+        clock.start();
+        // The UI thread stays free: it keeps handling events while the worker plays.
+        while (clock.elapsed() < 400) QApplication::processEvents(QEventLoop::AllEvents, 20);
+        // Express may well have run to the end (and stopped by itself) by now.
+        if (mode != RunMode::Express) CHECK(window.playing());
+        window.pause();
+        clock.restart();
+        while (window.playing() && clock.elapsed() < 2000) QApplication::processEvents(QEventLoop::AllEvents, 20);
+        CHECK_FALSE(window.playing());
+        REQUIRE(window.frame() != nullptr);
+        CHECK(window.frame()->position > before);
+        before = window.frame()->position;
+    }
+    CHECK(before <= t.events("lar"));
 }
