@@ -138,9 +138,16 @@ MeasuredRun load_measured_run(traces::Database& db, std::int64_t id) {
     MeasuredRun run;
     std::uint64_t events = 0;
     {
-        traces::Statement q(db,
+        // A table made before `repeats` existed reads as one replay each (it is not
+        // altered here: reading writes nothing).
+        traces::Statement has(db, "SELECT count(*) FROM pragma_table_info('measured_runs') WHERE name = 'repeats'");
+        has.step();
+        const bool repeats = has.column_int(0) > 0;
+        const std::string sql = std::string(
             "SELECT t.name, r.label, r.source, r.clock, r.started, r.version, r.settings, r.runners, r.timer_overhead, "
-            "r.wall_seconds, r.actions, r.events, r.timer_overhead_mean, r.repeats FROM measured_runs r JOIN traces t ON t.id = r.trace_id WHERE r.id = ?");
+            "r.wall_seconds, r.actions, r.events, r.timer_overhead_mean, ") + (repeats ? "r.repeats" : "1") +
+            " FROM measured_runs r JOIN traces t ON t.id = r.trace_id WHERE r.id = ?";
+        traces::Statement q(db, sql.c_str());
         q.bind(1, id);
         if (!q.step())
             throw traces::TraceError(fmt::format("{}: no measured run {} (allocsim runs --measured lists them)", db.path(), id));

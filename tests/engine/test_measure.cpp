@@ -257,3 +257,24 @@ TEST_CASE("kernel capture: a missing image or QEMU is a clear error") {
     CHECK_THROWS_WITH_AS(capture_in_kernel(t.db(), "lar", ReplaySettings{}, o), doctest::Contains("cannot run"), ReplayError);
 }
 #endif
+
+TEST_CASE("measured runs: a table from before `repeats` reads (as one replay each) and gains the column on the next store") {
+    MeasureDb t;
+    t.generate("lar", "larson", 1, 300);
+    t.db().exec(R"sql(
+CREATE TABLE measured_runs(id INTEGER PRIMARY KEY, trace_id INTEGER NOT NULL REFERENCES traces(id) ON DELETE CASCADE,
+  label TEXT NOT NULL DEFAULT '', source TEXT NOT NULL, clock TEXT NOT NULL, started TEXT, version TEXT, settings TEXT,
+  runners INTEGER NOT NULL, timer_overhead INTEGER NOT NULL, timer_overhead_mean REAL NOT NULL, wall_seconds REAL,
+  actions TEXT, events INTEGER NOT NULL, median_cycles INTEGER NOT NULL);
+CREATE TABLE measured_chunks(run_id INTEGER NOT NULL REFERENCES measured_runs(id) ON DELETE CASCADE, chunk INTEGER NOT NULL,
+  records BLOB NOT NULL, PRIMARY KEY(run_id, chunk));
+INSERT INTO measured_runs(trace_id, source, clock, runners, timer_overhead, timer_overhead_mean, actions, events, median_cycles)
+  SELECT id, 'host', 'host-tsc', 1, 40, 41.5, '{}', 0, 0 FROM traces;
+)sql");
+    const MeasuredRun old = load_measured_run(t.db(), 1);
+    CHECK(old.repeats == 1);
+    CHECK(old.timer_overhead_mean == 41.5);
+    MeasuredRun run = measure_on_host(t.db(), "lar", ReplaySettings{}, 1, 2);
+    const std::int64_t id = store_measured_run(t.db(), run);  // adds the column
+    CHECK(load_measured_run(t.db(), id).repeats == 2);
+}
