@@ -51,7 +51,7 @@ TEST_CASE("buddy order: bytes to order") {
     CHECK(order_bytes(order(8)) == (1u << 20));
 }
 
-TEST_CASE("init carves the largest aligned blocks; the roots tile and sum to the region") {
+TEST_CASE("init carves the largest aligned blocks, the roots tile and sum to the region") {
     // An awkward region: not aligned, not a power of two.
     BuddyFixture f((5 << 20) + 7 * 4096 + 123, 8, BuddyLockMode::PerOrder, 3 * 4096 + 17);
     const auto roots = roots_of(f.buddy);
@@ -171,7 +171,7 @@ TEST_CASE("every allocated block is a power of two, aligned to its size, its bud
     CHECK(free_blocks_of(f.buddy) == roots_of(f.buddy));
 }
 
-TEST_CASE("pathological: free every other page, nothing may merge; then the rest, everything merges") {
+TEST_CASE("pathological: free every other page, nothing may merge, then the rest, everything merges") {
     BuddyFixture f(1 << 20 << 1);
     const std::size_t pages = f.buddy.free_bytes() / 4096;
     std::vector<void*> all;

@@ -109,7 +109,7 @@ TEST_CASE("op classes: the most specific action decides") {
     CHECK(classify(0) == OpClass::Other);
 }
 
-TEST_CASE("record codec: records round-trip compact; short or malformed bytes are refused") {
+TEST_CASE("record codec: records round-trip compact, short or malformed bytes are refused") {
     std::vector<MeasuredOp> in;
     std::uint64_t x = 88172645463325252ull;  // xorshift: varied values, reproducibly
     auto next = [&x] {

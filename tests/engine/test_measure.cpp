@@ -82,7 +82,7 @@ TEST_CASE("cost features: the model's price of an operation's features is its mo
     }
 }
 
-TEST_CASE("measured runs: stored and read back exactly; a wrong record count stores nothing") {
+TEST_CASE("measured runs: stored and read back exactly, a wrong record count stores nothing") {
     MeasureDb t;
     t.generate("lar", "larson", 2, 2000);
     MeasuredRun run;

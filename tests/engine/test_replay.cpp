@@ -81,7 +81,7 @@ TEST_CASE("replay: a refill pays per object moved") {
     }
 }
 
-TEST_CASE("replay: a remote free pays the cache-line transfer; a local one does not") {
+TEST_CASE("replay: a remote free pays the cache-line transfer, a local one does not") {
     TempDb t;
     t.write("remote", {ev(Op::Alloc, 0, 0, 64), ev(Op::Alloc, 1, 0, 64), ev(Op::Free, 0, 1), ev(Op::Free, 1, 0)});
     ReplaySettings s = zero_priced();

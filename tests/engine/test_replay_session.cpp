@@ -88,7 +88,7 @@ TEST_CASE("replay session: any seek lands on the state of a straight replay") {
     }
 }
 
-TEST_CASE("replay session: recorded actions are what the figures count; events read back as stored") {
+TEST_CASE("replay session: recorded actions are what the figures count, events read back as stored") {
     SessionDb t;
     t.generate("pc", "producer-consumer", 2, 8000);
     ReplaySession session(t.db(), "pc", ReplaySettings{});

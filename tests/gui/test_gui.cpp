@@ -41,7 +41,7 @@ QString db_path(engine::test::GeneratedDb& t) { return QString::fromStdString(t.
 
 }  // namespace
 
-TEST_CASE("event log model: the trace's events, row by row; filters keep exactly the matching events") {
+TEST_CASE("event log model: the trace's events, row by row, filters keep exactly the matching events") {
     engine::test::GeneratedDb t;
     t.generate("mix", "mixed-stress", 3, 9000);
     EventLogModel model;

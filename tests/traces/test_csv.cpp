@@ -69,7 +69,7 @@ TEST_CASE("csv: the documented example") {
     CHECK(r.summary.skipped_unmatched == 1);
 }
 
-TEST_CASE("csv: malformed lines name the file and line; --lenient skips and counts them") {
+TEST_CASE("csv: malformed lines name the file and line, --lenient skips and counts them") {
     const std::string h = std::string(kCsvHeader) + "\n";
     CHECK(error_of("") .find("t.csv: empty file") != std::string::npos);
     CHECK(error_of("seq,op\n").find("t.csv:1: expected the header") != std::string::npos);

@@ -112,7 +112,7 @@ TEST_CASE("database: a writer that does not commit leaves the database as it was
     CHECK(db.traces().size() == 2);
 }
 
-TEST_CASE("database: names are unique unless replaced; bad names are refused") {
+TEST_CASE("database: names are unique unless replaced, bad names are refused") {
     TempDir dir;
     Database db(dir.file("t.db"));
     write(db, "a", sample_events(10));

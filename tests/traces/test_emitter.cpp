@@ -32,7 +32,7 @@ TEST_CASE("emitter: dense ids, reuse after free is a new object, unmatched frees
     CHECK(e.live_objects() == 1);
 }
 
-TEST_CASE("emitter: pages pair by frame and order; times start at zero") {
+TEST_CASE("emitter: pages pair by frame and order, times start at zero") {
     VectorSink sink;
     EventEmitter e(sink);
     e.page_alloc(500, 2, 3, 1'000'000);

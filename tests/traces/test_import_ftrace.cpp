@@ -134,7 +134,7 @@ TEST_CASE("ftrace: every kmem allocation and free event, including the _node one
     }
 }
 
-TEST_CASE("ftrace: pfn in hex or decimal is the same page; pages pair by pfn and order") {
+TEST_CASE("ftrace: pfn in hex or decimal is the same page, pages pair by pfn and order") {
     const Imported r = ft(
         "a-1 [001] .... 1.000000: mm_page_alloc: page=0000000011111111 pfn=0x10 order=1 migratetype=0 "
         "gfp_flags=GFP_KERNEL\n"
@@ -170,7 +170,7 @@ TEST_CASE("ftrace: the page free events before 3.3: mm_page_free_direct and mm_p
     CHECK(r.events[3] == page(Op::PageFree, 3000, 1, 1, 0));
 }
 
-TEST_CASE("ftrace: the flags column has 4 or 5 characters or is absent; the CPU is kept as printed") {
+TEST_CASE("ftrace: the flags column has 4 or 5 characters or is absent, the CPU is kept as printed") {
     // PREEMPT_RT kernels print 7 flags ("d...2..": need-resched-lazy, preempt-lazy-depth).
     const Imported rt = ft("      irq/47-iwlwifi-512   [001] d...2.. 7.000000: kmalloc: ptr=1 bytes_req=8\n");
     REQUIRE(rt.events.size() == 1);
@@ -340,7 +340,7 @@ TEST_CASE("ftrace: an address reused after its free is a new object") {
     CHECK(r.summary.replaced_live == 1);
 }
 
-TEST_CASE("ftrace: a malformed line is an error naming the file and line; --lenient counts it") {
+TEST_CASE("ftrace: a malformed line is an error naming the file and line, --lenient counts it") {
     const std::string good = "a-1 [000] .... 1.000000: kmalloc: ptr=1 bytes_req=8\n";
     const std::string pre = "bash-1 [000] .... 1.000000: ";
     struct Case {
@@ -396,7 +396,7 @@ TEST_CASE("ftrace: a malformed line is an error naming the file and line; --leni
     CHECK(r.summary.lines == 2 * kCases + 1);
 }
 
-TEST_CASE("ftrace: an empty file is an error; a capture without kmem events is not") {
+TEST_CASE("ftrace: an empty file is an error, a capture without kmem events is not") {
     CHECK(error_of("") == "t.txt: empty file (expected the text of tracing/trace or trace-cmd report)");
     CHECK_THROWS_AS(ft("", true), TraceError);
     const Imported headers_only = ft("# tracer: nop\n#\n");

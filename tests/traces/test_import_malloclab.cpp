@@ -40,14 +40,14 @@ TEST_CASE("malloclab: line breaks are not significant, as with mdriver's fscanf"
     CHECK(r.summary.lines == 5);
 }
 
-TEST_CASE("malloclab: an id reused after its free is a new object; unmatched ops are skipped") {
+TEST_CASE("malloclab: an id reused after its free is a new object, unmatched ops are skipped") {
     const Imported r = rep("0 2 6 1\nf 1\na 0 8\nf 0\na 0 24\nr 1 5\nf 0\n");
     REQUIRE(r.events.size() == 4);
     CHECK(r.events[2] == TraceEvent{kNoTime, 1, 24, 0, 0, Op::Alloc, 0});
     CHECK(r.summary.skipped_unmatched == 2);
 }
 
-TEST_CASE("malloclab: malformed input names the file and line; --lenient skips and counts") {
+TEST_CASE("malloclab: malformed input names the file and line, --lenient skips and counts") {
     CHECK(error_of("") == "t.rep: empty file");
     CHECK(error_of("20000 3\n") == "t.rep:1: the header ends before its number of ops (it has 4 numbers)");
     CHECK(error_of("20000 -3 8 1\n") == "t.rep:1: header: the number of ids is not a whole number: '-3'");

@@ -60,7 +60,7 @@ TEST_CASE("mtrace: callers holding spaces, colons, parentheses and brackets") {
     CHECK(r.summary.skipped_unmatched == 1);
 }
 
-TEST_CASE("mtrace: a realloc in place keeps the object; address reuse after free is a new object") {
+TEST_CASE("mtrace: a realloc in place keeps the object, address reuse after free is a new object") {
     const Imported r = mtrace(
         "+ 0x10 0x8\n< 0x10\n> 0x10 0x18\n- 0x10\n+ 0x10 0x8\n- 0x10\n");
     REQUIRE(r.events.size() == 5);
@@ -70,7 +70,7 @@ TEST_CASE("mtrace: a realloc in place keeps the object; address reuse after free
     CHECK(r.summary.frees == 2);
 }
 
-TEST_CASE("mtrace: malformed lines name the file and line; --lenient skips and counts them") {
+TEST_CASE("mtrace: malformed lines name the file and line, --lenient skips and counts them") {
     CHECK(error_of("") == "m.log: empty file (an mtrace log starts with '= Start')");
     CHECK(error_of("= Start\n+ 0x10\n") == "m.log:2: '+' takes a pointer and a size");
     CHECK(error_of("+ 0xzz 0x10\n") == "m.log:1: bad pointer '0xzz'");

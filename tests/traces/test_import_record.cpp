@@ -138,7 +138,7 @@ TEST_CASE("record: a corrupt header is an error naming the file") {
     CHECK(empty.summary.lines == 0);
 }
 
-TEST_CASE("record: a corrupt record names its index; lenient skips and counts it") {
+TEST_CASE("record: a corrupt record names its index, lenient skips and counts it") {
     LogBuilder log;
     log.add(Kind::Malloc, 1, 0x1000, 0, 8).add(Kind::Malloc, 1, 0x2000, 0, 8);
     log.add_raw(77, 1, 0x3000, 0, 8, 0);
