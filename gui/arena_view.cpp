@@ -27,7 +27,6 @@ QString bytes_text(std::uint64_t b) {
 }  // namespace
 
 ArenaView::ArenaView(QWidget* parent) : QWidget(parent) {
-    setMouseTracking(true);
     setAttribute(Qt::WA_OpaquePaintEvent);
     animation_.setStartValue(0.0);
     animation_.setEndValue(1.0);
@@ -305,8 +304,6 @@ bool ArenaView::event(QEvent* e) {
     }
     return QWidget::event(e);
 }
-
-void ArenaView::mouseMoveEvent(QMouseEvent* e) { QWidget::mouseMoveEvent(e); }
 
 void ArenaView::mousePressEvent(QMouseEvent* e) {
     const int b = blockAt(e->pos());

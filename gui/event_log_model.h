@@ -36,7 +36,6 @@ public:
     // The row showing `event`, or the nearest row after it; -1 if none.
     int rowFor(std::uint64_t event) const;
     std::uint64_t eventAt(int row) const;
-    bool filtered() const { return !rows_.empty() || filter_active_; }
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;

@@ -1,18 +1,13 @@
 #include "gui/session_worker.h"
 
-#include <QThread>
-
-#include "engine/replay/replayer.h"
-#include "engine/replay/settings.h"
-#include "gui/breakpoint.h"
-
 #include <bit>
 #include <map>
 
 #include "engine/measure/comparison.h"
 #include "engine/measure/measured_run.h"
 #include "engine/measure/modeled_ops.h"
-#include "traces/import_error.h"
+#include "engine/replay/settings.h"
+#include "gui/breakpoint.h"
 
 namespace allocsim::gui {
 
@@ -20,28 +15,23 @@ namespace {
 
 constexpr int kTickMs = 16;  // about 60 frames per second
 
-bool stops(StopAt stop, const engine::StepRecord& r) {
-    for (const Action& a : r.actions) {
-        switch (stop) {
-            case StopAt::Split: if (a.kind == ActionKind::BuddySplit) return true; break;
-            case StopAt::Coalesce: if (a.kind == ActionKind::BuddyCoalesce) return true; break;
-            case StopAt::Miss: if (a.kind == ActionKind::CacheMiss) return true; break;
-            case StopAt::RemoteFree: if (a.kind == ActionKind::RemoteFree) return true; break;
-            case StopAt::Failure: if (a.kind == ActionKind::AllocFailure || a.kind == ActionKind::InvalidFree) return true; break;
-            default: break;
-        }
+// The action kinds "run until" StopAt `stop` looks for (one of them suffices).
+std::uint32_t stop_kinds(StopAt stop) {
+    const auto bit = [](ActionKind k) { return 1u << static_cast<unsigned>(k); };
+    switch (stop) {
+        case StopAt::Split: return bit(ActionKind::BuddySplit);
+        case StopAt::Coalesce: return bit(ActionKind::BuddyCoalesce);
+        case StopAt::Miss: return bit(ActionKind::CacheMiss);
+        case StopAt::RemoteFree: return bit(ActionKind::RemoteFree);
+        case StopAt::Failure: return bit(ActionKind::AllocFailure) | bit(ActionKind::InvalidFree);
+        default: return 0;
     }
-    return false;
 }
 
-ActionKind kind_for(StopAt stop) {
-    switch (stop) {
-        case StopAt::Split: return ActionKind::BuddySplit;
-        case StopAt::Coalesce: return ActionKind::BuddyCoalesce;
-        case StopAt::Miss: return ActionKind::CacheMiss;
-        case StopAt::RemoteFree: return ActionKind::RemoteFree;
-        default: return ActionKind::AllocFailure;
-    }
+std::uint32_t kinds_of(const engine::StepRecord& r) {
+    std::uint32_t kinds = 0;
+    for (const Action& a : r.actions) kinds |= 1u << static_cast<unsigned>(a.kind);
+    return kinds;
 }
 
 }  // namespace
@@ -142,34 +132,28 @@ void SessionWorker::runUntil(int stop_code, quint64 target) {
             Q_EMIT refused(QStringLiteral("breakpoint: %1").arg(QString::fromStdString(error)));
             return;
         }
-        engine::StepRecord r;
-        std::uint64_t polled = 0;
-        while (session_->step(&r)) {
-            if (condition->matches(r, session_->live_bytes())) {
-                emit_frame(std::move(r));
-                return;
-            }
-            if ((++polled & 1023) == 0 && cancel) break;
-        }
-        emit_frame(std::nullopt);
+        step_until([&](const engine::StepRecord& r) { return condition->matches(r, session_->live_bytes()); });
         return;
     }
     // With the overview, the next matching event is a lookup; without, step and look.
+    const std::uint32_t kinds = stop_kinds(stop);
     if (overview_) {
-        const std::uint32_t bit = 1u << static_cast<unsigned>(kind_for(stop));
-        const std::uint32_t bits = stop == StopAt::Failure ? bit | 1u << static_cast<unsigned>(ActionKind::InvalidFree) : bit;
         for (std::uint64_t i = session_->position(); i < overview_->kinds.size(); ++i)
-            if ((overview_->kinds[i] & bits) != 0) {
+            if ((overview_->kinds[i] & kinds) != 0) {
                 land_on(i);
                 return;
             }
         seek(session_->events());
         return;
     }
+    step_until([kinds](const engine::StepRecord& r) { return (kinds_of(r) & kinds) != 0; });
+}
+
+void SessionWorker::step_until(const std::function<bool(const engine::StepRecord&)>& match) {
     engine::StepRecord r;
     std::uint64_t polled = 0;
     while (session_->step(&r)) {
-        if (stops(stop, r)) {
+        if (match(r)) {
             emit_frame(std::move(r));
             return;
         }

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 
 #include "engine/replay/replay_session.h"
@@ -65,6 +66,9 @@ private:
     void emit_frame(std::optional<engine::StepRecord> last, double events_per_second = 0);
     // The state after event `index`, with its actions (position index + 1).
     void land_on(std::uint64_t index);
+    // Steps, recording, until `match` holds for the event just applied (its frame is
+    // sent), the end, or `cancel`.
+    void step_until(const std::function<bool(const engine::StepRecord&)>& match);
 
     std::unique_ptr<traces::Database> db_;
     std::unique_ptr<engine::ReplaySession> session_;

@@ -43,10 +43,6 @@ KernelPlatform::Lock g_print_lock;
 
 constexpr std::uint64_t align_up(std::uint64_t v, std::uint64_t a) { return (v + a - 1) / a * a; }
 
-void zero(void* p, std::uint64_t bytes) {
-    auto* b = static_cast<unsigned char*>(p);
-    for (std::uint64_t i = 0; i < bytes; ++i) b[i] = 0;
-}
 
 }  // namespace
 
@@ -88,7 +84,7 @@ std::uint32_t prepare_plan(const MultibootInfo* mb, std::uint64_t timer_overhead
         print(" MiB (raise -m)\n");
         fail(Failure::BadPlan);
     }
-    zero(g_objects, h->objects * sizeof(measure::ObjectState));
+    __builtin_memset(static_cast<void*>(g_objects), 0, h->objects * sizeof(measure::ObjectState));
 
     AllocatorConfig config;
     config.cpus = h->cpus;

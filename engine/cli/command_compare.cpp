@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <optional>
 
 #include "engine/cli/commands.h"
 #include "engine/cli/progress.h"
@@ -116,17 +117,25 @@ engine::MeasuredRun load(traces::Database& db, const std::string& text) {
     return engine::load_measured_run(db, parse_run_id(text));
 }
 
-}  // namespace
-
-int command_compare(int argc, char** argv) {
-    const Arguments args(argc, argv, {"db", "measured", "model"}, {"json", "help"});
+// The checks compare and calibrate share: --help (printed: nullopt), no stray
+// argument, and the required --measured RUN, which it returns.
+std::optional<std::string> measured_argument(const Arguments& args, const char* help) {
     if (args.flag("help")) {
-        fmt::print("{}", kCompareHelp);
-        return 0;
+        fmt::print("{}", help);
+        return std::nullopt;
     }
     if (!args.positionals().empty()) throw UsageError("unexpected argument '" + args.positionals()[0] + "'");
     const auto id = args.value("measured");
     if (!id) throw UsageError("--measured RUN is required (allocsim runs --measured lists them)");
+    return id;
+}
+
+}  // namespace
+
+int command_compare(int argc, char** argv) {
+    const Arguments args(argc, argv, {"db", "measured", "model"}, {"json", "help"});
+    const auto id = measured_argument(args, kCompareHelp);
+    if (!id) return 0;
     traces::Database db(args.value_or("db", kDefaultDb), traces::Database::Mode::Existing);
     const engine::MeasuredRun run = load(db, *id);
     const engine::ReplaySettings settings = settings_of(run, args);
@@ -145,13 +154,8 @@ int command_compare(int argc, char** argv) {
 
 int command_calibrate(int argc, char** argv) {
     const Arguments args(argc, argv, {"db", "measured", "holdout", "model", "out"}, {"json", "help"});
-    if (args.flag("help")) {
-        fmt::print("{}", kCalibrateHelp);
-        return 0;
-    }
-    if (!args.positionals().empty()) throw UsageError("unexpected argument '" + args.positionals()[0] + "'");
-    const auto id = args.value("measured");
-    if (!id) throw UsageError("--measured RUN is required (allocsim runs --measured lists them)");
+    const auto id = measured_argument(args, kCalibrateHelp);
+    if (!id) return 0;
     traces::Database db(args.value_or("db", kDefaultDb), traces::Database::Mode::Existing);
     const engine::MeasuredRun run = load(db, *id);
     const engine::ReplaySettings before = settings_of(run, args);

@@ -61,10 +61,12 @@ constexpr const char* kMeasureHelp =
     "  --db FILE         the database (default allocsim.db)\n"
     "  --json            print the stored run as one JSON object\n";
 
+// The core's configuration for a measured run: --model FILE, then each --set. (Not
+// the replay's other options: capture's --cpus is QEMU's, not the model's.)
 engine::ReplaySettings measured_settings(const Arguments& args) {
     engine::ReplaySettings settings;
-    apply_replay_options(settings, args);
     try {
+        if (const auto model = args.value("model")) engine::load_settings_file(settings, *model);
         for (const std::string& kv : args.values("set")) engine::apply_setting_arg(settings, kv);
         engine::validate(settings);
     } catch (const engine::SettingError& e) {
@@ -101,9 +103,27 @@ void print_json(const engine::MeasuredRun& run, std::int64_t id) {
                run.wall_seconds, engine::actions_json(run.actions));
 }
 
-std::int64_t store(traces::Database& db, engine::MeasuredRun& run, const Arguments& args) {
+// Runs `take` (`what` is "capture" or "measure") on the trace with a progress line
+// over `passes` times its events, and stores the run with --label. A ReplayError
+// becomes an error naming the trace.
+template <class Take>
+std::pair<engine::MeasuredRun, std::int64_t> take_and_store(const Arguments& args, const std::string& trace,
+                                                            const std::string& what, const std::string& doing,
+                                                            std::uint64_t passes, Take&& take) {
+    traces::Database db(args.value_or("db", kDefaultDb), traces::Database::Mode::Existing);
+    const auto info = db.find_trace(trace);
+    if (!info) throw traces::TraceError(fmt::format("{}: no trace named '{}'", db.path(), trace));
+    Progress progress(doing + " " + trace, info->events * passes, "ops");
+    engine::MeasuredRun run;
+    try {
+        run = take(db, [&](std::uint64_t done, std::uint64_t) { progress.update(done); });
+    } catch (const engine::ReplayError& e) {
+        throw traces::TraceError(fmt::format("{} of '{}': {}", what, trace, e.what()));
+    }
+    progress.finish();
     run.label = args.value_or("label", "");
-    return engine::store_measured_run(db, run);
+    const std::int64_t id = engine::store_measured_run(db, run);
+    return {std::move(run), id};
 }
 
 }  // namespace
@@ -129,32 +149,10 @@ int command_capture(int argc, char** argv) {
     else if (accel == "kvm") options.accel = engine::Accel::Kvm;
     else if (accel == "tcg") options.accel = engine::Accel::Tcg;
     else throw UsageError(fmt::format("--accel: '{}' is not auto, kvm or tcg", accel));
-    // --cpus is QEMU's here, not the model's: it is not passed on as a setting.
-    const engine::ReplaySettings settings = [&] {
-        engine::ReplaySettings s;
-        try {
-            if (const auto model = args.value("model")) engine::load_settings_file(s, *model);
-            for (const std::string& kv : args.values("set")) engine::apply_setting_arg(s, kv);
-            engine::validate(s);
-        } catch (const engine::SettingError& e) {
-            throw UsageError(e.what());
-        }
-        return s;
-    }();
-
-    traces::Database db(args.value_or("db", kDefaultDb), traces::Database::Mode::Existing);
-    const auto info = db.find_trace(*trace);
-    if (!info) throw traces::TraceError(fmt::format("{}: no trace named '{}'", db.path(), *trace));
-    Progress progress("capturing " + *trace + " in QEMU", info->events * options.repeats, "ops");
-    engine::MeasuredRun run;
-    try {
-        run = engine::capture_in_kernel(db, *trace, settings, options,
-                                        [&](std::uint64_t done, std::uint64_t) { progress.update(done); });
-    } catch (const engine::ReplayError& e) {
-        throw traces::TraceError(fmt::format("capture of '{}': {}", *trace, e.what()));
-    }
-    progress.finish();
-    const std::int64_t id = store(db, run, args);
+    const engine::ReplaySettings settings = measured_settings(args);
+    const auto [run, id] = take_and_store(args, *trace, "capture", "capturing", options.repeats, [&](traces::Database& db, const auto& progress) {
+        return engine::capture_in_kernel(db, *trace, settings, options, progress);
+    });
     if (args.flag("json")) {
         print_json(run, id);
         return 0;
@@ -178,19 +176,9 @@ int command_measure(int argc, char** argv) {
     const auto threads = static_cast<std::uint32_t>(args.number_or("threads", 0, 1, 1024));
     const auto repeats = static_cast<std::uint32_t>(args.number_or("repeat", 1, 1, 1000));
     const engine::ReplaySettings settings = measured_settings(args);
-    traces::Database db(args.value_or("db", kDefaultDb), traces::Database::Mode::Existing);
-    const auto info = db.find_trace(*trace);
-    if (!info) throw traces::TraceError(fmt::format("{}: no trace named '{}'", db.path(), *trace));
-    Progress progress("measuring " + *trace, info->events * repeats, "ops");
-    engine::MeasuredRun run;
-    try {
-        run = engine::measure_on_host(db, *trace, settings, threads, repeats,
-                                      [&](std::uint64_t done, std::uint64_t) { progress.update(done); });
-    } catch (const engine::ReplayError& e) {
-        throw traces::TraceError(fmt::format("measure of '{}': {}", *trace, e.what()));
-    }
-    progress.finish();
-    const std::int64_t id = store(db, run, args);
+    const auto [run, id] = take_and_store(args, *trace, "measure", "measuring", repeats, [&](traces::Database& db, const auto& progress) {
+        return engine::measure_on_host(db, *trace, settings, threads, repeats, progress);
+    });
     if (args.flag("json")) print_json(run, id);
     else print_measured_run(run, id);
     return 0;

@@ -14,10 +14,6 @@ namespace {
 constexpr int P = kCostParameterCount;
 using Row = std::array<double, P>;
 
-struct Group {
-    std::vector<double> targets;
-};
-
 // The events of one operation class (comparison.h's rows): their summed features
 // and their targets.
 struct ClassRows {
@@ -84,7 +80,7 @@ CalibrationFit fit_cost_model(const ModeledOps& modeled, const MeasuredRun& meas
     fit.model = prior;
     // Group the agreeing events by feature vector.
     const double timer_bias = std::max(0.0, measured.timer_overhead_mean - static_cast<double>(measured.timer_overhead));
-    std::vector<Group> groups(modeled.signatures.size());
+    std::vector<std::vector<double>> groups(modeled.signatures.size());  // targets, by signature
     std::map<std::string, ClassRows> classes;
     const std::size_t n = std::min(modeled.ops.size(), measured.ops.size());
     for (std::size_t i = 0; i < n; ++i) {
@@ -93,7 +89,7 @@ CalibrationFit fit_cost_model(const ModeledOps& modeled, const MeasuredRun& meas
         const measure::MeasuredOp& r = measured.ops[i];
         if (m.kinds != r.kinds) continue;
         const double target = static_cast<double>(r.cycles) - static_cast<double>(m.unpriced);
-        groups[m.signature].targets.push_back(target);
+        groups[m.signature].push_back(target);
         ClassRows& c = classes[op_class_label(m.kinds, m.splits)];
         c.targets.push_back(target);
         const CostFeatures& f = modeled.signatures[m.signature];
@@ -102,7 +98,7 @@ CalibrationFit fit_cost_model(const ModeledOps& modeled, const MeasuredRun& meas
     std::vector<Row> x;
     std::vector<double> y, w;
     for (std::size_t g = 0; g < groups.size(); ++g) {
-        std::vector<double>& t = groups[g].targets;
+        std::vector<double>& t = groups[g];
         if (t.empty()) continue;
         Row row{};
         for (int k = 0; k < P; ++k) row[static_cast<std::size_t>(k)] = modeled.signatures[g][static_cast<std::size_t>(k)];

@@ -77,10 +77,6 @@ double trimmed_mean(std::vector<double>& v) {
     return sum / static_cast<double>(keep);
 }
 
-Comparison compare_runs(const ModeledOps& modeled, const MeasuredRun& measured) {
-    return compare_runs(modeled, measured, nullptr);
-}
-
 Comparison compare_runs(const ModeledOps& modeled, const MeasuredRun& measured, bool (*keep)(std::uint64_t)) {
     Comparison out;
     // Records have the least overhead taken off; their mean needs the mean taken off.

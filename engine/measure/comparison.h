@@ -61,12 +61,10 @@ std::uint64_t percentile(std::vector<std::uint64_t>& v, int p);
 // The mean of the values up to the p98 of `v`, which it reorders.
 double trimmed_mean(std::vector<double>& v);
 
-// The classes, from the two sides' per-event data. `modeled` and `measured` must be
-// of the same trace (the same event count).
-Comparison compare_runs(const ModeledOps& modeled, const MeasuredRun& measured);
-
-// Only the events whose index satisfies `keep` (for a held-out half).
-Comparison compare_runs(const ModeledOps& modeled, const MeasuredRun& measured, bool (*keep)(std::uint64_t));
+// The classes, from the two sides' per-event data, over the events whose index
+// satisfies `keep` (nullptr: all; a half for calibrate's held-out check). `modeled`
+// and `measured` must be of the same trace (the same event count).
+Comparison compare_runs(const ModeledOps& modeled, const MeasuredRun& measured, bool (*keep)(std::uint64_t) = nullptr);
 
 // The comparison as one JSON object (compare --json, calibrate --json).
 std::string comparison_json(const Comparison& c);

@@ -28,7 +28,7 @@ namespace replay_detail {
 using traces::Op;
 using traces::TraceEvent;
 
-inline constexpr std::uint16_t kNoCpu = 0xFFFF;
+inline constexpr std::uint16_t kNoCpu = OpPricer::kNoCpu;  // "no CPU yet", as the pricer spells it
 
 struct LiveObject {
     void* ptr = nullptr;

@@ -80,8 +80,13 @@ struct ReplaySession::Impl {
             recording = nullptr;
             machine->set_listener(nullptr);
         }
-        if (machine->index() % interval == 0 && checkpoints.count(machine->index()) == 0) save_checkpoint();
+        checkpoint_if_due();
         return true;
+    }
+
+    // On a multiple of the interval, the first time the machine gets there.
+    void checkpoint_if_due() {
+        if (machine->index() % interval == 0 && checkpoints.count(machine->index()) == 0) save_checkpoint();
     }
 
     void save_checkpoint() {
@@ -198,7 +203,7 @@ void ReplaySession::build_checkpoints(const std::function<void(std::uint64_t)>& 
     while (m.next_event(e)) {
         m.machine->apply(e);
         const std::uint64_t i = m.machine->index();
-        if (i % m.interval == 0 && m.checkpoints.count(i) == 0) m.save_checkpoint();
+        m.checkpoint_if_due();
         if (i % o.bucket_events == 0 || i == n) {
             const std::size_t b = static_cast<std::size_t>((i - 1) / o.bucket_events);
             const auto& buddy = m.machine->core().buddy();

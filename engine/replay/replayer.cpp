@@ -5,28 +5,20 @@
 #include <algorithm>
 #include <bit>
 #include <chrono>
-#include <array>
+#include <memory>
 #include <vector>
 
-#include "alloc/hybrid_allocator.h"
-#include "alloc/hybrid_allocator_check.h"
 #include "alloc/linked_list_allocator.h"
-#include "engine/replay/op_pricer.h"
-#include "engine/replay/cycle_histogram.h"
-#include "engine/replay/sim_platform.h"
-#include "traces/import_summary.h"
-#include "traces/live_bytes.h"
 #include "engine/replay/region.h"
 #include "engine/replay/replay_machine.h"
+#include "traces/import_summary.h"
+#include "traces/live_bytes.h"
 #include "traces/trace_reader.h"
-#include "traces/dense_id_map.h"
-#include "traces/event_codec.h"
 
 namespace allocsim::engine {
 
 namespace {
 
-using traces::Op;
 using traces::TraceEvent;
 
 // Peak requested bytes of live objects: what the region must hold at least. Stored
