@@ -121,11 +121,22 @@ public:
 
     // --- free -------------------------------------------------------------------------
 
-    // The sized fast path. REQUIRES: p != null, from allocate(cpu', size) (any cpu').
+    // The sized fast path: the size stands in for the page-descriptor lookup.
+    //
+    // The contract of sized free. REQUIRES: p != null, from allocate() or reallocate()
+    // on any CPU, and `size` is the size given to the call that last returned p. Then
+    // class_for(size) is the class p was carved from, because reallocate() keeps an
+    // object in place only when its new size maps to the same class (see there).
+    // A size above the largest class takes the lookup, so blocks and large runs take
+    // any such size. Objects from allocate_aligned() are freed with
+    // deallocate_aligned() or the unsized deallocate(). A size of another class files
+    // p in the wrong bin: the debug levels assert, and check() names both classes.
     ALLOCSIM_ALWAYS_INLINE void deallocate(CpuId cpu, void* p, std::size_t size) {
         if (max_small_ > kMaxSmallSize) __builtin_unreachable();
         if (ALLOCSIM_LIKELY(size <= max_small_)) {
             const SizeClass c = table_.class_for(size);
+            ALLOCSIM_ASSERT_INTERNAL(lookup(p).kind == Lookup::Object &&
+                                     index_of(lookup(p).size_class) == index_of(c));
             if (ALLOCSIM_LIKELY(caches_[index_of(cpu)].push(c, p))) {
                 if constexpr (Observer::kEnabled) hit(cpu, ActionKind::CacheFree, c, p);
                 return;
@@ -163,15 +174,41 @@ public:
         buddy_.free(cpu, p, order);
     }
 
-    // Resizes in place when the new size still fits and wastes at most half; else
-    // moves. Null (and p untouched) when out of memory.
+    // Resizes in place when the block would serve the new size anyway: an object
+    // when the new size maps to its own class, a buddy block when the new size is
+    // above the classes and needs the same order, a large run when it needs the same
+    // number of blocks. Anything else moves, so sized free's contract holds after
+    // every reallocate() (a shrink to another class moves the object down, as
+    // jemalloc's does). Null (and p untouched) when out of memory, or when the core
+    // does not own p (an InvalidFree action).
     void* reallocate(CpuId cpu, void* p, std::size_t new_size) {
-        const std::size_t usable = p == nullptr ? 0 : usable_size(p);
-        if (p != nullptr && usable == 0) {
-            invalid_free(cpu, p);
-            return nullptr;
+        if (p == nullptr) return allocate(cpu, new_size);
+        const Lookup l = lookup(p);
+        std::size_t usable = 0;
+        bool in_place = false;
+        switch (l.kind) {
+            case Lookup::Object: {
+                // class_for(new_size) is this class: above the class below, not above this one.
+                const std::uint32_t k = index_of(l.size_class);
+                usable = table_.size(l.size_class);
+                in_place = new_size <= usable && (k == 0 || new_size > table_.size(SizeClass{static_cast<std::uint8_t>(k - 1)}));
+                break;
+            }
+            case Lookup::Block:
+                usable = order_bytes(l.order);
+                in_place = new_size > max_small_ && index_of(order_for_bytes(new_size)) == index_of(l.order);
+                break;
+            case Lookup::Large: {
+                const std::size_t block = order_bytes(buddy_.max_order());
+                usable = std::size_t{l.blocks} * block;
+                in_place = new_size > block && (new_size + block - 1) / block == l.blocks;
+                break;
+            }
+            case Lookup::Invalid:
+                invalid_free(cpu, p);
+                return nullptr;
         }
-        return reallocate_in(*this, cpu, p, new_size, usable, 16);
+        return reallocate_in(*this, cpu, p, new_size, usable, in_place);
     }
 
     // Bytes usable at p (its class or block size); 0 if the core does not own p.

@@ -97,16 +97,27 @@ CheckResult HybridAllocator<Observer, Platform>::check() const {
 
     std::uint64_t slab_runs = 0;
     std::uint64_t partial_runs = 0;
-    const auto account = [&](const void* p, SizeClass c, CpuId owner_required, bool any_owner, const char* where) {
+    // An object on a bin (any owner) or on `owner`'s remote queue of class c.
+    const auto account = [&](const void* p, SizeClass c, CpuId owner, bool bin) {
         const Lookup l = lookup(p);
-        if (l.kind != Lookup::Object || index_of(l.size_class) != index_of(c)) {
-            bad = CheckResult::fail(where, at(p));
+        if (l.kind != Lookup::Object) {
+            bad = CheckResult::fail_named(bin ? "bin holds a pointer that is not a slab object"
+                                              : "remote queue holds a pointer that is not a slab object",
+                                          at(p), bin ? "the bin's class size" : "the queue's class size",
+                                          table_.size(c), "the pointer's usable size", usable_size(p));
+            return false;
+        }
+        if (index_of(l.size_class) != index_of(c)) {
+            bad = CheckResult::fail_named(bin ? "bin holds an object of another size class"
+                                              : "remote queue holds an object of another size class",
+                                          at(p), bin ? "the bin's class size" : "the queue's class size",
+                                          table_.size(c), "the object's class size", table_.size(l.size_class));
             return false;
         }
         const PageDescriptor& run = buddy_.desc(Slab::run_of(buddy_, p));
-        if (!any_owner && run.owner != owner_required) {
+        if (!bin && run.owner != owner) {
             bad = CheckResult::fail("remote queue holds an object of another CPU's run", at(p),
-                                    index_of(owner_required), index_of(run.owner));
+                                    index_of(owner), index_of(run.owner));
             return false;
         }
         if (++run.check_scratch > table_.objects_per_run(c)) {
@@ -125,14 +136,14 @@ CheckResult HybridAllocator<Observer, Platform>::check() const {
             std::uint32_t n = 0;
             for (void* p = bin.head; p != nullptr && bad.ok; p = next_of(p)) {
                 if (++n > bin.capacity) break;
-                account(p, c, id, true, "bin holds an object that is not of its size class");
+                account(p, c, id, true);
             }
             if (!bad.ok) return bad;
             if (n != bin.count) return CheckResult::fail("bin length differs from its count", 0, bin.count, n);
             // The slab: its remote queue and its partial list.
             const Slab& s = slab(id, c);
             s.for_each_remote([&](void* p) {
-                if (bad.ok) account(p, c, id, false, "remote queue holds an object that is not of its size class");
+                if (bad.ok) account(p, c, id, false);
             });
             if (!bad.ok) return bad;
             std::uint32_t partial = 0;

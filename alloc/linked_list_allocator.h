@@ -126,8 +126,12 @@ public:
         push_free(h);
     }
 
+    // In place while the new size fits and wastes at most half of the block, or the
+    // block is a minimal one. Sizes passed to deallocate are ignored, so any size goes.
     void* reallocate(CpuId cpu, void* p, std::size_t new_size) {
-        return reallocate_in(*this, cpu, p, new_size, p == nullptr ? 0 : usable_size(p), kMinBlock - kHeader);
+        const std::size_t usable = p == nullptr ? 0 : usable_size(p);
+        const bool in_place = new_size <= usable && (new_size > usable / 2 || usable <= kMinBlock - kHeader);
+        return reallocate_in(*this, cpu, p, new_size, usable, in_place);
     }
 
     std::size_t usable_size(const void* p) const {

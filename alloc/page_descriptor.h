@@ -75,10 +75,18 @@ struct CheckResult {
     std::uintptr_t address = 0;      // where it was found
     std::uint64_t expected = 0;      // the two sides of the broken equation, if any
     std::uint64_t actual = 0;
+    // What the two sides are ("the bin's class size", ...), for a message a user can
+    // read; the defaults suit an equation whose sentence says what is compared.
+    const char* expected_name = "expected";
+    const char* actual_name = "found";
 
     static CheckResult fail(const char* what, std::uintptr_t address = 0,
                             std::uint64_t expected = 0, std::uint64_t actual = 0) {
         return CheckResult{false, what, address, expected, actual};
+    }
+    static CheckResult fail_named(const char* what, std::uintptr_t address, const char* expected_name,
+                                  std::uint64_t expected, const char* actual_name, std::uint64_t actual) {
+        return CheckResult{false, what, address, expected, actual, expected_name, actual_name};
     }
 };
 

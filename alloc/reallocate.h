@@ -1,6 +1,6 @@
-// realloc, written once for every allocator with allocate/usable_size/deallocate:
-// stay in place while the new size fits and wastes at most half of the block (or
-// the block is a minimal one), else move.
+// realloc, written once for every allocator with allocate/usable_size/deallocate.
+// Each allocator says when a block may stay where it is (`in_place`); otherwise the
+// object moves: allocate, copy the bytes both sizes share, free the old block.
 #pragma once
 
 #include <cstddef>
@@ -10,13 +10,12 @@
 namespace allocsim {
 
 // Null, with p untouched, when out of memory or when p is not the allocator's
-// (usable_size 0; the caller reports that).
+// (usable 0; the caller reports that). REQUIRES: in_place implies new_size <= usable.
 template <class Allocator>
-void* reallocate_in(Allocator& a, CpuId cpu, void* p, std::size_t new_size, std::size_t usable,
-                    std::size_t smallest_block) {
+void* reallocate_in(Allocator& a, CpuId cpu, void* p, std::size_t new_size, std::size_t usable, bool in_place) {
     if (p == nullptr) return a.allocate(cpu, new_size);
     if (usable == 0) return nullptr;
-    if (new_size <= usable && (new_size > usable / 2 || usable <= smallest_block)) return p;
+    if (in_place) return p;
     void* q = a.allocate(cpu, new_size);
     if (q == nullptr) return nullptr;
     __builtin_memcpy(q, p, new_size < usable ? new_size : usable);

@@ -14,6 +14,7 @@
 #include "alloc/linked_list_allocator.h"
 #include "alloc/platform/host/host_platform.h"
 #include "bench/bench.h"
+#include "engine/replay/check_text.h"
 
 namespace allocsim::bench {
 
@@ -59,9 +60,7 @@ inline ActionCounts minus(const ActionCounts& after, const ActionCounts& before)
     return d;
 }
 
-inline std::string describe(const CheckResult& c) {
-    return fmt::format("{} at {:#x} (expected {}, got {})", c.what ? c.what : "?", c.address, c.expected, c.actual);
-}
+inline std::string describe(const CheckResult& c) { return engine::check_text(c); }
 
 // After a benchmark freed everything it allocated: quiesce, check() every invariant,
 // and see that nothing is live or held in slabs any more. Failures are allocator

@@ -15,6 +15,7 @@
 #include "alloc/measure/timed_replay.h"
 #include "alloc/platform/host/host_platform.h"
 #include "engine/measure/measure_plan_builder.h"
+#include "engine/replay/check_text.h"
 #include "engine/replay/region.h"
 #include "engine/replay/run_store.h"
 #include "engine/replay/settings.h"
@@ -101,7 +102,7 @@ MeasuredRun measure_once(const MeasurePlan& plan, const ReplaySettings& settings
     for (int k = 0; k < kActionKindCount; ++k)
         run.actions[static_cast<std::size_t>(k)] = core->observer().count(static_cast<ActionKind>(k));
     if (const CheckResult c = core->check(); !c.ok)
-        throw ReplayError(fmt::format("the core's check() failed after the measured run: {}", c.what != nullptr ? c.what : "?"));
+        throw ReplayError(fmt::format("the core's check() failed after the measured run: {}", check_text(c)));
     run.source = "host";
     run.clock = "host-tsc";
     run.started = utc_iso8601(started);

@@ -12,6 +12,7 @@
 
 #include "alloc/hybrid_allocator.h"
 #include "alloc/hybrid_allocator_check.h"
+#include "engine/replay/check_text.h"
 #include "engine/replay/cycle_histogram.h"
 #include "engine/replay/op_pricer.h"
 #include "engine/replay/region.h"
@@ -429,8 +430,9 @@ private:
         const CheckResult r = core_.check();
         if (r.ok) return;
         ++result_.summary.invariant_violations;
-        throw ReplayError(fmt::format("invariant violated after event {}: {} (at {:#x}; expected {}, found {})", index_,
-                                      r.what ? r.what : "?", r.address, r.expected, r.actual));
+        // index_ events have run: the last one's index is index_ - 1.
+        throw ReplayError(index_ == 0 ? fmt::format("invariant violated before any event: {}", check_text(r))
+                                      : fmt::format("invariant violated after event {}: {}", index_ - 1, check_text(r)));
     }
 
     const ReplaySettings& s_;

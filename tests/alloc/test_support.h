@@ -47,8 +47,8 @@ private:
 inline std::string describe(const CheckResult& r) {
     if (r.ok) return "ok";
     std::ostringstream out;
-    out << r.what << " at 0x" << std::hex << r.address << std::dec << " (expected " << r.expected << ", got "
-        << r.actual << ")";
+    out << r.what << " at 0x" << std::hex << r.address << std::dec << " (" << r.expected_name << " " << r.expected
+        << ", " << r.actual_name << " " << r.actual << ")";
     return out.str();
 }
 

@@ -339,6 +339,18 @@ hostile)
   expect_code 0 "$ALLOCSIM" traces --json
   [ "$(cat out.txt)" = "[]" ] || fail "a failed import stored something: $(cat out.txt)"
   ;;
+shrinking_realloc)
+  # The three-event reproduction of the sized-free corruption (issue 12): a shrink
+  # into another class, then a free with the new size.
+  printf 'seq,time_ns,cpu,op,object,size,align,order,cycles\n0,,0,alloc,0,10,,,\n1,,0,realloc,0,1,,,\n2,,0,free,0,,,,\n' > shrink.csv
+  expect_code 0 "$ALLOCSIM" import csv shrink.csv
+  for allocator in hybrid linked-list; do
+    for cpus in 1 2 4; do
+      expect_code 0 "$ALLOCSIM" replay --trace shrink --allocator $allocator --cpus $cpus --check-every 1 --json
+      contains out.txt '"invariant_violations":0'; contains out.txt '"reallocs":1'; contains out.txt '"frees":1'
+    done
+  done
+  ;;
 *) fail "unknown case $CASE" ;;
 esac
 echo "ok: $CASE"
