@@ -29,6 +29,13 @@
 // Requests above the max order take the large-object path: a run of contiguous free
 // max-order blocks, found by an address-order scan of the max-order block heads.
 //
+// Exact page runs (allocate_exact, as Linux's alloc_pages_exact): an object of n
+// pages takes the smallest block (or run of max-order blocks) that holds it and
+// gives the pages past n back at once, as the aligned power-of-two pieces of that
+// tail; freeing the run frees its own pieces, which coalesce with the tail's. The
+// rounding of an object above the size classes is then below one page, not up to
+// half its block. Its head is LargeHead with `link` = n pages, aligned to 2^order.
+//
 // Invariants (at quiescence; check() verifies them all):
 //   every block is 2^k pages, aligned to its size, inside the managed range;
 //   the heads of all blocks (free, allocated, slab, large, reserved) tile the region;
@@ -170,7 +177,65 @@ public:
         }
     }
 
-    // The large-object path: `blocks` contiguous max-order blocks, or null.
+    // An exact run of `pages` pages whose head is aligned to 2^align_order pages, or
+    // null (an AllocFailure action). Takes the smallest block of at least that order
+    // holding it, or a run of max-order blocks, then frees the pages past `pages`.
+    void* allocate_exact(CpuId cpu, std::size_t pages, std::uint32_t align_order) {
+        if (pages == 0 || align_order > max_order_) return fail(cpu, Order{0});
+        const std::size_t top = std::size_t{1} << max_order_;
+        void* base = nullptr;
+        std::size_t span = 0;
+        std::uint32_t order = max_order_;
+        if (pages <= top) {
+            order = index_of(order_for_bytes(pages << kPageShift));
+            if (order < align_order) order = align_order;
+            base = allocate(cpu, order_of(order));
+            span = std::size_t{1} << order;
+        } else {
+            const std::size_t blocks = (pages + top - 1) / top;
+            if (blocks > 0xFFFFFFFFu) return fail(cpu, max_order());
+            base = allocate_run(cpu, static_cast<std::uint32_t>(blocks));
+            span = blocks * top;
+        }
+        if (base == nullptr) return nullptr;
+        const PageIndex head = page_of(base);
+        // Interior pages say so: a pointer into the run is then no object or block
+        // (a stale head from an earlier life could say otherwise).
+        for (std::size_t j = 1; j < pages; ++j) desc(PageIndex{index_of(head) + static_cast<std::uint32_t>(j)}).set(PageState::Interior);
+        PageDescriptor& d = desc(head);
+        d.link = static_cast<std::uint32_t>(pages);
+        d.set(PageState::LargeHead, order_of(order));
+        give_back(cpu, index_of(head) + pages, index_of(head) + span);
+        return base;
+    }
+
+    // Frees an exact run (allocate_exact): its whole max-order blocks straight onto
+    // the top list, the rest as aligned pieces that coalesce.
+    void free_exact(CpuId cpu, void* run) {
+        const PageIndex head = page_of(run);
+        ALLOCSIM_ASSERT(head != kNoPage && desc(head).state() == PageState::LargeHead);
+        const std::size_t pages = desc(head).link;
+        const std::uint32_t blocks = static_cast<std::uint32_t>(pages >> max_order_);
+        if (blocks > 0) free_blocks_of_run(cpu, head, blocks);
+        give_back(cpu, index_of(head) + (std::size_t{blocks} << max_order_), index_of(head) + pages);
+    }
+
+    // Shrinks an exact run in place to `pages` (at least 1, at most its length):
+    // the pages past it go back to the buddy.
+    void shrink_exact(CpuId cpu, void* run, std::size_t pages) {
+        const PageIndex head = page_of(run);
+        PageDescriptor& d = desc(head);
+        ALLOCSIM_ASSERT(d.state() == PageState::LargeHead && pages >= 1 && pages <= d.link);
+        const std::size_t old = d.link;
+        d.link = static_cast<std::uint32_t>(pages);
+        give_back(cpu, index_of(head) + pages, index_of(head) + old);
+    }
+
+    // The pages of an exact run. REQUIRES: run came from allocate_exact.
+    std::size_t exact_pages(const void* run) const { return desc(page_of(run)).link; }
+
+    // The large-object path: `blocks` contiguous max-order blocks, or null. The run is
+    // a LargeHead of blocks << max_order pages.
     void* allocate_run(CpuId cpu, std::uint32_t blocks) {
         if (blocks == 0) return fail(cpu, Order{0});
         GlobalGuard global(*this, cpu);
@@ -198,7 +263,7 @@ public:
             desc(b).set(PageState::Interior);
         }
         PageDescriptor& head = desc(PageIndex{run_head});
-        head.link = blocks;
+        head.link = blocks << max_order_;
         head.set(PageState::LargeHead, max_order());
         Action a{ActionKind::LargeAlloc, cpu};
         a.order = max_order();
@@ -213,9 +278,13 @@ public:
     void free_run(CpuId cpu, void* run) {
         const PageIndex head = page_of(run);
         ALLOCSIM_ASSERT(head != kNoPage && desc(head).state() == PageState::LargeHead);
+        free_blocks_of_run(cpu, head, desc(head).link >> max_order_);
+    }
+
+    // Puts the first `blocks` max-order blocks of the run at `head` on the top list.
+    void free_blocks_of_run(CpuId cpu, PageIndex head, std::uint32_t blocks) {
         GlobalGuard global(*this, cpu);
         OrderGuard guard(*this, cpu, max_order_);
-        const std::uint32_t blocks = desc(head).link;
         const std::uint32_t step = 1u << max_order_;
         for (std::uint32_t j = 0; j < blocks; ++j) {
             const PageIndex b = PageIndex{index_of(head) + j * step};
@@ -304,7 +373,7 @@ public:
                 case PageState::InFlight:
                 case PageState::BlockHead:
                 case PageState::SlabHead: pages = std::size_t{1} << index_of(d.order()); break;
-                case PageState::LargeHead: pages = std::size_t{d.link} << max_order_; break;
+                case PageState::LargeHead: pages = d.link; break;
                 case PageState::Reserved: pages = 1; break;
                 case PageState::Interior:
                 case PageState::SlabTail: return false;
@@ -328,9 +397,12 @@ public:
             else if (t.state != PageState::Reserved && t.state != PageState::LargeHead &&
                      index_of(t.order) > max_order_)
                 bad = CheckResult::fail("block order above max_order", addr(t.head), max_order_, index_of(t.order));
-            else if (t.state != PageState::Reserved && (head & (t.pages - 1)) != 0 &&
-                     t.state != PageState::LargeHead)
+            else if (t.state != PageState::Reserved && t.state != PageState::LargeHead && (head & (t.pages - 1)) != 0)
                 bad = CheckResult::fail("block not aligned to its size", addr(t.head), t.pages, head);
+            else if (t.state == PageState::LargeHead &&
+                     ((head & ((1u << index_of(t.order)) - 1)) != 0 || index_of(t.order) > max_order_))
+                bad = CheckResult::fail_named("page run not aligned to its order", addr(t.head), "the run's order",
+                                              index_of(t.order), "the head page", head);
             else if (t.state == PageState::FreeHead)
                 ++tiles_free[index_of(t.order)];
         });
@@ -414,6 +486,20 @@ private:
         a.lock = id;
         a.contended = contended;
         observe(a);
+    }
+
+    // Frees the pages [from, to) of an allocation as the aligned power-of-two blocks
+    // that tile them, lowest first; each coalesces as free() does. REQUIRES: from is
+    // aligned to the largest block that fits before `to`, as every tail of a block
+    // and every prefix of an aligned run is.
+    void give_back(CpuId cpu, std::size_t from, std::size_t to) {
+        std::size_t i = from;
+        while (i < to) {
+            std::uint32_t k = max_order_;
+            while (k > 0 && ((i & ((std::size_t{1} << k) - 1)) != 0 || i + (std::size_t{1} << k) > to)) --k;
+            free(cpu, address_of(PageIndex{static_cast<std::uint32_t>(i)}), order_of(k));
+            i += std::size_t{1} << k;
+        }
     }
 
     // Push onto the head of list k. REQUIRES: lock k held; desc(i) already FreeHead(k).

@@ -3,7 +3,7 @@
 //   allocate(cpu, size) --hit--> ThreadCache[cpu] bin          (no atomics, no locks)
 //                       --miss-> CpuSlab[cpu][class].take()    (batch of refill_batch)
 //                                  --empty--> BuddyAllocator   (a new slab run)
-//   size > largest class  ----> BuddyAllocator block of 2^k pages, or a large run
+//   size > largest class  ----> BuddyAllocator exact page run (tail given back)
 //
 // The region given to init() holds everything: the ThreadCaches and CpuSlabs, then
 // the buddy's page descriptors, then the pages. The core allocates nothing else.
@@ -175,9 +175,10 @@ public:
     }
 
     // Resizes in place when the block would serve the new size anyway: an object
-    // when the new size maps to its own class, a buddy block when the new size is
-    // above the classes and needs the same order, a large run when it needs the same
-    // number of blocks. Anything else moves, so sized free's contract holds after
+    // when the new size maps to its own class; an exact page run when the new size is
+    // above the classes and needs no more pages than it has (a shrink gives the tail
+    // pages back); a page-level block when the new size is above the classes and
+    // needs its order. Anything else moves, so sized free's contract holds after
     // every reallocate() (a shrink to another class moves the object down, as
     // jemalloc's does). Null (and p untouched) when out of memory, or when the core
     // does not own p (an InvalidFree action).
@@ -199,9 +200,14 @@ public:
                 in_place = new_size > max_small_ && index_of(order_for_bytes(new_size)) == index_of(l.order);
                 break;
             case Lookup::Large: {
-                const std::size_t block = order_bytes(buddy_.max_order());
-                usable = std::size_t{l.blocks} * block;
-                in_place = new_size > block && (new_size + block - 1) / block == l.blocks;
+                // An exact run keeps its place while the new size is above the classes
+                // and needs no more pages; a shrink gives its tail pages back.
+                usable = l.pages << kPageShift;
+                const std::size_t pages = (new_size + kPageSize - 1) >> kPageShift;
+                if (new_size > max_small_ && pages <= l.pages) {
+                    if (pages < l.pages) buddy_.shrink_exact(cpu, p, pages);
+                    return p;
+                }
                 break;
             }
             case Lookup::Invalid:
@@ -217,7 +223,7 @@ public:
         switch (l.kind) {
             case Lookup::Object: return table_.size(l.size_class);
             case Lookup::Block: return order_bytes(l.order);
-            case Lookup::Large: return std::size_t{l.blocks} * order_bytes(buddy_.max_order());
+            case Lookup::Large: return l.pages << kPageShift;
             case Lookup::Invalid: return 0;
         }
         return 0;
@@ -275,7 +281,7 @@ private:
         enum Kind { Invalid, Object, Block, Large } kind = Invalid;
         SizeClass size_class{};
         Order order{};
-        std::uint32_t blocks = 0;
+        std::size_t pages = 0;  // Large: the exact run's pages
     };
 
     Slab& owned_slab(CpuId cpu, SizeClass c) { return slabs_[index_of(cpu) * table_.count() + index_of(c)]; }
@@ -311,7 +317,7 @@ private:
             l.order = d->order();
         } else if (state == PageState::LargeHead) {
             l.kind = Lookup::Large;
-            l.blocks = d->link;
+            l.pages = d->link;
         }
         return l;
     }
@@ -324,7 +330,7 @@ private:
         const Lookup l = lookup(p);
         switch (l.kind) {
             case Lookup::Block: return buddy_.free(cpu, p, l.order);
-            case Lookup::Large: return buddy_.free_run(cpu, p);
+            case Lookup::Large: return buddy_.free_exact(cpu, p);
             case Lookup::Object: return;  // handled inline by the caller
             case Lookup::Invalid:
                 if (p != nullptr) invalid_free(cpu, p);  // free(NULL) is a no-op
@@ -441,20 +447,17 @@ private:
         }
     }
 
-    // Sizes above the largest class: a buddy block, or a run of max-order blocks.
+    // Sizes above the largest class: an exact page run, its head aligned to `align`
+    // (see BuddyAllocator::allocate_exact).
     void* allocate_pages_for(CpuId cpu, std::size_t size, std::size_t align) {
-        const Order order = order_for_bytes(size < align ? align : size);
-        if (index_of(order) <= index_of(buddy_.max_order())) return buddy_.allocate(cpu, order);
-        const std::size_t block = order_bytes(buddy_.max_order());
-        if (align > block) {
+        const std::size_t pages = (size + kPageSize - 1) >> kPageShift;
+        const std::uint32_t align_order = index_of(order_for_bytes(align));
+        if (size > (std::size_t{1} << 52)) {
             Action f{ActionKind::AllocFailure, cpu};
-            f.order = order;
             observer_.record(f);
             return nullptr;
         }
-        const std::size_t blocks = (size + block - 1) / block;
-        if (blocks > 0xFFFFFFFFu) return buddy_.allocate_run(cpu, 0);
-        return buddy_.allocate_run(cpu, static_cast<std::uint32_t>(blocks));
+        return buddy_.allocate_exact(cpu, pages, align_order);
     }
 
     void invalid_free(CpuId cpu, const void* p) {

@@ -32,7 +32,7 @@ enum class PageState : std::uint8_t {
     BlockHead,  // head of an allocated buddy block of `order` (page-level or mid-size allocation)
     SlabHead,   // head of a slab run of 2^order pages
     SlabTail,   // another page of a slab run; `link` is the head's index
-    LargeHead,  // head of a large run of `link` max-order blocks
+    LargeHead,  // head of an exact page run of `link` pages, aligned to 2^order pages
 };
 
 struct PageDescriptor {
@@ -46,7 +46,7 @@ struct PageDescriptor {
     PageIndex prev = kNoPage;                   // FreeHead: buddy list; SlabHead: partial list
     PageIndex next = kNoPage;
     void* free_list = nullptr;                  // SlabHead: local intrusive free list
-    std::uint32_t link = 0;                     // SlabTail: head index; LargeHead: block count
+    std::uint32_t link = 0;                     // SlabTail: head index; LargeHead: pages
     mutable std::uint32_t check_scratch = 0;    // SlabHead: a counter only check() uses
 
     PageState state() const {

@@ -287,6 +287,42 @@ TEST_CASE("large-object path: runs of contiguous max-order blocks") {
     REQUIRE_VALID(f.buddy);
 }
 
+TEST_CASE("exact page runs: the tail goes back at once, shrinks in place, and all of it coalesces when freed") {
+    for (BuddyLockMode mode : {BuddyLockMode::Global, BuddyLockMode::PerOrder}) {
+        BuddyFixture f(8 << 20, 8, mode);
+        const auto before = free_blocks_of(f.buddy);
+        const std::size_t free_before = f.buddy.free_bytes();
+        for (std::size_t pages : {1, 2, 3, 5, 7, 8, 9, 100, 255, 256, 257, 300, 600, 1000}) {
+            INFO("pages " << pages);
+            void* run = f.buddy.allocate_exact(cpu(0), pages, 0);
+            REQUIRE(run != nullptr);
+            CHECK(f.buddy.exact_pages(run) == pages);
+            CHECK(f.buddy.free_bytes() == free_before - pages * 4096);  // not a page more
+            CHECK(addr(run) % (std::size_t{4096} << (pages > 256 ? 8 : index_of(order_for_bytes(pages * 4096)))) == 0);
+            REQUIRE_VALID(f.buddy);
+            if (pages > 2) {
+                f.buddy.shrink_exact(cpu(0), run, pages / 2);
+                CHECK(f.buddy.exact_pages(run) == pages / 2);
+                CHECK(f.buddy.free_bytes() == free_before - (pages / 2) * 4096);
+                REQUIRE_VALID(f.buddy);
+            }
+            f.buddy.free_exact(cpu(0), run);
+            REQUIRE_VALID(f.buddy);
+            CHECK(free_blocks_of(f.buddy) == before);  // coalesced back to the roots
+        }
+        // An aligned run: 3 pages on a 64 KiB boundary.
+        void* aligned = f.buddy.allocate_exact(cpu(0), 3, 4);
+        REQUIRE(aligned != nullptr);
+        CHECK(addr(aligned) % 65536 == 0);
+        CHECK(f.buddy.free_bytes() == free_before - 3 * 4096);
+        REQUIRE_VALID(f.buddy);
+        f.buddy.free_exact(cpu(0), aligned);
+        CHECK(free_blocks_of(f.buddy) == before);
+        CHECK(f.buddy.allocate_exact(cpu(0), 5000, 0) == nullptr);  // more than the region
+        REQUIRE_VALID(f.buddy);
+    }
+}
+
 TEST_CASE("check() finds a corrupted buddy: a block on the wrong list, a missed coalesce") {
     BuddyFixture f(2 << 20);
     void* p = f.buddy.allocate(cpu(0), order(0));
