@@ -19,6 +19,14 @@ struct AllocatorConfig {
     std::uint32_t cache_capacity = 64;      // objects per bin (the seed's 64)
     std::uint32_t refill_batch = 32;        // objects moved slab -> bin on a miss
     std::uint32_t drain_batch = 32;         // objects moved bin -> slab when a bin is full
+    // A bin's bound in bytes: a class's bin holds at most max(1, cache_bin_bytes / size)
+    // objects (and at most cache_capacity); its refills and drains move at most half
+    // of that. 0: objects only. Bins of large classes were most of the footprint of
+    // small heaps (docs/DESIGN.md, "Memory").
+    std::uint32_t cache_bin_bytes = 16384;
+    // A slab run wastes at most this many thousandths of itself in its tail, where
+    // a run of at most 16 pages can (else the run with the least waste).
+    std::uint32_t run_tail_permille = 125;
     std::uint32_t buddy_max_order = 8;      // 4 KiB << 8 = 1 MiB blocks
     BuddyLockMode buddy_lock = BuddyLockMode::Global;  // as Linux's zone lock; cheapest uncontended
     // Size classes in bytes, ascending multiples of 8, at most kMaxSizeClasses and

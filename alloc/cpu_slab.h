@@ -17,6 +17,8 @@
 //
 // Invariant per run:  objects_per_run == free_count + |on remote queue| + |in bins| + live
 //                     free_count > 0  <=>  the run is on the partial list
+// Per slab (at quiescence): free_objects() == sum of free_count over its runs and
+//                           remote_objects() == |remote queue|; check() verifies both.
 #pragma once
 
 #include <atomic>
@@ -67,6 +69,7 @@ public:
             }
             d.free_list = next_of(last);
             d.free_count = static_cast<std::uint16_t>(d.free_count - n);
+            free_objects_ -= n;
             nodes += n;
             if (d.free_count == 0) unlink_partial(partial_);
             out.append(first, last, n);
@@ -80,12 +83,15 @@ public:
         ALLOCSIM_ASSERT_INTERNAL(d.owner == owner_ && d.size_class == class_);
         set_next(object, d.free_list);
         d.free_list = object;
+        ++free_objects_;
         if (d.free_count++ == 0) push_partial(run);
         if (d.free_count == objects_per_run_) release(run);
     }
 
     // Any CPU: hands a chain of this slab's objects to the owner, with one CAS.
     void put_remote(const ObjectChain& chain) {
+        // Counted before the push, so the count never lags the queue at quiescence.
+        remote_objects_.fetch_add(chain.count, std::memory_order_relaxed);
         void* old = remote_.load(std::memory_order_relaxed);
         do {
             set_next(chain.tail, old);
@@ -105,6 +111,7 @@ public:
             p = next;
             ++n;
         }
+        remote_objects_.fetch_sub(n, std::memory_order_relaxed);
         Action a{ActionKind::AtomicOp, owner_};
         a.size_class = class_;
         observe(a);
@@ -128,6 +135,10 @@ public:
     SizeClass size_class() const { return class_; }
     std::uint32_t runs() const { return runs_; }
     std::uint32_t partial_runs() const { return partial_count_; }
+    // Objects on the local free lists of this slab's runs (the sum of their free_count).
+    std::uint64_t free_objects() const { return free_objects_; }
+    // Objects other CPUs pushed onto the remote queue, not yet collected.
+    std::uint64_t remote_objects() const { return remote_objects_.load(std::memory_order_relaxed); }
     PageIndex partial_head() const { return partial_; }
     template <class F>
     void for_each_remote(F&& f) const {
@@ -156,6 +167,7 @@ private:
         set_next(object, nullptr);
         d.free_list = base;
         d.free_count = static_cast<std::uint16_t>(objects_per_run_);
+        free_objects_ += objects_per_run_;
         d.set(PageState::SlabHead, run_order_);
         push_partial(head);
         ++runs_;
@@ -174,6 +186,7 @@ private:
         unlink_partial(run);
         --runs_;
         PageDescriptor& d = buddy_->desc(run);
+        free_objects_ -= d.free_count;
         d.free_list = nullptr;
         d.free_count = 0;
         Action a{ActionKind::PageReturn, owner_};
@@ -209,6 +222,7 @@ private:
     PageIndex partial_ = kNoPage;       // owner only: runs with free_count > 0
     std::uint32_t partial_count_ = 0;   // owner only
     std::uint32_t runs_ = 0;            // owner only: all runs this slab holds
+    std::uint64_t free_objects_ = 0;    // owner only: == the sum of free_count over runs_
     CpuId owner_{};                     // const
     SizeClass class_{};                 // const
     Order run_order_{};                 // const
@@ -219,6 +233,9 @@ private:
     // Any CPU pushes, the owner takes: a Treiber stack of object chains. Its own
     // cache line, so remote pushes do not bounce the owner's fields above.
     alignas(64) std::atomic<void*> remote_{nullptr};
+    // == the objects on remote_ at quiescence: pushers add before pushing, the owner
+    // subtracts what it collected. For the footprint's breakdown without a walk.
+    std::atomic<std::uint64_t> remote_objects_{0};
 };
 
 }  // namespace allocsim

@@ -51,11 +51,25 @@ public:
             config.drain_batch == 0 || config.drain_batch > config.cache_capacity)
             return InitError::BadBatch;
         if (config.buddy_max_order > kMaxOrderLimit) return InitError::BadMaxOrder;
-        if (InitError e = table_.init(config.size_classes, config.size_class_count, config.buddy_max_order);
+        if (config.run_tail_permille > 1000) return InitError::BadSizeClasses;
+        if (InitError e = table_.init(config.size_classes, config.size_class_count, config.buddy_max_order,
+                                      config.run_tail_permille);
             e != InitError::None)
             return e;
         config_ = config;
         max_small_ = table_.max_size();
+        // Each class's bin bound and batches (see AllocatorConfig::cache_bin_bytes).
+        for (std::uint32_t k = 0; k < table_.count(); ++k) {
+            std::uint32_t cap = config.cache_capacity;
+            if (config.cache_bin_bytes != 0) {
+                const std::uint32_t by_bytes = config.cache_bin_bytes / table_.size(SizeClass{static_cast<std::uint8_t>(k)});
+                cap = by_bytes < 1 ? 1 : (by_bytes < cap ? by_bytes : cap);
+            }
+            const std::uint32_t half = cap / 2 < 1 ? 1 : cap / 2;
+            bin_capacity_[k] = cap;
+            refill_[k] = config.refill_batch < half || cap == config.cache_capacity ? config.refill_batch : half;
+            drain_[k] = config.drain_batch < half || cap == config.cache_capacity ? config.drain_batch : half;
+        }
         region_ = reinterpret_cast<std::uintptr_t>(region);
         region_bytes_ = size;
 
@@ -73,7 +87,7 @@ public:
             return e;
         for (std::uint32_t c = 0; c < config.cpus; ++c) {
             new (&caches_[c]) ThreadCache{};
-            caches_[c].init(table_.count(), config.cache_capacity);
+            caches_[c].init(table_.count(), bin_capacity_);
             for (std::uint32_t k = 0; k < table_.count(); ++k) {
                 Slab* s = new (&slabs_[c * table_.count() + k]) Slab{};
                 s->init(CpuId{static_cast<std::uint16_t>(c)}, SizeClass{static_cast<std::uint8_t>(k)}, table_,
@@ -274,6 +288,13 @@ public:
     }
 
     MemoryStats memory_stats() const;
+    FootprintParts footprint_parts() const;
+    // What the footprint counts: the pages taken from the buddy and the metadata
+    // serving them (the per-CPU structures, one descriptor per page in use). O(1).
+    std::size_t footprint_bytes() const {
+        const std::size_t used = buddy_.usable_bytes() - buddy_.free_bytes();
+        return used + cache_metadata_bytes_ + (used >> kPageShift) * sizeof(PageDescriptor);
+    }
     CheckResult check() const;
 
 private:
@@ -354,7 +375,7 @@ private:
             observer_.record(miss);
         }
         ObjectChain chain;
-        const std::uint32_t nodes = owned_slab(cpu, c).take(config_.refill_batch, chain);
+        const std::uint32_t nodes = owned_slab(cpu, c).take(refill_[index_of(c)], chain);
         if (chain.count == 0) {
             Action f{ActionKind::AllocFailure, cpu};
             f.size_class = c;
@@ -384,7 +405,7 @@ private:
             full.address = reinterpret_cast<std::uintptr_t>(p);
             observer_.record(full);
         }
-        drain(cpu, c, config_.drain_batch);
+        drain(cpu, c, drain_[index_of(c)]);
         const bool pushed = caches_[index_of(cpu)].push(c, p);
         ALLOCSIM_ASSERT(pushed);
         (void)pushed;
@@ -449,7 +470,7 @@ private:
 
     // Sizes above the largest class: an exact page run, its head aligned to `align`
     // (see BuddyAllocator::allocate_exact).
-    void* allocate_pages_for(CpuId cpu, std::size_t size, std::size_t align) {
+    ALLOCSIM_NOINLINE void* allocate_pages_for(CpuId cpu, std::size_t size, std::size_t align) {
         const std::size_t pages = (size + kPageSize - 1) >> kPageShift;
         const std::uint32_t align_order = index_of(order_for_bytes(align));
         if (size > (std::size_t{1} << 52)) {
@@ -467,6 +488,9 @@ private:
     }
 
     SizeClassTable table_;                  // const after init
+    std::uint32_t bin_capacity_[kMaxSizeClasses] = {};  // const: each class's bin bound
+    std::uint32_t refill_[kMaxSizeClasses] = {};        // const: objects a miss brings, <= the bound
+    std::uint32_t drain_[kMaxSizeClasses] = {};         // const: objects a full bin gives back
     std::size_t max_small_ = 0;             // const: table_.max_size(), here for the hit path
     ThreadCache* caches_ = nullptr;         // const: [cpus], in the region
     Slab* slabs_ = nullptr;                 // const: [cpus][classes], in the region

@@ -42,6 +42,30 @@ MemoryStats HybridAllocator<Observer, Platform>::memory_stats() const {
 }
 
 template <class Observer, class Platform>
+FootprintParts HybridAllocator<Observer, Platform>::footprint_parts() const {
+    FootprintParts f;
+    std::size_t slab_bytes = 0;
+    for (std::uint32_t cpu = 0; cpu < config_.cpus; ++cpu) {
+        for (std::uint32_t k = 0; k < table_.count(); ++k) {
+            const SizeClass c{static_cast<std::uint8_t>(k)};
+            const Slab& sl = slab(CpuId{static_cast<std::uint16_t>(cpu)}, c);
+            const std::size_t object = table_.size(c);
+            const std::size_t run = order_bytes(table_.run_order(c));
+            slab_bytes += sl.runs() * run;
+            f.run_tail_bytes += sl.runs() * (run - object * table_.objects_per_run(c));
+            f.partial_free_bytes += sl.free_objects() * object;
+            f.remote_pending_bytes += sl.remote_objects() * object;
+            f.cached_bytes += std::size_t{caches_[cpu].bin(c).count} * object;
+        }
+    }
+    f.object_bytes = slab_bytes - f.run_tail_bytes - f.partial_free_bytes - f.remote_pending_bytes - f.cached_bytes;
+    const std::size_t used = buddy_.usable_bytes() - buddy_.free_bytes();
+    f.page_bytes = used - slab_bytes;
+    f.metadata_bytes = footprint_bytes() - used;
+    return f;
+}
+
+template <class Observer, class Platform>
 CheckResult HybridAllocator<Observer, Platform>::check() const {
     if (CheckResult r = buddy_.check(); !r.ok) return r;
     const auto at = [](const void* p) { return reinterpret_cast<std::uintptr_t>(p); };
@@ -172,6 +196,18 @@ CheckResult HybridAllocator<Observer, Platform>::check() const {
     if (parts != s.region_bytes) return CheckResult::fail("free, cached and live bytes do not add up to the region", 0, s.region_bytes, parts);
     if (s.buddy_free_bytes != buddy_.free_bytes())
         return CheckResult::fail("free blocks in the region differ from the free lists", 0, buddy_.free_bytes(), s.buddy_free_bytes);
+    // The counters behind footprint_parts() agree with the walk.
+    const FootprintParts f = footprint_parts();
+    if (f.partial_free_bytes != s.slab_free_bytes)
+        return CheckResult::fail_named("slabs' free-object counters differ from their runs' free lists", 0,
+                                       "bytes on the runs' lists", s.slab_free_bytes, "bytes counted", f.partial_free_bytes);
+    if (f.remote_pending_bytes != s.remote_pending_bytes)
+        return CheckResult::fail_named("slabs' remote counters differ from their remote queues", 0,
+                                       "bytes on the queues", s.remote_pending_bytes, "bytes counted", f.remote_pending_bytes);
+    if (f.run_tail_bytes != s.slab_tail_bytes || f.object_bytes != s.slab_live_bytes ||
+        f.page_bytes != s.block_bytes + s.large_bytes || f.total() != footprint_bytes())
+        return CheckResult::fail_named("footprint parts differ from the page walk", 0, "footprint",
+                                       footprint_bytes(), "parts", f.total());
     return CheckResult{};
 }
 

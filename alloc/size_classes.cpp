@@ -18,9 +18,10 @@ const char* init_error_name(InitError e) {
 
 namespace {
 
-// Pick the smallest run (in pages) that wastes at most 1/8 of itself; failing
-// that, the run with the least waste. Waste is the tail no object fits in.
-std::uint8_t choose_run_order(std::uint32_t size, std::uint32_t max_order) {
+// Pick the smallest run (in pages) that wastes at most tail_permille / 1000 of
+// itself; failing that, the run with the least waste. Waste is the tail no object
+// fits in. A smaller run holds fewer free objects when its class is lightly used.
+std::uint8_t choose_run_order(std::uint32_t size, std::uint32_t max_order, std::uint32_t tail_permille) {
     const std::uint32_t limit = max_order < kMaxRunOrder ? max_order : kMaxRunOrder;
     std::uint32_t best = limit;
     std::uint64_t best_waste_per_mille = ~std::uint64_t{0};
@@ -28,7 +29,7 @@ std::uint8_t choose_run_order(std::uint32_t size, std::uint32_t max_order) {
         const std::uint64_t run = std::uint64_t{kPageSize} << r;
         if (run < size) continue;
         const std::uint64_t waste = run % size;
-        if (waste * 8 <= run) return static_cast<std::uint8_t>(r);
+        if (waste * 1000 <= run * tail_permille) return static_cast<std::uint8_t>(r);
         const std::uint64_t per_mille = waste * 1000 / run;
         if (per_mille < best_waste_per_mille) {
             best_waste_per_mille = per_mille;
@@ -41,7 +42,7 @@ std::uint8_t choose_run_order(std::uint32_t size, std::uint32_t max_order) {
 }  // namespace
 
 InitError SizeClassTable::init(const std::uint32_t* sizes, std::uint32_t count,
-                               std::uint32_t max_order) {
+                               std::uint32_t max_order, std::uint32_t tail_permille) {
     if (sizes == nullptr) {
         sizes = kDefaultSizeClasses;
         count = kDefaultSizeClassCount;
@@ -58,7 +59,7 @@ InitError SizeClassTable::init(const std::uint32_t* sizes, std::uint32_t count,
     count_ = count;
     for (std::uint32_t i = 0; i < count; ++i) {
         sizes_[i] = sizes[i];
-        run_order_[i] = choose_run_order(sizes[i], max_order);
+        run_order_[i] = choose_run_order(sizes[i], max_order, tail_permille);
         objects_[i] = static_cast<std::uint32_t>((kPageSize << run_order_[i]) / sizes[i]);
         reciprocal_[i] = ((std::uint64_t{1} << 32) + sizes[i] - 1) / sizes[i];
     }

@@ -40,8 +40,10 @@ static_assert((kPageSize << kMaxRunOrder) <= 65536, "object_index() is exact for
 class SizeClassTable {
 public:
     // REQUIRES: sizes ascending multiples of 8 in [8, kMaxSmallSize], 1..kMaxSizeClasses
-    // of them (null = the default table). max_order bounds the run order.
-    InitError init(const std::uint32_t* sizes, std::uint32_t count, std::uint32_t max_order);
+    // of them (null = the default table). max_order bounds the run order; a run is the
+    // smallest that wastes at most tail_permille / 1000 of itself.
+    InitError init(const std::uint32_t* sizes, std::uint32_t count, std::uint32_t max_order,
+                   std::uint32_t tail_permille = 125);
 
     // REQUIRES: size <= max_size().
     ALLOCSIM_ALWAYS_INLINE SizeClass class_for(std::size_t size) const {

@@ -41,8 +41,9 @@ struct Bin {
 
 class ThreadCache {
 public:
-    void init(std::uint32_t classes, std::uint32_t capacity) {
-        for (std::uint32_t c = 0; c < kMaxSizeClasses; ++c) bins_[c] = Bin{nullptr, 0, c < classes ? capacity : 0};
+    // capacity[c]: class c's bin bound, for c < classes; the other bins hold nothing.
+    void init(std::uint32_t classes, const std::uint32_t* capacity) {
+        for (std::uint32_t c = 0; c < kMaxSizeClasses; ++c) bins_[c] = Bin{nullptr, 0, c < classes ? capacity[c] : 0};
     }
 
     ALLOCSIM_ALWAYS_INLINE void* pop(SizeClass c) { return bins_[index_of(c)].pop(); }

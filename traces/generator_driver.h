@@ -53,6 +53,11 @@ public:
         advance();
         return Block{next_key_++, order, true};
     }
+    // The object keeps its key with a new size.
+    void realloc(const Block& b, std::uint64_t new_size) {
+        emitter_.realloc(b.key, b.key, new_size, cpu_, time_);
+        advance();
+    }
     void free(const Block& b) {
         if (b.page)
             emitter_.page_free(b.key, b.order, cpu_, time_);

@@ -307,6 +307,141 @@ private:
     Pool rest_;                 // the large and grown blocks
 };
 
+// --- malloclab-bal: the shapes of CS:APP malloclab's balanced traces ------------------
+// Rounds in turn, each ending with everything freed (balanced): binary-bal (64 and
+// 448 B alternately, free the 448s, then 512s that the holes cannot take),
+// binary2-bal (16 and 112, free the 112s, then 128s), realloc-bal (a buffer grown by
+// 128 B at a time with a 128 B block allocated and the previous one freed between
+// growths), realloc2-bal (a 4092 B buffer grown by 5 B with 16 B blocks between),
+// coalescing-bal (two 4095 B blocks freed, then one of 8190), random-bal (random
+// sizes 1..16 KiB, random frees, at most 2000 live) and a cp-decl-like mix of mostly
+// small sizes with a tail to a few KiB. A round is planned whole, at most 12000
+// events, so the live set is bounded by the round's.
+class MalloclabBal {
+public:
+    explicit MalloclabBal(SplitMix64 rng) : rng_(rng) {}
+
+    void step(Out& out) {
+        if (next_ == plan_.size()) plan_round();
+        const Op& op = plan_[next_++];
+        switch (op.kind) {
+        case Kind::Alloc: slots_[op.slot] = out.alloc(op.size); break;
+        case Kind::Realloc: out.realloc(slots_[op.slot], op.size); break;
+        case Kind::Free:
+            out.free(slots_[op.slot]);
+            slots_[op.slot] = Block{};
+            break;
+        }
+    }
+    void drain(Out& out) {
+        for (Block& b : slots_) {
+            if (!b.empty()) out.free(b);
+            b = Block{};
+        }
+        plan_.clear();
+        next_ = 0;
+    }
+
+private:
+    enum class Kind : std::uint8_t { Alloc, Realloc, Free };
+    struct Op {
+        Kind kind;
+        std::uint32_t slot;
+        std::uint64_t size;
+    };
+    static constexpr int kShapes = 7;
+
+    void alloc(std::uint32_t slot, std::uint64_t size) { plan_.push_back(Op{Kind::Alloc, slot, size}); }
+    void grow(std::uint32_t slot, std::uint64_t size) { plan_.push_back(Op{Kind::Realloc, slot, size}); }
+    void free(std::uint32_t slot) { plan_.push_back(Op{Kind::Free, slot, 0}); }
+
+    // binary-bal and binary2-bal: n pairs, the larger of each pair freed, n larger ones.
+    void binary(std::uint64_t small, std::uint64_t large, std::uint64_t grown) {
+        const auto n = static_cast<std::uint32_t>(rng_.between(500, 1000));
+        for (std::uint32_t i = 0; i < n; ++i) {
+            alloc(2 * i, small);
+            alloc(2 * i + 1, large);
+        }
+        for (std::uint32_t i = 0; i < n; ++i) free(2 * i + 1);
+        for (std::uint32_t i = 0; i < n; ++i) alloc(2 * n + i, grown);
+        for (std::uint32_t i = 0; i < n; ++i) free(2 * i);
+        for (std::uint32_t i = 0; i < n; ++i) free(2 * n + i);
+    }
+
+    // realloc-bal and realloc2-bal: slot 0 is the buffer, the others the blocks between.
+    void realloc_growth(std::uint64_t start, std::uint64_t step, std::uint64_t between) {
+        const auto n = static_cast<std::uint32_t>(rng_.between(1000, 2000));
+        alloc(0, start);
+        for (std::uint32_t i = 1; i <= n; ++i) {
+            alloc(i, between);
+            grow(0, start + step * i);
+            if (i > 1) free(i - 1);
+        }
+        free(n);
+        free(0);
+    }
+
+    void coalescing() {
+        const auto n = static_cast<std::uint32_t>(rng_.between(500, 1000));
+        for (std::uint32_t i = 0; i < n; ++i) {
+            alloc(0, 4095);
+            alloc(1, 4095);
+            free(0);
+            free(1);
+            alloc(2, 8190);
+            free(2);
+        }
+    }
+
+    // Random sizes and lifetimes with `size` choosing each size; at most `live` live.
+    template <class Size>
+    void random_lifetimes(std::uint32_t live, Size size) {
+        const auto n = static_cast<std::uint32_t>(rng_.between(3000, 5000));
+        std::vector<std::uint32_t> held;
+        std::uint32_t slot = 0;
+        for (std::uint32_t i = 0; i < n; ++i) {
+            if (!held.empty() && (held.size() >= live || rng_.below(100) < 45)) {
+                const std::size_t j = rng_.below(held.size());
+                free(held[j]);
+                held[j] = held.back();
+                held.pop_back();
+            } else {
+                alloc(slot, size());
+                held.push_back(slot++);
+            }
+        }
+        for (std::uint32_t s : held) free(s);
+    }
+
+    void plan_round() {
+        plan_.clear();
+        next_ = 0;
+        switch (round_++ % kShapes) {
+        case 0: binary(64, 448, 512); break;
+        case 1: binary(16, 112, 128); break;
+        case 2: realloc_growth(512, 128, 128); break;
+        case 3: realloc_growth(4092, 5, 16); break;
+        case 4: coalescing(); break;
+        case 5: random_lifetimes(2000, [this] { return rng_.between(1, 16384); }); break;
+        case 6:
+            random_lifetimes(4000, [this] {
+                // cp-decl-like: 9 in 10 of 8..256 B, the rest to 4 KiB.
+                return rng_.below(10) < 9 ? rng_.between(8, 256) : rng_.between(257, 4096);
+            });
+            break;
+        }
+        std::uint32_t slots = 0;
+        for (const Op& op : plan_) slots = op.slot + 1 > slots ? op.slot + 1 : slots;
+        slots_.assign(slots, Block{});
+    }
+
+    SplitMix64 rng_;
+    std::uint64_t round_ = 0;
+    std::vector<Op> plan_;
+    std::size_t next_ = 0;
+    std::vector<Block> slots_;
+};
+
 // --- larson: mimalloc-bench's larson (server bleeding) --------------------------------
 // Each CPU works on an array of kSlots slots: a turn frees the object in a random slot
 // (if any) and puts a new one of 16..128 B there. Every kHandOff turns per CPU (on
@@ -512,6 +647,7 @@ constexpr WorkloadInfo kWorkloads[] = {
     {"producer-consumer", "half the CPUs allocate, the others free (2+ CPUs)", 4, 200'000},
     {"power-law", "8 B..1 MiB, P(size >= x) ~ 1/x, heavy-tailed lifetimes", 1, 200'000},
     {"fragmentation", "binary-bal: small/large, free the small, grow; also pages", 1, 100'000},
+    {"malloclab-bal", "malloclab's balanced shapes: binary, realloc growth, coalescing, random", 1, 100'000},
     {"default", "the built-in mix: hits, refills, drains, remote, large, pages", 4, 20'000},
 };
 
@@ -537,6 +673,7 @@ constexpr Runner kRunners[] = {
     {make<ProducerConsumer>, true, {100, 300}, 2},
     {make<Independent<PowerLaw>>, false, {}, 1},
     {make<Independent<Fragmentation>>, false, {}, 1},
+    {make<Independent<MalloclabBal>>, false, {}, 1},
     {make<DefaultMix>, true, {30, 300}, 1},
 };
 static_assert(std::size(kRunners) == std::size(kWorkloads));

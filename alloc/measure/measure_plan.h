@@ -33,6 +33,8 @@ struct PlanHeader {
     std::uint32_t buddy_lock;       // BuddyLockMode
     std::uint32_t size_class_count; // 0: the core's default table
     std::uint32_t size_classes[kMaxSizeClasses];
+    std::uint32_t cache_bin_bytes;
+    std::uint32_t run_tail_permille;
     std::uint32_t reserved;
 };
 

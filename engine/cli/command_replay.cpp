@@ -40,6 +40,30 @@ constexpr const char* kHelp =
 
 std::string percent(double x) { return fmt::format("{:.2f}%", 100 * x); }
 
+// The peak footprint by cause, one line, the causes that hold nothing left out.
+void print_footprint_breakdown(const engine::ReplaySummary& s) {
+    const engine::FootprintBreakdown& f = s.footprint;
+    const std::pair<const char*, std::uint64_t> parts[] = {
+        {"live", f.live_bytes},
+        {"class rounding", f.class_rounding_bytes},
+        {"run tails", f.run_tail_bytes},
+        {"in bins", f.cached_bytes},
+        {"free in partial runs", f.partial_free_bytes},
+        {"empty runs", f.empty_run_bytes},
+        {"remote pending", f.remote_pending_bytes},
+        {"page rounding", f.page_rounding_bytes},
+        {"metadata", f.metadata_bytes},
+        {"heap holes", f.heap_free_bytes},
+    };
+    std::string line;
+    for (const auto& [name, bytes] : parts) {
+        if (bytes == 0) continue;
+        line += fmt::format("{}{} {} B ({:.1f}%)", line.empty() ? "" : ", ", name, bytes,
+                            s.peak_footprint_bytes == 0 ? 0.0 : 100.0 * static_cast<double>(bytes) / static_cast<double>(s.peak_footprint_bytes));
+    }
+    fmt::print("  footprint       at event {}: {}\n", f.event, line.empty() ? "nothing" : line);
+}
+
 void print_replay_report(const engine::ReplaySummary& s, const std::vector<engine::CpuFigures>& per_cpu) {
     fmt::print("  operations      {} allocs, {} frees, {} reallocs, {} page allocs, {} page frees, {} failed\n", s.allocs,
                s.frees, s.reallocs, s.page_allocs, s.page_frees, s.failed_allocs);
@@ -54,6 +78,7 @@ void print_replay_report(const engine::ReplaySummary& s, const std::vector<engin
                "external {} (region {} MiB)\n",
                s.peak_live_bytes, s.peak_footprint_bytes, percent(s.utilization), percent(s.internal_fragmentation),
                percent(s.external_fragmentation), s.region_bytes >> 20);
+    print_footprint_breakdown(s);
     fmt::print("\n  {:>4} {:>10} {:>14} {:>12} {:>9} {:>8} {:>14}\n", "cpu", "ops", "work cycles", "wait cycles",
                "hit rate", "remote", "clock");
     for (std::size_t c = 0; c < per_cpu.size(); ++c) {

@@ -38,12 +38,16 @@ struct LiveObject {
     std::uint8_t align_log2 = 0;
     bool page = false;
     std::uint8_t order = 0;
+    bool slab = false;  // a slab object (its request counts in the class rounding), else a page run or block
 };
 // With its id, a live map slot is 32 bytes: two to a cache line, none across two.
 static_assert(sizeof(LiveObject) == 24);
 
 template <class Core>
 class ReplayMachine {
+    // The hybrid core has a buddy and size classes; the linked list has neither.
+    static constexpr bool kHybrid = requires(const Core& c) { c.buddy().free_bytes(); };
+
     // How far ahead, in events, the live map's slot is loaded: a free's slot was last
     // touched when its object was allocated, long ago, and would cost a miss.
     static constexpr std::size_t kPrefetchDistance = 16;
@@ -137,7 +141,7 @@ public:
         DenseIdMap<LiveObject> live;
         CycleHistogram histogram;
         ReplayResult result;
-        std::uint64_t index = 0, until_check = 0, until_sample = 0, live_bytes = 0;
+        std::uint64_t index = 0, until_check = 0, until_sample = 0, live_bytes = 0, requested_slab = 0, requested_pages = 0;
         std::uint64_t sampled_cycles = 0, sampled_events = 0, measured_peak = 0;
     };
 
@@ -154,6 +158,8 @@ public:
         c.until_check = until_check_;
         c.until_sample = until_sample_;
         c.live_bytes = live_bytes_;
+        c.requested_slab = requested_slab_;
+        c.requested_pages = requested_pages_;
         c.sampled_cycles = sampled_cycles_;
         c.sampled_events = sampled_events_;
         c.measured_peak = measured_peak_;
@@ -173,6 +179,8 @@ public:
         until_check_ = c.until_check;
         until_sample_ = c.until_sample;
         live_bytes_ = c.live_bytes;
+        requested_slab_ = c.requested_slab;
+        requested_pages_ = c.requested_pages;
         sampled_cycles_ = c.sampled_cycles;
         sampled_events_ = c.sampled_events;
         measured_peak_ = c.measured_peak;
@@ -266,9 +274,11 @@ private:
                     o.align_log2 = e.arg;
                     const std::size_t size = e.size == 0 ? 1 : e.size;  // malloc(0) is a unique object
                     p = e.arg > 3 ? core_.allocate_aligned(id, size, std::size_t{1} << e.arg) : core_.allocate(id, size);
+                    if (p != nullptr) o.slab = slab_object(p, size, e.arg);
                 } else {
                     ++s.page_allocs;
                     o.page = true;
+                    o.slab = !kHybrid;
                     o.order = e.arg;
                     o.size = traces::page_block_bytes(e.arg);
                     if (e.arg <= s_.core.buddy_max_order) p = core_.allocate_pages(id, Order{e.arg});
@@ -283,6 +293,7 @@ private:
                 new_block = p;
                 *slot = o;
                 live_bytes_ += o.size;
+                (o.slab ? requested_slab_ : requested_pages_) += o.size;
                 s.peak_live_bytes = std::max(s.peak_live_bytes, live_bytes_);
                 break;
             }
@@ -292,6 +303,7 @@ private:
                 LiveObject o;
                 if (!live_.erase(e.object, &o)) break;  // its allocation failed
                 live_bytes_ -= o.size;
+                (o.slab ? requested_slab_ : requested_pages_) -= o.size;
                 if (o.last_cpu != cpu) {
                     // The object's line is in another CPU's cache.
                     pricer.charge(m_.line_transfer);
@@ -316,6 +328,9 @@ private:
                 }
                 live_bytes_ = live_bytes_ - o.size + e.size;
                 s.peak_live_bytes = std::max(s.peak_live_bytes, live_bytes_);
+                (o.slab ? requested_slab_ : requested_pages_) -= o.size;
+                o.slab = slab_object(p, e.size == 0 ? 1 : e.size, 0);
+                (o.slab ? requested_slab_ : requested_pages_) += e.size;
                 o.ptr = p;
                 new_block = p;
                 o.size = e.size;
@@ -360,7 +375,7 @@ private:
     // high-water mark, the end of the highest block ever handed out (`block` is the
     // operation's new block, or null).
     void note_footprint(const void* block) {
-        if constexpr (requires(Core& c) { c.buddy().free_bytes(); }) {
+        if constexpr (kHybrid) {
             if (core_.observer().blocks_moved()) peak_candidate(footprint_now());
         } else if (block != nullptr) {
             const auto end = reinterpret_cast<std::uintptr_t>(block) + core_.usable_size(block);
@@ -375,6 +390,7 @@ private:
         ReplaySummary& s = result_.summary;
         if (footprint <= s.peak_footprint_bytes) return;
         s.peak_footprint_bytes = footprint;
+        take_breakdown(footprint);
         if (footprint < measured_peak_ + measured_peak_ / 64) return;
         measured_peak_ = footprint;
         const MemoryStats m = core_.memory_stats();
@@ -384,13 +400,52 @@ private:
         s.external_fragmentation = external_fragmentation();
     }
 
-    // The memory taken from the buddy now. The hybrid's is the buddy's used bytes
-    // (what memory_stats() adds up page by page, at the cost of a walk).
+    // The footprint now. The hybrid's: the pages taken from the buddy and the
+    // metadata serving them (footprint_bytes(), from counters). The linked list's:
+    // its used blocks (a walk; only the samples ask for it).
     std::uint64_t footprint_now() const {
-        if constexpr (requires(const Core& c) { c.buddy().free_bytes(); })
-            return core_.buddy().usable_bytes() - core_.buddy().free_bytes();
+        if constexpr (kHybrid)
+            return core_.footprint_bytes();
         else
             return core_.memory_stats().footprint_bytes();
+    }
+
+    // Whether the object at p (of `size` bytes, aligned to 2^align_log2) is a slab
+    // object: the linked list's all are; the hybrid's are when the size is within the
+    // classes, unless an alignment above the classes' sent it to a page run.
+    bool slab_object(const void* p, std::size_t size, std::uint8_t align_log2) const {
+        if constexpr (kHybrid) {
+            const std::size_t max = core_.size_classes().max_size();
+            return align_log2 <= 3 ? size <= max : core_.usable_size(p) <= max;
+        } else {
+            return true;
+        }
+    }
+
+    // The breakdown of a new peak footprint: the core's parts, with the requested
+    // bytes taken out of the handed-out ones. Cheap (no page walk), so it is taken at
+    // every new peak and is exact for the final one.
+    void take_breakdown(std::uint64_t footprint) {
+        FootprintParts p;
+        if constexpr (kHybrid) p = core_.footprint_parts();
+        else p = core_.footprint_parts(reinterpret_cast<std::uintptr_t>(region_.base()) + footprint);
+        if (p.object_bytes < requested_slab_ || p.page_bytes < requested_pages_ || p.total() != footprint)
+            throw ReplayError(fmt::format("event {}: the footprint's parts do not add up ({} B of parts, {} B of footprint; "
+                                          "{} B of objects for {} B requested, {} B of pages for {} B requested)",
+                                          index_, p.total(), footprint, p.object_bytes, requested_slab_, p.page_bytes,
+                                          requested_pages_));
+        FootprintBreakdown& b = result_.summary.footprint;
+        b.event = index_;
+        b.live_bytes = live_bytes_;
+        b.class_rounding_bytes = p.object_bytes - requested_slab_;
+        b.page_rounding_bytes = p.page_bytes - requested_pages_;
+        b.run_tail_bytes = p.run_tail_bytes;
+        b.cached_bytes = p.cached_bytes;
+        b.partial_free_bytes = p.partial_free_bytes;
+        b.empty_run_bytes = p.empty_run_bytes;
+        b.remote_pending_bytes = p.remote_pending_bytes;
+        b.metadata_bytes = p.metadata_bytes;
+        b.heap_free_bytes = p.heap_free_bytes;
     }
 
     void sample() {
@@ -453,6 +508,7 @@ private:
     std::uint64_t until_check_ = 0;   // events to the next check(); 0 and never reached when off
     std::uint64_t until_sample_ = 0;  // events to the next sample()
     std::uint64_t live_bytes_ = 0;
+    std::uint64_t requested_slab_ = 0, requested_pages_ = 0;  // live_bytes_ split by slab_object()
     std::uint64_t sampled_cycles_ = 0, sampled_events_ = 0;  // modeled_cycles_so_far() and index_ at the last sample
     std::uint64_t measured_peak_ = 0;  // the footprint fragmentation was last measured at
 };

@@ -20,6 +20,14 @@ std::string summary_json(const ReplaySummary& s, bool deterministic) {
         s.work_cycles_total, s.modeled_cycles_p50, s.modeled_cycles_p99, s.modeled_cycles_max, s.makespan_cycles,
         s.peak_live_bytes, s.peak_footprint_bytes, s.utilization, s.internal_fragmentation, s.external_fragmentation,
         s.invariant_violations, s.region_bytes);
+    const FootprintBreakdown& f = s.footprint;
+    out += fmt::format(
+        R"(,"footprint_event":{},"footprint_live_bytes":{},"footprint_class_rounding_bytes":{},)"
+        R"("footprint_run_tail_bytes":{},"footprint_cached_bytes":{},"footprint_partial_free_bytes":{},)"
+        R"("footprint_empty_run_bytes":{},"footprint_remote_pending_bytes":{},"footprint_page_rounding_bytes":{},)"
+        R"("footprint_metadata_bytes":{},"footprint_heap_free_bytes":{})",
+        f.event, f.live_bytes, f.class_rounding_bytes, f.run_tail_bytes, f.cached_bytes, f.partial_free_bytes,
+        f.empty_run_bytes, f.remote_pending_bytes, f.page_rounding_bytes, f.metadata_bytes, f.heap_free_bytes);
     if (!deterministic) out += fmt::format(R"(,"events_per_second":{:.0f})", s.events_per_second);
     return out + "}";
 }

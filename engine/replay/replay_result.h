@@ -28,6 +28,28 @@ struct Sample {
     std::uint64_t window_ops = 0;
 };
 
+// Where the peak footprint's bytes are, taken at the event that reached the peak.
+// The parts add up to peak_footprint_bytes exactly (a test checks it on every
+// generator and recorded program); docs/ENGINE.md defines each one.
+struct FootprintBreakdown {
+    std::uint64_t event = 0;                 // the index of the event that reached the peak
+    std::uint64_t live_bytes = 0;            // requested bytes of the objects live then
+    std::uint64_t class_rounding_bytes = 0;  // slab objects' class size above their request (linked list: block rounding)
+    std::uint64_t run_tail_bytes = 0;        // slab run tails
+    std::uint64_t cached_bytes = 0;          // objects held in bins
+    std::uint64_t partial_free_bytes = 0;    // free objects in partial runs
+    std::uint64_t empty_run_bytes = 0;       // empty runs kept
+    std::uint64_t remote_pending_bytes = 0;  // pending remote frees
+    std::uint64_t page_rounding_bytes = 0;   // page runs above their request (buddy rounding of large objects)
+    std::uint64_t metadata_bytes = 0;        // the core's metadata serving the footprint (linked list: headers)
+    std::uint64_t heap_free_bytes = 0;       // linked list: free blocks below its high-water mark
+
+    std::uint64_t total() const {
+        return live_bytes + class_rounding_bytes + run_tail_bytes + cached_bytes + partial_free_bytes + empty_run_bytes +
+               remote_pending_bytes + page_rounding_bytes + metadata_bytes + heap_free_bytes;
+    }
+};
+
 struct ReplaySummary {
     std::uint64_t events = 0, allocs = 0, frees = 0, reallocs = 0, page_allocs = 0, page_frees = 0;
     std::uint64_t failed_allocs = 0;
@@ -42,6 +64,7 @@ struct ReplaySummary {
     double utilization = 0;              // peak_live_bytes / peak_footprint_bytes (mdriver's)
     double internal_fragmentation = 0;   // at the footprint peak: 1 - requested / handed-out bytes
     double external_fragmentation = 0;   // at the footprint peak: share of free bytes not in max-order blocks
+    FootprintBreakdown footprint;        // the peak footprint by cause
     std::uint64_t invariant_violations = 0;
     std::uint64_t region_bytes = 0;
     double events_per_second = 0;        // wall clock of the replay itself

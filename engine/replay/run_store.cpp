@@ -277,6 +277,18 @@ ReplaySummary parse_summary_json(const std::string& json) {
     s.utilization = o.number_or("utilization", 0);
     s.internal_fragmentation = o.number_or("internal_fragmentation", 0);
     s.external_fragmentation = o.number_or("external_fragmentation", 0);
+    FootprintBreakdown& f = s.footprint;  // runs stored before the breakdown read as zeros
+    read_whole(o, "footprint_event", f.event);
+    read_whole(o, "footprint_live_bytes", f.live_bytes);
+    read_whole(o, "footprint_class_rounding_bytes", f.class_rounding_bytes);
+    read_whole(o, "footprint_run_tail_bytes", f.run_tail_bytes);
+    read_whole(o, "footprint_cached_bytes", f.cached_bytes);
+    read_whole(o, "footprint_partial_free_bytes", f.partial_free_bytes);
+    read_whole(o, "footprint_empty_run_bytes", f.empty_run_bytes);
+    read_whole(o, "footprint_remote_pending_bytes", f.remote_pending_bytes);
+    read_whole(o, "footprint_page_rounding_bytes", f.page_rounding_bytes);
+    read_whole(o, "footprint_metadata_bytes", f.metadata_bytes);
+    read_whole(o, "footprint_heap_free_bytes", f.heap_free_bytes);
     read_whole(o, "invariant_violations", s.invariant_violations);
     read_whole(o, "region_bytes", s.region_bytes);
     s.events_per_second = o.number_or("events_per_second", 0);

@@ -293,6 +293,14 @@ std::vector<Setting> make_table() {
     t.push_back(whole("drain.batch", Section::Core,
                       "Objects moved bin -> slab when a free finds its bin full; at most cache.capacity",
                       [](auto& s) -> auto& { return s.core.drain_batch; }, 1, 65535));
+    t.push_back(whole("cache.bin_bytes", Section::Core,
+                      "A bin's bound in bytes: a class's bin holds at most max(1, bin_bytes / size) objects "
+                      "(and at most cache.capacity), its refills and drains half that; 0: objects only",
+                      [](auto& s) -> auto& { return s.core.cache_bin_bytes; }, 0, 0xFFFFFFFFu));
+    t.push_back(whole("slab.tail_permille", Section::Core,
+                      "A slab run wastes at most this many thousandths of itself in the tail no object fits "
+                      "(the smallest such run of up to 16 pages; else the least wasteful)",
+                      [](auto& s) -> auto& { return s.core.run_tail_permille; }, 0, 1000));
     t.push_back(whole("buddy.max_order", Section::Core,
                       "Largest buddy block: 2^max_order pages of 4 KiB (8: 1 MiB); larger requests take runs of them",
                       [](auto& s) -> auto& { return s.core.buddy_max_order; }, 0, kMaxOrderLimit));

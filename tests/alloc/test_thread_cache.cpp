@@ -26,7 +26,9 @@ TEST_CASE("cache init: every CPU has empty bins of the configured capacity") {
             }
             CHECK(tc.bin(size_class(k)).head == nullptr);
             CHECK(tc.bin(size_class(k)).count == 0);
-            CHECK(tc.bin(size_class(k)).capacity == 64);
+            // 64 objects, or as many as cache_bin_bytes holds (at least one).
+            const std::uint32_t size = a->size_classes().size(size_class(k));
+            CHECK(tc.bin(size_class(k)).capacity == std::max<std::uint32_t>(1, std::min<std::uint32_t>(64, config.cache_bin_bytes / size)));
         }
     }
     const MemoryStats s = a->memory_stats();
@@ -190,4 +192,27 @@ TEST_CASE("slab stats: a run is carved on the first miss and returned when all i
     CHECK(a->slab(cpu(0), c).runs() == 0);
     CHECK(s.footprint_bytes() == 0);
     REQUIRE_VALID(*a);
+}
+
+TEST_CASE("bins bounded in bytes: a large class's bin holds bin_bytes of objects, its batches half of that") {
+    Region region(16 << 20);
+    AllocatorConfig config = config_with_cpus(1);
+    config.cache_bin_bytes = 16384;
+    auto a = make_hybrid(region, config);
+    const SizeClass c = a->size_classes().class_for(4096);
+    CHECK(a->cache(cpu(0)).bin(c).capacity == 4);
+    CHECK(a->cache(cpu(0)).bin(a->size_classes().class_for(64)).capacity == 64);  // 16 KiB / 64 B > 64
+    CHECK(a->cache(cpu(0)).bin(a->size_classes().class_for(16384)).capacity == 1);
+    std::vector<void*> objs;
+    for (int i = 0; i < 10; ++i) objs.push_back(a->allocate(cpu(0), 4096));
+    CHECK(count(*a, ActionKind::Refill) == 5);  // 2 objects a refill: 1 to the caller, 1 to the bin
+    for (void* p : objs) a->deallocate(cpu(0), p);
+    CHECK(a->cache(cpu(0)).bin(c).count <= 4);
+    CHECK(a->memory_stats().cached_bytes <= 16384);
+    REQUIRE_VALID(*a);
+
+    config.cache_bin_bytes = 0;  // objects only: every bin holds cache_capacity
+    Region other(16 << 20);
+    auto b = make_hybrid(other, config);
+    for (std::uint32_t k = 0; k < b->size_classes().count(); ++k) CHECK(b->cache(cpu(0)).bin(size_class(k)).capacity == 64);
 }
