@@ -23,7 +23,7 @@ struct AllocatorConfig {
     // objects (and at most cache_capacity); its refills and drains move at most half
     // of that. 0: objects only. Bins of large classes were most of the footprint of
     // small heaps (docs/DESIGN.md, "Memory").
-    std::uint32_t cache_bin_bytes = 16384;
+    std::uint32_t cache_bin_bytes = 8192;
     // A slab run wastes at most this many thousandths of itself in its tail, where
     // a run of at most 16 pages can (else the run with the least waste).
     std::uint32_t run_tail_permille = 125;

@@ -201,7 +201,7 @@ TEST_CASE("bins bounded in bytes: a large class's bin holds bin_bytes of objects
     auto a = make_hybrid(region, config);
     const SizeClass c = a->size_classes().class_for(4096);
     CHECK(a->cache(cpu(0)).bin(c).capacity == 4);
-    CHECK(a->cache(cpu(0)).bin(a->size_classes().class_for(64)).capacity == 64);  // 16 KiB / 64 B > 64
+    CHECK(a->cache(cpu(0)).bin(a->size_classes().class_for(64)).capacity == 64);  // 16 KiB / 64 B is more than 64
     CHECK(a->cache(cpu(0)).bin(a->size_classes().class_for(16384)).capacity == 1);
     std::vector<void*> objs;
     for (int i = 0; i < 10; ++i) objs.push_back(a->allocate(cpu(0), 4096));

@@ -211,7 +211,7 @@ TEST_CASE("settings: the modeled clock") {
 
 TEST_CASE("settings: JSON holds every key, the defaults exactly") {
     CHECK(settings_to_json(ReplaySettings{}) ==
-          R"({"cache.capacity":64,"refill.batch":32,"drain.batch":32,"cache.bin_bytes":16384,"slab.tail_permille":125,)"
+          R"({"cache.capacity":64,"refill.batch":32,"drain.batch":32,"cache.bin_bytes":8192,"slab.tail_permille":125,)"
           R"("buddy.max_order":8,"buddy.lock":"global",)"
           R"("size_classes":"default","allocator":"hybrid","region":"auto","cpus":0,"map":"none","loop":"auto",)"
           R"("check_every":0,"sample_every":10000,"model.mhz":3000,)"
