@@ -63,6 +63,10 @@ def compare(expected_path, actual_path, required):
         key, _, value = key_value.partition("=")
         expected[key] = int(value)
     wrong = [f"{key}: {actual.get(key)} (expected {value})" for key, value in expected.items() if actual.get(key) != value]
+    # A replay's peak footprint breakdown by cause adds up to the peak footprint exactly.
+    parts = sum(v for k, v in actual.items() if k.startswith("footprint_") and k.endswith("_bytes"))
+    if "peak_footprint_bytes" in actual and ("footprint_live_bytes" not in actual or parts != actual["peak_footprint_bytes"]):
+        wrong.append(f"footprint parts add up to {parts}, not to peak_footprint_bytes {actual.get('peak_footprint_bytes')}")
     if wrong:
         print("; ".join(wrong))
         return 1

@@ -7,6 +7,7 @@
 #include "tests/traces/test_support.h"
 
 #include "engine/replay/replayer.h"
+#include "engine/replay/run_store.h"
 #include "engine/replay/settings.h"
 #include "traces/event_emitter.h"
 #include "traces/generators.h"
@@ -212,6 +213,52 @@ TEST_CASE("replay: every generator, with the core's invariants checked every 500
             CHECK(r.summary.modeled_cycles_p50 <= r.summary.modeled_cycles_p99);
         }
     });
+}
+
+TEST_CASE("replay: the peak footprint's breakdown by cause adds up to the peak footprint on every generator") {
+    TempDb t;
+    for_each_generated(t, 30000, [&](const std::string& name) {
+        for (AllocatorKind kind : {AllocatorKind::Hybrid, AllocatorKind::LinkedList}) {
+            for (std::uint32_t cpus : {1u, 4u}) {
+                CAPTURE(cpus);
+                ReplaySettings s;
+                s.allocator = kind;
+                s.cpus = cpus;
+                const ReplaySummary r = replay(t.db(), name, s).summary;
+                const FootprintBreakdown& f = r.footprint;
+                CHECK(f.total() == r.peak_footprint_bytes);
+                CHECK(f.live_bytes > 0);
+                CHECK(f.live_bytes <= r.peak_live_bytes);
+                CHECK(f.event < r.events);
+                if (kind == AllocatorKind::Hybrid) {
+                    CHECK(f.heap_free_bytes == 0);
+                    CHECK(f.metadata_bytes > 0);  // the per-CPU structures at least
+                } else {
+                    CHECK(f.cached_bytes + f.partial_free_bytes + f.run_tail_bytes + f.remote_pending_bytes == 0);
+                }
+                // A stored run carries the breakdown.
+                CHECK(parse_summary_json(summary_json(r, true)).footprint.total() == f.total());
+            }
+        }
+    });
+}
+
+TEST_CASE("replay: the footprint's causes on shapes that make each one") {
+    TempDb t;
+    // 100 objects of 20000 B: exact page runs of 5 pages, 480 B of page rounding each.
+    std::vector<TraceEvent> pages;
+    for (std::uint64_t i = 0; i < 100; ++i) pages.push_back(ev(Op::Alloc, i, 0, 20000));
+    t.write("pages", pages);
+    ReplaySummary r = replay(t.db(), "pages", ReplaySettings{}).summary;
+    CHECK(r.footprint.page_rounding_bytes == 100 * (5 * 4096 - 20000));
+    CHECK(r.footprint.live_bytes == 100 * 20000);
+    CHECK(r.footprint.total() == r.peak_footprint_bytes);
+    // One 100 B object: class 112 rounds 12 B up; the rest of its run is free in a partial run.
+    t.write("one", {ev(Op::Alloc, 0, 0, 100)});
+    r = replay(t.db(), "one", ReplaySettings{}).summary;
+    CHECK(r.footprint.class_rounding_bytes == 12);
+    CHECK(r.footprint.live_bytes == 100);
+    CHECK(r.footprint.cached_bytes + r.footprint.partial_free_bytes + r.footprint.run_tail_bytes == 4096 - 112);
 }
 
 TEST_CASE("replay: the baseline and the hybrid agree on what is live after every event") {
