@@ -201,7 +201,7 @@ public:
             case Lookup::Large: {
                 const std::size_t block = order_bytes(buddy_.max_order());
                 usable = std::size_t{l.blocks} * block;
-                in_place = new_size > block && (new_size + block - 1) / block == l.blocks;
+                in_place = new_size > block && divide_up(new_size, block) == l.blocks;
                 break;
             }
             case Lookup::Invalid:
@@ -452,7 +452,7 @@ private:
             observer_.record(f);
             return nullptr;
         }
-        const std::size_t blocks = (size + block - 1) / block;
+        const std::size_t blocks = divide_up(size, block);
         if (blocks > 0xFFFFFFFFu) return buddy_.allocate_run(cpu, 0);
         return buddy_.allocate_run(cpu, static_cast<std::uint32_t>(blocks));
     }
