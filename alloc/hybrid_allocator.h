@@ -217,7 +217,7 @@ public:
                 // An exact run keeps its place while the new size is above the classes
                 // and needs no more pages; a shrink gives its tail pages back.
                 usable = l.pages << kPageShift;
-                const std::size_t pages = (new_size + kPageSize - 1) >> kPageShift;
+                const std::size_t pages = divide_up(new_size, kPageSize);
                 if (new_size > max_small_ && pages <= l.pages) {
                     if (pages < l.pages) buddy_.shrink_exact(cpu, p, pages);
                     return p;
@@ -471,7 +471,7 @@ private:
     // Sizes above the largest class: an exact page run, its head aligned to `align`
     // (see BuddyAllocator::allocate_exact).
     ALLOCSIM_NOINLINE void* allocate_pages_for(CpuId cpu, std::size_t size, std::size_t align) {
-        const std::size_t pages = (size + kPageSize - 1) >> kPageShift;
+        const std::size_t pages = divide_up(size, kPageSize);
         const std::uint32_t align_order = index_of(order_for_bytes(align));
         if (size > (std::size_t{1} << 52)) {
             Action f{ActionKind::AllocFailure, cpu};

@@ -46,9 +46,12 @@ constexpr std::uint32_t index_of(PageIndex p) { return static_cast<std::uint32_t
 constexpr std::size_t order_bytes(Order o) { return kPageSize << index_of(o); }
 constexpr std::size_t order_pages(Order o) { return std::size_t{1} << index_of(o); }
 
-// Smallest order whose block holds `bytes`. REQUIRES: bytes > 0.
+// ceil(a / b) for any a: a + b - 1 would wrap for sizes near SIZE_MAX.
+constexpr std::size_t divide_up(std::size_t a, std::size_t b) { return a / b + (a % b != 0); }
+
+// Smallest order whose block holds `bytes` (at most 52, for 2^64 - 1). REQUIRES: bytes > 0.
 constexpr Order order_for_bytes(std::size_t bytes) {
-    std::size_t pages = (bytes + kPageSize - 1) >> kPageShift;
+    const std::size_t pages = divide_up(bytes, kPageSize);
     std::uint32_t order = 0;
     while ((std::size_t{1} << order) < pages) ++order;
     return Order{static_cast<std::uint8_t>(order)};

@@ -48,6 +48,9 @@ TEST_CASE("buddy order: bytes to order") {
     CHECK(index_of(order_for_bytes(8192)) == 1);
     CHECK(index_of(order_for_bytes(1 << 20)) == 8);
     CHECK(index_of(order_for_bytes((1 << 20) + 1)) == 9);
+    // No wrap near SIZE_MAX (bytes + 4095 would make it order 0).
+    CHECK(index_of(order_for_bytes(SIZE_MAX)) == 52);
+    CHECK(index_of(order_for_bytes(SIZE_MAX - 4095)) == 52);
     CHECK(order_bytes(order(8)) == (1u << 20));
 }
 

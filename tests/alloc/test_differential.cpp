@@ -1,6 +1,7 @@
 // A randomized differential test: a million operations on several CPUs (remote
 // frees included, every size class, pages, large runs, aligned requests and
-// reallocs) against a simple reference model that knows what is live, its size
+// reallocs that cross classes up and down, into and out of the path above the
+// largest class) against a simple reference model that knows what is live, its size
 // and its contents. check() runs regularly; at the end everything is freed and
 // the buddy must hold exactly the blocks it started with.
 #include <cstring>
@@ -55,6 +56,20 @@ TEST_CASE("differential: 1M random operations on 4 CPUs against a reference mode
     std::size_t reference_live_bytes = 0;
     std::uint64_t next_stamp = 1;
     std::uint64_t remote = 0;
+
+    std::uint64_t reallocs_up = 0, reallocs_down = 0, reallocs_into_large = 0, reallocs_out_of_large = 0;
+    // A size in another class than `size`'s, above or below it; "the class" above
+    // the largest is the page and large-run path (16 KiB + 1 to 1 MiB + 64 KiB:
+    // buddy blocks and two-block runs), which objects only leave.
+    const auto realloc_target = [&](std::size_t size, std::mt19937_64& r) -> std::size_t {
+        const std::uint32_t classes = table.count();
+        const std::uint32_t c = size > table.max_size() ? classes : index_of(table.class_for(size));
+        const bool up = c == 0 || (c < classes && r() % 2 == 0);
+        const std::uint32_t to = up ? c + 1 + static_cast<std::uint32_t>(r() % (classes - c)) : static_cast<std::uint32_t>(r() % c);
+        if (to == classes) return table.max_size() + 1 + r() % ((1 << 20) + (64 << 10));
+        const std::size_t low = to == 0 ? 1 : table.size(size_class(to - 1)) + 1;
+        return low + r() % (table.size(size_class(to)) - low + 1);
+    };
 
     const auto add = [&](void* p, LiveObject o) {
         REQUIRE(p != nullptr);
@@ -114,12 +129,24 @@ TEST_CASE("differential: 1M random operations on 4 CPUs against a reference mode
             const std::uint64_t owner_hint = rng();
             if (o.kind == LiveObject::Pages) {
                 a->free_pages(on, p, order(o.order));
-            } else if (o.kind == LiveObject::Small && dice % 7 == 0 && o.size <= table.max_size()) {
-                // Realloc instead of free, then free the result.
-                void* q = a->reallocate(on, p, o.size * 2);
+            } else if (o.kind != LiveObject::Pages && dice % 4 == 0) {
+                // Realloc instead of free, to another class, up or down, and into or
+                // out of the path above the classes; the result stays live, and a
+                // later sized free gives it its new size.
+                const std::size_t n = realloc_target(o.size, rng);
+                const bool large_before = o.size > table.max_size();
+                const bool large_after = n > table.max_size();
+                void* q = a->reallocate(on, p, n);
                 REQUIRE(q != nullptr);
-                REQUIRE(head_intact(q, o.size, o.stamp));
-                a->deallocate(on, q);
+                REQUIRE(head_intact(q, std::min(o.size, n), o.stamp));
+                if (n >= o.size) REQUIRE(stamp_intact(q, o.size, o.stamp));
+                if (!large_before && !large_after) {
+                    REQUIRE(index_of(table.class_for(n)) != index_of(table.class_for(o.size)));
+                    REQUIRE(a->usable_size(q) == table.size(table.class_for(n)));
+                }
+                ++(n > o.size ? reallocs_up : reallocs_down);
+                if (large_before != large_after) ++(large_after ? reallocs_into_large : reallocs_out_of_large);
+                add(q, {n, a->usable_size(q), next_stamp++, LiveObject::Small, 0});
             } else if (owner_hint % 2 == 0 && o.kind == LiveObject::Small) {
                 a->deallocate(on, p, o.size);  // sized fast path
             } else {
@@ -141,6 +168,12 @@ TEST_CASE("differential: 1M random operations on 4 CPUs against a reference mode
     CHECK(totals[ActionKind::LargeAlloc] > 10);
     CHECK(totals[ActionKind::AllocFailure] == 0);
     CHECK(totals[ActionKind::InvalidFree] == 0);
+    MESSAGE("reallocs up " << reallocs_up << ", down " << reallocs_down << ", into the large path "
+                           << reallocs_into_large << ", out of it " << reallocs_out_of_large);
+    CHECK(reallocs_up > 10000);
+    CHECK(reallocs_down > 10000);
+    CHECK(reallocs_into_large > 100);
+    CHECK(reallocs_out_of_large > 100);
 
     for (auto& [at, o] : live) {
         REQUIRE(stamp_intact(reinterpret_cast<void*>(at), o.size, o.stamp));

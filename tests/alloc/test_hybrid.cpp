@@ -365,6 +365,38 @@ TEST_CASE("out of memory: null, a counted failure, and every structure still val
     require_back_to_roots(*a);
 }
 
+// Found by fuzz.core: SIZE_MAX rounded up to pages wrapped to order 0, so
+// allocate(SIZE_MAX) returned one 4 KiB page, and a size a little lower wrapped in
+// the count of large-run blocks; reallocate then copied a whole large run into it.
+TEST_CASE("sizes near SIZE_MAX fail, in allocate, allocate_aligned and reallocate") {
+    Region region(8 << 20);
+    auto a = make_hybrid(region);
+    const std::size_t huge[] = {SIZE_MAX, SIZE_MAX - 1, SIZE_MAX - 4095, SIZE_MAX - 4096, SIZE_MAX - (1 << 20),
+                                SIZE_MAX / 2 + 1};
+    for (std::size_t n : huge) {
+        INFO(n);
+        CHECK(a->allocate(cpu(0), n) == nullptr);
+        CHECK(a->allocate_aligned(cpu(0), n, 64) == nullptr);
+        CHECK(a->reallocate(cpu(0), nullptr, n) == nullptr);
+    }
+    // A slab object, a buddy block and a large run stay where they are, untouched.
+    for (std::size_t size : {std::size_t{100}, std::size_t{50000}, std::size_t{3} << 20}) {
+        auto* p = static_cast<unsigned char*>(a->allocate(cpu(0), size));
+        REQUIRE(p != nullptr);
+        std::memset(p, 0x5A, size);
+        for (std::size_t n : huge) {
+            INFO(size << " -> " << n);
+            CHECK(a->reallocate(cpu(0), p, n) == nullptr);
+        }
+        CHECK(a->usable_size(p) >= size);
+        CHECK(std::count(p, p + size, 0x5A) == static_cast<std::ptrdiff_t>(size));
+        REQUIRE_VALID(*a);
+        a->deallocate(cpu(0), p, size);
+    }
+    CHECK(count(*a, ActionKind::AllocFailure) == 6 * 3 + 3 * 6);
+    require_back_to_roots(*a);
+}
+
 TEST_CASE("check() catches a double free, a corrupted bin and a lost run") {
     Region region(8 << 20);
     SUBCASE("double free") {
