@@ -9,19 +9,19 @@
 // As in mdriver, ID must be below NUM_IDS and the file must hold NUM_OPS ops.
 // Errors name the line of the op's first token. Under --lenient a bad op is
 // skipped with the rest of its line.
-#include <charconv>
 #include <string>
 
 #include "traces/import_error.h"
 #include "traces/importers.h"
 #include "traces/line_reader.h"
+#include "traces/whole_number.h"
 
 namespace allocsim::traces {
 
 namespace {
 
-constexpr std::uint64_t kMaxSize = std::uint64_t{1} << 48;  // above any real request
-constexpr std::uint64_t kMaxIds = std::uint64_t{1} << 40;
+constexpr WholeNumber kSize{0, std::uint64_t{1} << 48};  // above any real request
+constexpr WholeNumber kNumIds{0, std::uint64_t{1} << 40};
 
 // Tokens across lines, with the line each came from.
 class Tokens {
@@ -54,11 +54,6 @@ private:
     std::size_t pos_ = 0;
 };
 
-bool parse_decimal(std::string_view text, std::uint64_t max, std::uint64_t& out) {
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-    return ec == std::errc() && end == text.data() + text.size() && out <= max;
-}
-
 std::string quoted(std::string_view token) {
     std::string out = "'";
     out.append(token.substr(0, 32));
@@ -82,13 +77,16 @@ void import_malloclab(std::istream& in, const std::string& file, EventEmitter& o
             throw TraceError::at(file, reader.line_number(),
                                  std::string("the header ends before its ") + kHeader[i] + " (it has 4 numbers)");
         }
-        if (!parse_decimal(token, UINT64_MAX, header[i]))
-            throw TraceError::at(file, tokens.line(),
-                                 std::string("header: the ") + kHeader[i] + " is not a whole number: " + quoted(token));
+        const WholeNumber number = i == 1 ? kNumIds : WholeNumber{};
+        const std::optional<std::uint64_t> n = number.parse(token);
+        if (!n) throw TraceError::at(file, tokens.line(), "header: " + number.refusal(kHeader[i], token));
+        header[i] = *n;
     }
     const std::uint64_t num_ids = header[1];
     const std::uint64_t num_ops = header[2];
-    if (num_ids > kMaxIds) throw TraceError::at(file, tokens.line(), "header: too many ids");
+    // Ids are 0..num_ids-1; with no ids (an empty range) every op's id is refused.
+    const WholeNumber id_number{0, num_ids == 0 ? 0 : num_ids - 1};
+    const std::string ids_note = " (the header has " + std::to_string(num_ids) + " ids)";
 
     std::uint64_t ops = 0;  // ops read, good or skipped
     while (tokens.next(token)) {
@@ -103,14 +101,15 @@ void import_malloclab(std::istream& in, const std::string& file, EventEmitter& o
             error = "unknown op " + quoted(token) + " (expected a, r or f)";
         } else if (!tokens.next(token)) {
             error = std::string("'") + op + "' without its id";
-        } else if (!parse_decimal(token, UINT64_MAX, id) || id >= num_ids) {
-            error = "id " + quoted(token) + " is not a number below the header's " + std::to_string(num_ids) + " ids";
-        } else if (op != 'f') {
-            if (!tokens.next(token)) {
-                error = std::string("'") + op + "' without its size";
-            } else if (!parse_decimal(token, kMaxSize, size)) {
-                error = "size " + quoted(token) + " is not a whole number up to 2^48";
+        } else if (const auto n = num_ids == 0 ? std::nullopt : id_number.parse(token)) {
+            id = *n;
+            if (op != 'f') {
+                if (!tokens.next(token)) error = std::string("'") + op + "' without its size";
+                else if (const auto s = kSize.parse(token)) size = *s;
+                else error = kSize.refusal("size", token);
             }
+        } else {
+            error = num_ids == 0 ? "id " + quoted(token) + ": the header has 0 ids" : id_number.refusal("id", token) + ids_note;
         }
         ++ops;
         if (!error.empty()) {

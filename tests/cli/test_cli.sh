@@ -112,7 +112,7 @@ gen)
   expect_code 0 "$ALLOCSIM" gen larson --seed 8 --name c
   expect_code 0 "$ALLOCSIM" export --trace c --out c.csv
   cmp -s a.csv c.csv && fail "different seeds gave the same trace"
-  expect_code 2 "$ALLOCSIM" gen larson --cpus 0; contains err.txt "--cpus takes a whole number from 1 to 64"
+  expect_code 2 "$ALLOCSIM" gen larson --cpus 0; contains err.txt "--cpus: '0' is not a whole number in 1..64"
   expect_code 1 "$ALLOCSIM" gen no-such-workload; contains err.txt "no-such-workload"
   ;;
 replay)
@@ -182,7 +182,7 @@ runs)
   expect_code 1 "$ALLOCSIM" diff 1 99; contains err.txt "allocsim.db: no run 99 (allocsim runs lists them)"
   expect_code 1 "$ALLOCSIM" show 3 --db other.db; contains err.txt "other.db: no run 3"
   [ ! -e other.db ] || fail "show created a database"
-  expect_code 2 "$ALLOCSIM" show abc; contains err.txt "'abc' is not a run number"
+  expect_code 2 "$ALLOCSIM" show abc; contains err.txt "run: 'abc' is not a whole number in 1..2^63-1 (allocsim runs lists the runs)"
   expect_code 2 "$ALLOCSIM" show; contains err.txt "RUN is required"
   expect_code 2 "$ALLOCSIM" diff 1; contains err.txt "RUN_A and RUN_B"
   # Replacing the trace drops its runs.
@@ -215,7 +215,7 @@ PY
   "$ALLOCSIM" export --run 1 --format chrome > again.json || fail "export to stdout failed"
   cmp t.json again.json || fail "two exports of the same run differ"
   expect_code 1 "$ALLOCSIM" export --run 7 --format chrome; contains err.txt "no run 7"
-  expect_code 2 "$ALLOCSIM" export --run x --format chrome; contains err.txt "run number"
+  expect_code 2 "$ALLOCSIM" export --run x --format chrome; contains err.txt "run: 'x' is not a whole number"
   expect_code 2 "$ALLOCSIM" export --run 1 --format csv; contains err.txt "--format chrome"
   ;;
 sweep)
@@ -327,9 +327,9 @@ hostile)
   done
   expect_code 1 "$ALLOCSIM" import mtrace longline.txt; contains err.txt "longline.txt:2: line longer than 65536 bytes"
   printf '= Start\n+ 0x10 0xffffffffffffffff\n' > huge.mtrace
-  expect_code 1 "$ALLOCSIM" import mtrace huge.mtrace; contains err.txt "huge.mtrace:2: size 0xffffffffffffffff is above 2^48"
+  expect_code 1 "$ALLOCSIM" import mtrace huge.mtrace; contains err.txt "huge.mtrace:2: size: '0xffffffffffffffff' is not a hex number in 0..2^48"
   printf '20000 2 2 1\na 0 -5\nf 0\n' > negative.rep
-  expect_code 1 "$ALLOCSIM" import malloclab negative.rep; contains err.txt "negative.rep:2: size '-5'"
+  expect_code 1 "$ALLOCSIM" import malloclab negative.rep; contains err.txt "negative.rep:2: size: '-5' is not a whole number in 0..2^48"
   printf '= Start\n+ 0x10 0x8\n< 0x10\n' > truncated.mtrace
   expect_code 1 "$ALLOCSIM" import mtrace truncated.mtrace; contains err.txt "truncated.mtrace:3: '<' (realloc) without its '>' line"
   expect_code 1 "$ALLOCSIM" import mtrace binary.bin --db binary.bin; contains err.txt "binary.bin: not an SQLite database"

@@ -50,13 +50,17 @@ TEST_CASE("malloclab: an id reused after its free is a new object, unmatched ops
 TEST_CASE("malloclab: malformed input names the file and line, --lenient skips and counts") {
     CHECK(error_of("") == "t.rep: empty file");
     CHECK(error_of("20000 3\n") == "t.rep:1: the header ends before its number of ops (it has 4 numbers)");
-    CHECK(error_of("20000 -3 8 1\n") == "t.rep:1: header: the number of ids is not a whole number: '-3'");
-    CHECK(error_of("1 99999999999999 1 1\na 0 1\n") == "t.rep:1: header: too many ids");
+    CHECK(error_of("20000 -3 8 1\n") == "t.rep:1: header: number of ids: '-3' is not a whole number in 0..2^40");
+    CHECK(error_of("1 99999999999999 1 1\na 0 1\n") ==
+          "t.rep:1: header: number of ids: '99999999999999' is not a whole number in 0..2^40");
+    CHECK(error_of("x 2 2 1\n") == "t.rep:1: header: heap size: 'x' is not a whole number");
     CHECK(error_of("0 2 2 1\na 0 8\nx 1 8\n") == "t.rep:3: unknown op 'x' (expected a, r or f)");
-    CHECK(error_of("0 2 2 1\na 0 8\na 2 8\n") == "t.rep:3: id '2' is not a number below the header's 2 ids");
-    CHECK(error_of("0 2 2 1\na 0 8\na -1 8\n") == "t.rep:3: id '-1' is not a number below the header's 2 ids");
-    CHECK(error_of("0 2 1 1\na 0 999999999999999999\n") == "t.rep:2: size '999999999999999999' is not a whole number up to 2^48");
-    CHECK(error_of("0 2 1 1\na 0 -8\n") == "t.rep:2: size '-8' is not a whole number up to 2^48");
+    CHECK(error_of("0 2 2 1\na 0 8\na 2 8\n") == "t.rep:3: id: '2' is not a whole number in 0..1 (the header has 2 ids)");
+    CHECK(error_of("0 2 2 1\na 0 8\na -1 8\n") == "t.rep:3: id: '-1' is not a whole number in 0..1 (the header has 2 ids)");
+    CHECK(error_of("0 0 1 1\na 0 8\n") == "t.rep:2: id '0': the header has 0 ids");
+    CHECK(error_of("0 2 1 1\na 0 999999999999999999\n") ==
+          "t.rep:2: size: '999999999999999999' is not a whole number in 0..2^48");
+    CHECK(error_of("0 2 1 1\na 0 -8\n") == "t.rep:2: size: '-8' is not a whole number in 0..2^48");
     CHECK(error_of("0 2 2 1\na 0 8\nr 0\n") == "t.rep:3: 'r' without its size");
     CHECK(error_of("0 2 2 1\na 0 8\nf\n") == "t.rep:3: 'f' without its id");
     CHECK(error_of("0 2 3 1\na 0 8\nf 0\n") == "t.rep:3: the header promises 3 ops, the file has 2 (truncated?)");
