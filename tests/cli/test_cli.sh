@@ -72,6 +72,21 @@ errors)
   expect_code 0 "$ALLOCSIM" traces --json
   [ "$(grep -o '"name"' out.txt | wc -l)" -eq 2 ] || fail "expected 2 traces: $(cat out.txt)"
   ;;
+malloclab_free_null_and_sizeless)
+  # The public traces' shapes: bash.rep's "f -1" (free(NULL)), alaska.rep's "a ID"
+  # lines with no size, the first on line 7.
+  printf '20000\n3\n6\n1\na 0 16\nf -1\na 1 32\nf 0\nf -1\nf 1\n' > freenull.rep
+  expect_code 0 "$ALLOCSIM" import malloclab freenull.rep --json
+  contains out.txt '"events":4'; contains out.txt '"skipped_unmatched":2'; contains out.txt '"malformed":0'
+  printf '20000\n40\n6\n1\na 0 100\na 1 200\na 2\na 34 1234\nf 0\nf 34\n' > sizeless.rep
+  sqlite3 allocsim.db .dump > before.sql || fail "sqlite3 could not dump the database"
+  expect_code 1 "$ALLOCSIM" import malloclab sizeless.rep; contains err.txt "sizeless.rep:7: 'a' without its size"
+  sqlite3 allocsim.db .dump > after.sql
+  cmp before.sql after.sql || fail "the failed import changed the database"
+  expect_code 0 "$ALLOCSIM" import malloclab sizeless.rep --lenient --json
+  contains out.txt '"events":5'; contains out.txt '"allocs":3'; contains out.txt '"frees":2'
+  contains out.txt '"malformed":1'; contains out.txt '"skipped_unmatched":0'
+  ;;
 kill_mid_import)
   # kill -9 in the middle of a large import, then of a large generation: each time
   # the database passes its integrity check, holds nothing of the killed job, and
