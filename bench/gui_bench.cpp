@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "bench/json.h"
+#include "bench/number_option.h"
 #include "bench/wall_clock.h"
 #include "engine/replay/replay_session.h"
 #include "gui/arena_view.h"
@@ -35,7 +36,7 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--json") json = true;
-        else if (a == "--frames" && i + 1 < argc) frames = std::max(1, std::atoi(argv[++i]));
+        else if (a == "--frames" && i + 1 < argc) frames = static_cast<int>(bench::number_option("allocsim-gui-bench", "--frames", argv[++i], {1, 100'000}));
         else if (a == "--help" || a == "-h") {
             fmt::print("usage: allocsim-gui-bench [--frames N] [--json]\n\nTimes the GUI's frames with 100k live objects "
                        "in a 1 GiB region: the worker's snapshot and the views' painting, offscreen.\n");

@@ -16,6 +16,7 @@
 
 #include "bench/generated_trace.h"
 #include "bench/json.h"
+#include "bench/number_option.h"
 #include "bench/wall_clock.h"
 #include "engine/replay/replayer.h"
 #include "traces/trace_reader.h"
@@ -52,12 +53,8 @@ int main(int argc, char** argv) {
             std::string list = argv[++i];
             for (std::size_t pos = 0; pos <= list.size();) {
                 const std::size_t comma = std::min(list.find(',', pos), list.size());
-                const std::uint64_t n = std::strtoull(list.substr(pos, comma - pos).c_str(), nullptr, 10);
-                if (n == 0 || n > 1'000'000'000) {
-                    fmt::print(stderr, "allocsim-replay-bench: --sizes takes numbers from 1 to 1e9\n");
-                    return 2;
-                }
-                sizes.push_back(n);
+                sizes.push_back(bench::number_option("allocsim-replay-bench", "--sizes",
+                                                     list.substr(pos, comma - pos).c_str(), {1, 1'000'000'000}));
                 pos = comma + 1;
             }
         } else {

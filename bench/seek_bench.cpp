@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -15,6 +14,7 @@
 
 #include "bench/generated_trace.h"
 #include "bench/json.h"
+#include "bench/number_option.h"
 #include "bench/wall_clock.h"
 #include "engine/replay/replay_session.h"
 
@@ -47,17 +47,13 @@ int main(int argc, char** argv) {
         } else if (a == "--workload" && i + 1 < argc) {
             workload = argv[++i];
         } else if (a == "--events" && i + 1 < argc) {
-            events = std::strtoull(argv[++i], nullptr, 10);
+            events = bench::number_option("allocsim-seek-bench", "--events", argv[++i], {1, 1'000'000'000});
         } else if (a == "--seeks" && i + 1 < argc) {
-            seeks = std::atoi(argv[++i]);
+            seeks = static_cast<int>(bench::number_option("allocsim-seek-bench", "--seeks", argv[++i], {1, 1'000'000}));
         } else {
             fmt::print(stderr, "allocsim-seek-bench: unknown argument '{}'\n{}", a, kHelp);
             return 2;
         }
-    }
-    if (events == 0 || seeks <= 0) {
-        fmt::print(stderr, "allocsim-seek-bench: --events and --seeks take positive numbers\n");
-        return 2;
     }
     std::random_device rd;
     const auto dir = std::filesystem::temp_directory_path() / fmt::format("allocsim-seek-bench-{}", rd());

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "bench/json.h"
+#include "bench/number_option.h"
 #include "bench/wall_clock.h"
 #include "traces/csv_format.h"
 #include "traces/database.h"
@@ -108,12 +109,7 @@ int main(int argc, char** argv) {
         } else if ((a == "--events" || a == "--workload" || a == "--keep") && i + 1 < argc) {
             const std::string v = argv[++i];
             if (a == "--events") {
-                char* end = nullptr;
-                events = std::strtoull(v.c_str(), &end, 10);
-                if (*end != '\0' || events == 0 || events > 1'000'000'000) {
-                    fmt::print(stderr, "allocsim-trace-bench: --events takes a number from 1 to 1e9\n");
-                    return 2;
-                }
+                events = bench::number_option("allocsim-trace-bench", "--events", v.c_str(), {1, 1'000'000'000});
             } else if (a == "--workload") {
                 workload = v;
             } else {

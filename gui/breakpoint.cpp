@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cctype>
 #include <iterator>
+#include <optional>
+#include <tuple>
 #include <utility>
-#include <charconv>
 
 #include "alloc/action.h"
 #include "traces/trace_event.h"
+#include "traces/whole_number.h"
 
 namespace allocsim::gui {
 
@@ -68,22 +70,26 @@ std::optional<Breakpoint> Breakpoint::parse(const std::string& text, std::string
         }
         const std::string value = trim(term.substr(value_at));
         Term t{Field::Cpu, cmp, 0};
-        auto number = [&](Field f) {
+        // Term values are int64: every numeric field's values fit, a CPU's in 16 bits.
+        constexpr traces::WholeNumber kValue = traces::whole_number_of<std::int64_t>();
+        constexpr traces::WholeNumber kCpu = traces::whole_number_of<std::uint16_t>();
+        auto number = [&](Field f, const traces::WholeNumber& accepted) {
             t.field = f;
-            const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), t.value);
-            if (ec != std::errc() || end != value.data() + value.size()) {
-                error = "'" + term + "': " + field + " takes a whole number";
+            const std::optional<std::uint64_t> n = accepted.parse(value);
+            if (!n) {
+                error = "'" + term + "': " + accepted.refusal(field, value);
                 return false;
             }
+            t.value = static_cast<std::int64_t>(*n);
             return true;
         };
-        static constexpr std::pair<const char*, Field> kNumeric[] = {
-            {"cpu", Field::Cpu}, {"size", Field::Size}, {"object", Field::Object},
-            {"order", Field::Order}, {"cycles", Field::Cycles}, {"live", Field::Live}};
+        static constexpr std::tuple<const char*, Field, traces::WholeNumber> kNumeric[] = {
+            {"cpu", Field::Cpu, kCpu},       {"size", Field::Size, kValue},     {"object", Field::Object, kValue},
+            {"order", Field::Order, kValue}, {"cycles", Field::Cycles, kValue}, {"live", Field::Live, kValue}};
         const auto numeric = std::find_if(std::begin(kNumeric), std::end(kNumeric),
-                                          [&](const auto& f) { return field == f.first; });
+                                          [&](const auto& f) { return field == std::get<0>(f); });
         if (numeric != std::end(kNumeric)) {
-            if (!number(numeric->second)) return std::nullopt;
+            if (!number(std::get<1>(*numeric), std::get<2>(*numeric))) return std::nullopt;
         } else if (field == "op") {
             traces::Op op{};
             if (!traces::op_from_name(value, op) || (cmp != Cmp::Eq && cmp != Cmp::Ne)) {

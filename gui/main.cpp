@@ -11,13 +11,19 @@
 #include <QPixmap>
 #include <QTimer>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include "gui/default_trace.h"
 #include "gui/main_window.h"
+#include "traces/whole_number.h"
 
 using allocsim::gui::MainWindow;
+using allocsim::traces::WholeNumber;
 
 int main(int argc, char** argv) {
     bool headless = false;
@@ -52,13 +58,22 @@ int main(int argc, char** argv) {
     };
     if (parser.positionalArguments().size() > 1) return usage(QStringLiteral("one database at most"));
     if (parser.isSet(trace) && parser.isSet(run)) return usage(QStringLiteral("--trace and --run exclude each other"));
-    bool ok = true;
-    const qulonglong event = parser.value(at).toULongLong(&ok);
-    if (!ok) return usage(QStringLiteral("--at takes an event index, not '%1'").arg(parser.value(at)));
+    // Numeric options read as the allocsim command line reads its own, and are
+    // refused in its words: "--run: 'seven' is not a whole number in 1..2^63-1".
+    constexpr WholeNumber kRunId = allocsim::traces::whole_number_of<std::int64_t>(1);
+    const auto number = [&](const QCommandLineOption& option, const WholeNumber& accepted) {
+        const std::string text = parser.value(option).toStdString();
+        const std::optional<std::uint64_t> n = accepted.parse(text);
+        if (!n) usage(QString::fromStdString(accepted.refusal("--" + option.names().last().toStdString(), text)));
+        return n;
+    };
+    const std::optional<std::uint64_t> event = number(at, WholeNumber{});
+    if (!event) return 2;
     std::int64_t run_id = 0;
     if (parser.isSet(run)) {
-        run_id = parser.value(run).toLongLong(&ok);
-        if (!ok || run_id < 1) return usage(QStringLiteral("--run takes a run number, not '%1'").arg(parser.value(run)));
+        const std::optional<std::uint64_t> id = number(run, kRunId);
+        if (!id) return 2;
+        run_id = static_cast<std::int64_t>(*id);
     }
 
     QString db;
@@ -81,13 +96,19 @@ int main(int argc, char** argv) {
 
     MainWindow window(headless);
     if (headless) {
-        const QStringList wh = parser.value(size).split(QLatin1Char('x'));
-        window.resize(wh.value(0).toInt() > 0 ? wh.value(0).toInt() : 1600, wh.value(1).toInt() > 0 ? wh.value(1).toInt() : 1000);
+        // WxH is one value: a bad W or H is refused as the pair, in the pair's terms.
+        constexpr WholeNumber kPixels{1, 16384};
+        const std::string wh = parser.value(size).toStdString();
+        const std::size_t x = std::min(wh.find('x'), wh.size());
+        const std::optional<std::uint64_t> w = kPixels.parse(std::string_view(wh).substr(0, x));
+        const std::optional<std::uint64_t> h = kPixels.parse(std::string_view(wh).substr(std::min(x + 1, wh.size())));
+        if (!w || !h) return usage(QStringLiteral("--size takes WxH, each in 1..16384, not '%1'").arg(parser.value(size)));
+        window.resize(static_cast<int>(*w), static_cast<int>(*h));
         QWidget* target = window.view(parser.value(view));
         if (target == nullptr) return usage(QStringLiteral("--view: '%1' is not arena, caches, slabs, log, timeline or window").arg(parser.value(view)));
         window.show();
         const bool opened = run_id > 0 ? window.openRun(db, run_id) : window.openTrace(db, trace_name);
-        if (!opened || !window.seekBlocking(event)) return 1;
+        if (!opened || !window.seekBlocking(*event)) return 1;
         if (parser.isSet(until)) {
             const QString what = parser.value(until);
             const QStringList named = {QString(), QStringLiteral("split"), QStringLiteral("coalesce"), QStringLiteral("miss"),
@@ -97,11 +118,15 @@ int main(int argc, char** argv) {
                                       : window.runUntilBlocking(allocsim::gui::StopAt::Breakpoint, 0, what);
             if (!ran) return 1;
         }
-        if (parser.isSet(slab_class)) window.selectSlabs(parser.value(slab_class).toInt(), 0);
+        if (parser.isSet(slab_class)) {
+            const std::optional<std::uint64_t> size_class = number(slab_class, allocsim::traces::whole_number_of<int>());
+            if (!size_class) return 2;
+            window.selectSlabs(static_cast<int>(*size_class), 0);
+        }
         if (parser.isSet(measured)) {
-            const qlonglong id = parser.value(measured).toLongLong(&ok);
-            if (!ok || id < 1) return usage(QStringLiteral("--measured takes a measured run number, not '%1'").arg(parser.value(measured)));
-            if (!window.compareMeasured(id, true)) return 1;
+            const std::optional<std::uint64_t> id = number(measured, kRunId);
+            if (!id) return 2;
+            if (!window.compareMeasured(static_cast<std::int64_t>(*id), true)) return 1;
         }
         QApplication::processEvents();
         const QImage image = target->grab().toImage();

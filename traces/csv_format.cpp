@@ -4,12 +4,13 @@
 
 #include <algorithm>
 #include <bit>
-#include <charconv>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
 #include "traces/import_error.h"
 #include "traces/line_reader.h"
+#include "traces/whole_number.h"
 
 namespace allocsim::traces {
 
@@ -31,16 +32,6 @@ void write_csv_event(std::ostream& out, std::uint64_t seq, const TraceEvent& e) 
 
 namespace {
 
-// An unsigned field; empty gives `empty_value`. False if not a number in [0, max].
-bool parse_field(std::string_view text, std::uint64_t max, std::uint64_t empty_value, std::uint64_t& out) {
-    if (text.empty()) {
-        out = empty_value;
-        return true;
-    }
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-    return ec == std::errc() && end == text.data() + text.size() && out <= max;
-}
-
 struct Parsed {
     std::uint64_t seq;
     TraceEvent event;
@@ -57,22 +48,36 @@ std::string parse_line(std::string_view line, Parsed& p) {
         }
     }
     if (f.size() != 9) return fmt::format("{} fields, expected 9 ({})", f.size(), kCsvHeader);
+    std::string error;
+    // Field i through `number` into `out`. An empty field gives `if_empty`, or is
+    // refused where the field is required (nullopt).
+    const auto field = [&](std::size_t i, std::string_view name, const WholeNumber& number,
+                           std::optional<std::uint64_t> if_empty, std::uint64_t& out) {
+        if (f[i].empty() && if_empty) {
+            out = *if_empty;
+            return true;
+        }
+        const std::optional<std::uint64_t> n = number.parse(f[i]);
+        if (n) out = *n;
+        else error = number.refusal(name, f[i]);
+        return n.has_value();
+    };
+    constexpr std::uint64_t kNoTimeField = static_cast<std::uint64_t>(kNoTime);
     std::uint64_t v = 0;
-    if (!parse_field(f[0], UINT64_MAX >> 1, 0, p.seq) || f[0].empty()) return "seq is not a number";
-    if (!parse_field(f[1], static_cast<std::uint64_t>(INT64_MAX), static_cast<std::uint64_t>(-1), v))
-        return "time_ns is not a non-negative number";
-    p.event.time_ns = f[1].empty() ? kNoTime : static_cast<std::int64_t>(v);
-    if (!parse_field(f[2], 0xFFFF, 0, v) || f[2].empty()) return "cpu is not a number in 0..65535";
+    if (!field(0, "seq", WholeNumber{0, UINT64_MAX >> 1}, std::nullopt, p.seq)) return error;
+    if (!field(1, "time_ns", whole_number_of<std::int64_t>(), kNoTimeField, v)) return error;
+    p.event.time_ns = static_cast<std::int64_t>(v);
+    if (!field(2, "cpu", whole_number_of<std::uint16_t>(), std::nullopt, v)) return error;
     p.event.cpu = static_cast<std::uint16_t>(v);
     if (!op_from_name(f[3], p.event.op)) return fmt::format("unknown op '{}'", f[3]);
-    if (!parse_field(f[4], UINT64_MAX, 0, p.event.object) || f[4].empty()) return "object is not a number";
-    if (!parse_field(f[5], UINT64_MAX >> 1, 0, p.event.size)) return "size is not a number below 2^63";
+    if (!field(4, "object", WholeNumber{}, std::nullopt, p.event.object)) return error;
+    if (!field(5, "size", WholeNumber{0, UINT64_MAX >> 1}, 0, p.event.size)) return error;
     const bool page = p.event.op == Op::PageAlloc || p.event.op == Op::PageFree;
     std::uint64_t align = 0;
-    if (!parse_field(f[6], std::uint64_t{1} << 62, 0, align)) return "align is not a number";
+    if (!field(6, "align", WholeNumber{0, std::uint64_t{1} << 62}, 0, align)) return error;
     std::uint64_t order = 0;
-    if (!parse_field(f[7], 20, 0, order)) return "order is not a number in 0..20";
-    if (!parse_field(f[8], 0xFFFFFFFF, 0, v)) return "cycles is not a number below 2^32";
+    if (!field(7, "order", WholeNumber{0, 20}, 0, order)) return error;
+    if (!field(8, "cycles", whole_number_of<std::uint32_t>(), 0, v)) return error;
     p.event.cycles = static_cast<std::uint32_t>(v);
     p.event.arg = 0;
     if (page) {

@@ -34,6 +34,9 @@ public:
     void page_alloc(std::uint64_t pfn, std::uint8_t order, std::uint16_t cpu, std::int64_t time_ns);
     void page_free(std::uint64_t pfn, std::uint8_t order, std::uint16_t cpu, std::int64_t time_ns);
 
+    // free(NULL) frees nothing the trace allocated: skipped and counted with the
+    // unmatched frees, never an event.
+    void count_null_free() { ++summary_.skipped_unmatched; }
     void count_malformed() { ++summary_.malformed; }
     void count_failed_realloc() { ++summary_.failed_reallocs; }
     void set_lines(std::uint64_t lines) { summary_.lines = lines; }

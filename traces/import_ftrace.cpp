@@ -32,24 +32,28 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "traces/import_error.h"
 #include "traces/importers.h"
 #include "traces/line_reader.h"
+#include "traces/whole_number.h"
 
 namespace allocsim::traces {
 
 namespace {
 
 // Above any size the kernel can allocate; larger is a corrupt line.
-constexpr std::uint64_t kMaxBytes = std::uint64_t{1} << 48;
+constexpr WholeNumber kBytes{0, std::uint64_t{1} << 48};
 // MAX_ORDER is 10 or 11 on common configurations; 20 leaves room for huge ones.
-constexpr std::uint64_t kMaxOrder = 20;
-constexpr std::uint64_t kMaxCpu = 0xFFFF;
+constexpr WholeNumber kOrder{0, 20};
+constexpr WholeNumber kCpu{0, 0xFFFF};
+constexpr WholeNumber kPointer{0, WholeNumber::kUnbounded, NumberBase::Hex};  // %p: with or without 0x
+// pfn: 0x-hex (5.x and later) or decimal (older kernels, raw trace-cmd fields).
+constexpr WholeNumber kPfn{0, WholeNumber::kUnbounded, NumberBase::DecimalOrHex};
 // The kernel prints nanoseconds at most; more fraction digits is not a timestamp.
 constexpr std::size_t kMaxFractionDigits = 9;
 constexpr std::int64_t kNsPerSecond = 1'000'000'000;
@@ -87,31 +91,10 @@ std::size_t count_digits(std::string_view s, std::size_t pos) {
     return n;
 }
 
-// A number in `base` that is the whole of `text` (no sign, no prefix).
-bool parse_number(std::string_view text, std::uint64_t& out, int base = 10) {
-    if (text.empty()) return false;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out, base);
-    return ec == std::errc() && end == text.data() + text.size();
-}
-
-bool has_hex_prefix(std::string_view text) {
-    return text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
-}
-
-// %p: hex with or without 0x; "(null)" is 0.
-bool parse_pointer(std::string_view text, std::uint64_t& out) {
-    if (text == "(null)") {
-        out = 0;
-        return true;
-    }
-    if (has_hex_prefix(text)) text.remove_prefix(2);
-    return parse_number(text, out, 16);
-}
-
-// pfn: 0x-hex (5.x and later) or decimal (older kernels, raw trace-cmd fields).
-bool parse_pfn(std::string_view text, std::uint64_t& out) {
-    if (has_hex_prefix(text)) return parse_number(text.substr(2), out, 16);
-    return parse_number(text, out);
+// %p; "(null)" is 0.
+std::optional<std::uint64_t> parse_pointer(std::string_view text) {
+    if (text == "(null)") return 0;
+    return kPointer.parse(text);
 }
 
 // Short enough to quote in a message, whatever the line holds.
@@ -161,14 +144,13 @@ std::string timestamp_ns(std::string_view stamp, std::int64_t& out) {
     const std::string_view frac_text = stamp.substr(dot + 1);
     if (frac_text.size() > kMaxFractionDigits)
         return fmt::format("timestamp '{}' has more than {} fraction digits", quoted(stamp), kMaxFractionDigits);
-    std::uint64_t sec = 0;
-    std::uint64_t frac = 0;
-    parse_number(frac_text, frac);  // at most 9 digits: cannot fail
+    // is_timestamp_word made both parts digits: the fraction (at most 9) cannot fail.
+    std::uint64_t frac = WholeNumber{}.parse(frac_text).value_or(0);
     for (std::size_t i = frac_text.size(); i < kMaxFractionDigits; ++i) frac *= 10;
     const auto max_sec = static_cast<std::uint64_t>((INT64_MAX - static_cast<std::int64_t>(frac)) / kNsPerSecond);
-    if (!parse_number(sec_text, sec) || sec > max_sec)
-        return fmt::format("timestamp '{}' overflows 64-bit nanoseconds", quoted(stamp));
-    out = static_cast<std::int64_t>(sec) * kNsPerSecond + static_cast<std::int64_t>(frac);
+    const std::optional<std::uint64_t> sec = WholeNumber{0, max_sec}.parse(sec_text);
+    if (!sec) return fmt::format("timestamp '{}' overflows 64-bit nanoseconds", quoted(stamp));
+    out = static_cast<std::int64_t>(*sec) * kNsPerSecond + static_cast<std::int64_t>(frac);
     return {};
 }
 
@@ -222,12 +204,12 @@ Shape parse_event_line(std::string_view line, EventLine& e, std::string& error) 
         error = "expected [FLAGS] SECONDS.FRACTION: after [CPU]";
         return Shape::Error;
     }
-    std::uint64_t cpu = 0;
-    if (!parse_number(cpu_text, cpu) || cpu > kMaxCpu) {
-        error = fmt::format("CPU [{}] is above {}", quoted(cpu_text), kMaxCpu);
+    const std::optional<std::uint64_t> cpu = kCpu.parse(cpu_text);
+    if (!cpu) {
+        error = kCpu.refusal("CPU", cpu_text);
         return Shape::Error;
     }
-    e.cpu = static_cast<std::uint16_t>(cpu);
+    e.cpu = static_cast<std::uint16_t>(*cpu);
     error = timestamp_ns(stamp, e.time_ns);
     if (!error.empty()) return Shape::Error;
     const std::size_t pos = skip_spaces(line, after);
@@ -316,37 +298,38 @@ KmemFields split_fields(std::string_view text, Kind kind) {
 std::string emit_kmem(Kind kind, const EventLine& e, EventEmitter& out) {
     const KmemFields f = split_fields(e.fields, kind);
     const auto missing = [&](std::string_view key) { return fmt::format("{}: missing {}=", e.event, key); };
-    const auto bad = [&](std::string_view key, std::string_view value) {
-        return fmt::format("{}: bad {} '{}'", e.event, key, quoted(value));
+    const auto bad = [&](const WholeNumber& number, std::string_view key, std::string_view value) {
+        return fmt::format("{}: {}", e.event, number.refusal(key, value));
     };
     switch (kind) {
         case Kind::SlabAlloc:
         case Kind::SlabFree: {
-            std::uint64_t ptr = 0;
             if (f.ptr.data() == nullptr) return missing("ptr");
-            if (!parse_pointer(f.ptr, ptr)) return bad("ptr", f.ptr);
+            const std::optional<std::uint64_t> ptr = parse_pointer(f.ptr);
+            if (!ptr) return bad(kPointer, "ptr", f.ptr);
             if (kind == Kind::SlabFree) {
-                if (ptr != 0) out.free(ptr, e.cpu, e.time_ns);  // kfree(NULL) is a no-op
+                if (*ptr != 0) out.free(*ptr, e.cpu, e.time_ns);  // kfree(NULL) is a no-op
                 return {};
             }
-            std::uint64_t bytes = 0;
             if (f.bytes_req.data() == nullptr) return missing("bytes_req");
-            if (!parse_number(f.bytes_req, bytes)) return bad("bytes_req", f.bytes_req);
-            if (bytes > kMaxBytes) return fmt::format("{}: bytes_req {} is above 2^48", e.event, bytes);
-            if (ptr != 0) out.alloc(ptr, bytes, e.cpu, e.time_ns);  // NULL: a failed allocation
+            const std::optional<std::uint64_t> bytes = kBytes.parse(f.bytes_req);
+            if (!bytes) return bad(kBytes, "bytes_req", f.bytes_req);
+            if (*ptr != 0) out.alloc(*ptr, *bytes, e.cpu, e.time_ns);  // NULL: a failed allocation
             return {};
         }
         case Kind::PageAlloc:
         case Kind::PageFree:
         case Kind::PageFreeBatched: {
-            std::uint64_t pfn = 0;
-            std::uint64_t order = 0;  // mm_page_free_batched is always order 0
             if (f.pfn.data() == nullptr) return missing("pfn");
-            if (!parse_pfn(f.pfn, pfn)) return bad("pfn", f.pfn);
+            const std::optional<std::uint64_t> pfn_number = kPfn.parse(f.pfn);
+            if (!pfn_number) return bad(kPfn, "pfn", f.pfn);
+            const std::uint64_t pfn = *pfn_number;
+            std::uint64_t order = 0;  // mm_page_free_batched is always order 0
             if (kind != Kind::PageFreeBatched) {
                 if (f.order.data() == nullptr) return missing("order");
-                if (!parse_number(f.order, order) || order > kMaxOrder)
-                    return fmt::format("{}: bad order '{}' (expected 0..{})", e.event, quoted(f.order), kMaxOrder);
+                const std::optional<std::uint64_t> n = kOrder.parse(f.order);
+                if (!n) return bad(kOrder, "order", f.order);
+                order = *n;
             }
             const auto order8 = static_cast<std::uint8_t>(order);
             if (kind != Kind::PageAlloc) {
@@ -354,7 +337,11 @@ std::string emit_kmem(Kind kind, const EventLine& e, EventEmitter& out) {
                 return {};
             }
             std::uint64_t page = 1;  // raw fields have no page; pfn -1 then marks a failure
-            if (f.page.data() != nullptr && !parse_pointer(f.page, page)) return bad("page", f.page);
+            if (f.page.data() != nullptr) {
+                const std::optional<std::uint64_t> p = parse_pointer(f.page);
+                if (!p) return bad(kPointer, "page", f.page);
+                page = *p;
+            }
             if (page != 0 && pfn != UINT64_MAX) out.page_alloc(pfn, order8, e.cpu, e.time_ns);
             return {};
         }

@@ -4,24 +4,33 @@
 //   HEAP_SIZE NUM_IDS NUM_OPS WEIGHT      the header (HEAP_SIZE and WEIGHT unused)
 //   a ID BYTES                            ptr[ID] = malloc(BYTES)
 //   r ID BYTES                            ptr[ID] = realloc(ptr[ID], BYTES)
-//   f ID                                  free(ptr[ID])
+//   f ID                                  free(ptr[ID]); "f -1" is free(NULL)
 //
 // As in mdriver, ID must be below NUM_IDS and the file must hold NUM_OPS ops.
-// Errors name the line of the op's first token. Under --lenient a bad op is
-// skipped with the rest of its line.
-#include <charconv>
+// Errors name the line of the op's first token.
+//
+// Lenient recovery drops the malformed op's line and nothing else. An operand may
+// stand on a later line than its op (fscanf), but one that does not parse there is
+// not the op's: the op's own line ended without it (the public alaska.rep has
+// thousands of "a ID" lines with no size), so that token is read again as the next
+// op's first. An operand that fails on the op's own line drops the rest of that line.
 #include <string>
 
 #include "traces/import_error.h"
 #include "traces/importers.h"
 #include "traces/line_reader.h"
+#include "traces/whole_number.h"
 
 namespace allocsim::traces {
 
 namespace {
 
-constexpr std::uint64_t kMaxSize = std::uint64_t{1} << 48;  // above any real request
-constexpr std::uint64_t kMaxIds = std::uint64_t{1} << 40;
+constexpr WholeNumber kSize{0, std::uint64_t{1} << 48};  // above any real request
+constexpr WholeNumber kNumIds{0, std::uint64_t{1} << 40};
+constexpr std::string_view kNullId = "-1";  // "f -1": free(NULL), in the public traces
+// The id "f -1" reads as: never a real one, which kNumIds keeps below 2^40.
+constexpr std::uint64_t kNullFreeId = UINT64_MAX;
+static_assert(kNullFreeId > kNumIds.max);
 
 // Tokens across lines, with the line each came from.
 class Tokens {
@@ -33,17 +42,22 @@ public:
         for (;;) {
             while (pos_ < line_.size() && is_space(line_[pos_])) ++pos_;
             if (pos_ < line_.size()) {
-                const std::size_t start = pos_;
+                last_start_ = pos_;
                 while (pos_ < line_.size() && !is_space(line_[pos_])) ++pos_;
-                token = line_.substr(start, pos_ - start);
+                token = line_.substr(last_start_, pos_ - last_start_);
                 return true;
             }
             if (!reader_.next(line_)) return false;
             pos_ = 0;
+            last_start_ = 0;
         }
     }
+    // The token next() returned last is returned again by the next call. It is
+    // always on the current line, so this never needs a line already read.
+    void unread() { pos_ = last_start_; }
     // Drops what is left of the current line (lenient recovery).
     void skip_line() { pos_ = line_.size(); }
+    // The line of the token next() returned last.
     std::uint64_t line() const { return reader_.line_number(); }
 
 private:
@@ -52,12 +66,8 @@ private:
     LineReader& reader_;
     std::string_view line_;
     std::size_t pos_ = 0;
+    std::size_t last_start_ = 0;
 };
-
-bool parse_decimal(std::string_view text, std::uint64_t max, std::uint64_t& out) {
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-    return ec == std::errc() && end == text.data() + text.size() && out <= max;
-}
 
 std::string quoted(std::string_view token) {
     std::string out = "'";
@@ -82,47 +92,71 @@ void import_malloclab(std::istream& in, const std::string& file, EventEmitter& o
             throw TraceError::at(file, reader.line_number(),
                                  std::string("the header ends before its ") + kHeader[i] + " (it has 4 numbers)");
         }
-        if (!parse_decimal(token, UINT64_MAX, header[i]))
-            throw TraceError::at(file, tokens.line(),
-                                 std::string("header: the ") + kHeader[i] + " is not a whole number: " + quoted(token));
+        const WholeNumber number = i == 1 ? kNumIds : WholeNumber{};
+        const std::optional<std::uint64_t> n = number.parse(token);
+        if (!n) throw TraceError::at(file, tokens.line(), "header: " + number.refusal(kHeader[i], token));
+        header[i] = *n;
     }
     const std::uint64_t num_ids = header[1];
     const std::uint64_t num_ops = header[2];
-    if (num_ids > kMaxIds) throw TraceError::at(file, tokens.line(), "header: too many ids");
+    // Ids are 0..num_ids-1; with no ids (an empty range) every op's id is refused.
+    const WholeNumber id_number{0, num_ids == 0 ? 0 : num_ids - 1};
+    const std::string ids_note = " (the header has " + std::to_string(num_ids) + " ids)";
 
     std::uint64_t ops = 0;  // ops read, good or skipped
     while (tokens.next(token)) {
         const std::uint64_t line = tokens.line();
+        const char op = token.size() == 1 ? token[0] : '?';
         std::string error;
+        // The op's next operand through `parse` into `value`; false, with `error`
+        // set, if it has none (see the lenient recovery above).
+        const auto operand = [&](const char* name, auto parse, auto refusal, std::uint64_t& value) {
+            if (tokens.next(token)) {
+                if (const std::optional<std::uint64_t> n = parse(token)) {
+                    value = *n;
+                    return true;
+                }
+                if (tokens.line() == line) {
+                    error = refusal(token);
+                    return false;
+                }
+                tokens.unread();
+            }
+            error = std::string("'") + op + "' without its " + name;
+            return false;
+        };
+        const auto parse_id = [&](std::string_view text) {
+            if (op == 'f' && text == kNullId) return std::optional<std::uint64_t>(kNullFreeId);
+            return num_ids == 0 ? std::nullopt : id_number.parse(text);
+        };
+        const auto id_refusal = [&](std::string_view text) {
+            if (num_ids == 0) return "id '" + std::string(text.substr(0, 32)) + "': the header has 0 ids";
+            return id_number.refusal("id", text) + ids_note;
+        };
+        const auto size_refusal = [&](std::string_view text) { return kSize.refusal("size", text); };
         std::uint64_t id = 0;
         std::uint64_t size = 0;
-        const char op = token.size() == 1 ? token[0] : '?';
         if (ops == num_ops) {
             error = "more ops than the header's " + std::to_string(num_ops);
         } else if (op != 'a' && op != 'r' && op != 'f') {
             error = "unknown op " + quoted(token) + " (expected a, r or f)";
-        } else if (!tokens.next(token)) {
-            error = std::string("'") + op + "' without its id";
-        } else if (!parse_decimal(token, UINT64_MAX, id) || id >= num_ids) {
-            error = "id " + quoted(token) + " is not a number below the header's " + std::to_string(num_ids) + " ids";
-        } else if (op != 'f') {
-            if (!tokens.next(token)) {
-                error = std::string("'") + op + "' without its size";
-            } else if (!parse_decimal(token, kMaxSize, size)) {
-                error = "size " + quoted(token) + " is not a whole number up to 2^48";
-            }
+        } else if (operand("id", parse_id, id_refusal, id) && op != 'f') {
+            operand("size", [&](std::string_view text) { return kSize.parse(text); }, size_refusal, size);
         }
         ++ops;
         if (!error.empty()) {
             if (!options.lenient) throw TraceError::at(file, line, error);
             out.count_malformed();
-            tokens.skip_line();
+            if (tokens.line() == line) tokens.skip_line();
             continue;
         }
         switch (op) {
             case 'a': out.alloc(id, size, 0, kNoTime); break;
             case 'r': out.realloc(id, id, size, 0, kNoTime); break;
-            case 'f': out.free(id, 0, kNoTime); break;
+            case 'f':
+                if (id == kNullFreeId) out.count_null_free();
+                else out.free(id, 0, kNoTime);
+                break;
         }
     }
     if (ops < num_ops) {

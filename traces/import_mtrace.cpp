@@ -12,35 +12,27 @@
 // and brackets, so the record starts after the LAST "] " of the line (the record
 // itself never holds a ']'). PTR is printed with %p: 0x... or "(nil)". SIZE with
 // %#lx: 0x... or "0".
-#include <charconv>
+#include <optional>
 #include <string>
 
 #include "traces/import_error.h"
 #include "traces/importers.h"
 #include "traces/line_reader.h"
+#include "traces/whole_number.h"
 
 namespace allocsim::traces {
 
 namespace {
 
-// Above any size a real program can request; larger is a corrupt line.
-constexpr std::uint64_t kMaxSize = std::uint64_t{1} << 48;
-
-// A hex number with an optional 0x prefix, the whole of `text`.
-bool parse_hex(std::string_view text, std::uint64_t& out) {
-    if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) text.remove_prefix(2);
-    if (text.empty()) return false;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out, 16);
-    return ec == std::errc() && end == text.data() + text.size();
-}
+// %p and %#lx: hex with an optional 0x prefix. A size above 2^48 is above any a
+// real program can request: a corrupt line.
+constexpr WholeNumber kPointer{0, WholeNumber::kUnbounded, NumberBase::Hex};
+constexpr WholeNumber kSize{0, std::uint64_t{1} << 48, NumberBase::Hex};
 
 // %p: "(nil)" is the null pointer.
-bool parse_pointer(std::string_view text, std::uint64_t& out) {
-    if (text == "(nil)") {
-        out = 0;
-        return true;
-    }
-    return parse_hex(text, out);
+std::optional<std::uint64_t> parse_pointer(std::string_view text) {
+    if (text == "(nil)") return 0;
+    return kPointer.parse(text);
 }
 
 // Splits `text` at single spaces into at most `max` words; false if there are more.
@@ -110,10 +102,11 @@ private:
         if (kind != '+' && kind != '-' && kind != '<' && kind != '>' && kind != '!')
             return std::string("unknown record '") + kind + "' (expected + - < > !)";
         if (n != want) return std::string("'") + kind + "' takes " + (want == 2 ? "a pointer" : "a pointer and a size");
-        if (!parse_pointer(w[1], ptr)) return "bad pointer '" + std::string(w[1].substr(0, 32)) + "'";
+        if (const auto p = parse_pointer(w[1])) ptr = *p;
+        else return kPointer.refusal("pointer", w[1]);
         if (want == 3) {
-            if (!parse_hex(w[2], size)) return "bad size '" + std::string(w[2].substr(0, 32)) + "'";
-            if (size > kMaxSize) return "size " + std::string(w[2]) + " is above 2^48";
+            if (const auto s = kSize.parse(w[2])) size = *s;
+            else return kSize.refusal("size", w[2]);
         }
         switch (kind) {
             case '+':

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
+#include "traces/whole_number.h"
 
 namespace allocsim::traces {
 
@@ -19,11 +19,8 @@ std::optional<std::uint64_t> stored_peak_live_bytes(std::string_view summary_jso
     constexpr std::string_view kKey = "\"peak_live_bytes\":";
     const std::size_t at = summary_json.find(kKey);
     if (at == std::string_view::npos) return std::nullopt;
-    const char* first = summary_json.data() + at + kKey.size();
-    std::uint64_t value = 0;
-    const auto [end, error] = std::from_chars(first, summary_json.data() + summary_json.size(), value);
-    if (error != std::errc{} || end == first) return std::nullopt;
-    return value;
+    const std::string_view value = summary_json.substr(at + kKey.size());
+    return WholeNumber{}.parse(value.substr(0, value.find_first_not_of("0123456789")));
 }
 
 }  // namespace allocsim::traces

@@ -16,7 +16,7 @@ struct ImportSummary {
     std::uint64_t reallocs = 0;
     std::uint64_t page_allocs = 0;
     std::uint64_t page_frees = 0;
-    std::uint64_t skipped_unmatched = 0;  // free/realloc of an object the trace never allocated
+    std::uint64_t skipped_unmatched = 0;  // free/realloc of an object the trace never allocated, free(NULL)
     std::uint64_t malformed = 0;          // lines skipped under --lenient
     std::uint64_t failed_reallocs = 0;    // mtrace '!': the old block stays allocated
     std::uint64_t replaced_live = 0;      // an address allocated again without a free in between

@@ -1,6 +1,6 @@
 #include "engine/cli/arguments.h"
 
-#include <charconv>
+#include "traces/whole_number.h"
 
 namespace allocsim::cli {
 
@@ -54,12 +54,10 @@ std::uint64_t Arguments::number_or(const std::string& name, std::uint64_t fallba
                                    std::uint64_t max) const {
     const auto text = value(name);
     if (!text) return fallback;
-    std::uint64_t v = 0;
-    const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-    if (ec != std::errc() || end != text->data() + text->size() || v < min || v > max)
-        throw UsageError("--" + name + " takes a whole number from " + std::to_string(min) + " to " +
-                         std::to_string(max) + ", not '" + *text + "'");
-    return v;
+    const traces::WholeNumber number{min, max};
+    const std::optional<std::uint64_t> n = number.parse(*text);
+    if (!n) throw UsageError(number.refusal("--" + name, *text));
+    return *n;
 }
 
 }  // namespace allocsim::cli

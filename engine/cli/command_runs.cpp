@@ -2,13 +2,13 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <charconv>
 #include <filesystem>
 
 #include "engine/cli/commands.h"
 #include "engine/measure/measured_run.h"
 #include "engine/replay/run_store.h"
 #include "traces/import_error.h"
+#include "traces/whole_number.h"
 
 namespace allocsim::cli {
 
@@ -25,11 +25,10 @@ std::string run_info_json(const engine::RunInfo& r) {
 }  // namespace
 
 std::int64_t parse_run_id(const std::string& text) {
-    std::int64_t id = 0;
-    const auto [stop, error] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (error != std::errc() || stop != text.data() + text.size() || id < 1)
-        throw UsageError(fmt::format("'{}' is not a run number (allocsim runs lists them)", text));
-    return id;
+    constexpr traces::WholeNumber kRunId = traces::whole_number_of<std::int64_t>(1);
+    const std::optional<std::uint64_t> id = kRunId.parse(text);
+    if (!id) throw UsageError(kRunId.refusal("run", text) + " (allocsim runs lists the runs)");
+    return static_cast<std::int64_t>(*id);
 }
 
 int command_runs(int argc, char** argv) {

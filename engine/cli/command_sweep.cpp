@@ -8,7 +8,6 @@
 // in its own short transaction and SQLite's WAL serializes the writers.
 #include <fmt/format.h>
 
-#include <charconv>
 #include <chrono>
 
 #include "engine/cli/commands.h"
@@ -17,6 +16,7 @@
 #include "engine/replay/run_store.h"
 #include "engine/replay/settings.h"
 #include "traces/import_error.h"
+#include "traces/whole_number.h"
 
 namespace allocsim::cli {
 
@@ -101,14 +101,15 @@ int command_sweep(int argc, char** argv) {
     }
     std::size_t part = 0, parts = 1;
     if (const auto p = args.value("part")) {
-        const auto slash = p->find('/');
-        const auto number = [&](std::string_view text, std::size_t& out) {
-            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-            return ec == std::errc() && end == text.data() + text.size();
-        };
-        if (slash == std::string::npos || !number(std::string_view(*p).substr(0, slash), part) ||
-            !number(std::string_view(*p).substr(slash + 1), parts) || parts == 0 || part >= parts)
+        // I/N is one value: a bad I or N is refused as the pair, in the pair's terms.
+        const std::string_view text = *p;
+        const std::size_t slash = std::min(text.find('/'), text.size());
+        const auto i = traces::whole_number_of<std::size_t>().parse(text.substr(0, slash));
+        const auto n = traces::whole_number_of<std::size_t>(1).parse(text.substr(std::min(slash + 1, text.size())));
+        if (slash == text.size() || !i || !n || *i >= *n)
             throw UsageError("--part takes I/N with 0 <= I < N, not '" + *p + "'");
+        part = *i;
+        parts = *n;
     }
 
     // Every point's settings, checked before anything runs.

@@ -4,13 +4,13 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
-#include <charconv>
 #include <ctime>
 #include <filesystem>
 
 #include "engine/replay/flat_json.h"
 #include "engine/replay/settings.h"
 #include "traces/import_error.h"
+#include "traces/whole_number.h"
 
 #ifndef ALLOCSIM_VERSION
 #error "ALLOCSIM_VERSION (the project's version) is set by engine/CMakeLists.txt"
@@ -87,9 +87,7 @@ template <class T>
 void read_whole(const FlatObject& o, const char* key, T& field) {
     const FlatEntry* e = o.find(key);
     if (!e || !e->is_number) return;
-    T v{};
-    const auto [stop, error] = std::from_chars(e->text.data(), e->text.data() + e->text.size(), v);
-    if (error == std::errc() && stop == e->text.data() + e->text.size()) field = v;
+    if (const std::optional<T> v = traces::parse_integer<T>(e->text)) field = *v;
 }
 
 }  // namespace

@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstdint>
 #include <fstream>
 #include <functional>
@@ -23,6 +22,7 @@
 
 #include "alloc/size_classes.h"
 #include "traces/json_text.h"
+#include "traces/whole_number.h"
 
 namespace allocsim::engine {
 namespace {
@@ -55,14 +55,7 @@ struct Setting {
     throw SettingError(fmt::format("{}: '{}' is not {}", key, value, accepts));
 }
 
-// Decimal digits only: no sign, blanks or base prefix, and no overflow.
-std::optional<std::uint64_t> parse_whole(std::string_view text) {
-    std::uint64_t n = 0;
-    const char* end = text.data() + text.size();
-    const auto [stop, error] = std::from_chars(text.data(), end, n);
-    if (error != std::errc{} || stop != end) return std::nullopt;
-    return n;
-}
+std::optional<std::uint64_t> parse_whole(std::string_view text) { return traces::WholeNumber{}.parse(text); }
 
 std::string_view trim(std::string_view s) {
     const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
@@ -106,20 +99,19 @@ std::string either(const std::vector<std::string>& words) {
 template <class Field>
 using FieldType = std::remove_cvref_t<std::invoke_result_t<Field, ReplaySettings&>>;
 
-constexpr std::uint64_t kUnbounded = std::numeric_limits<std::uint64_t>::max();
+constexpr std::uint64_t kUnbounded = traces::WholeNumber::kUnbounded;
 
 template <class Field>
 Setting whole(std::string key, Section section, std::string meaning, Field field, std::uint64_t lo,
               std::uint64_t hi) {
-    std::string accepts = hi == kUnbounded ? fmt::format("a whole number >= {}", lo)
-                                           : fmt::format("a whole number in {}..{}", lo, hi);
-    auto set = [key, accepts, field, lo, hi](ReplaySettings& s, std::string_view value) {
-        const std::optional<std::uint64_t> n = parse_whole(value);
-        if (!n || *n < lo || *n > hi) refuse(key, value, accepts);
+    const traces::WholeNumber number{lo, hi};
+    auto set = [key, number, field](ReplaySettings& s, std::string_view value) {
+        const std::optional<std::uint64_t> n = number.parse(value);
+        if (!n) throw SettingError(number.refusal(key, value));
         field(s) = static_cast<FieldType<Field>>(*n);
     };
     auto get = [field](const ReplaySettings& s) { return std::to_string(field(s)); };
-    return Setting{std::move(key), section, std::move(meaning), std::move(accepts), set, get};
+    return Setting{std::move(key), section, std::move(meaning), number.describe(), set, get};
 }
 
 template <class Field>
@@ -197,9 +189,9 @@ Setting map_setting() {
             throw SettingError(fmt::format("{}: {} entries, at most {}", key, items.size(), kMaxMapEntries));
         std::vector<std::uint32_t> cpus;
         for (const std::string_view item : items) {
-            const std::optional<std::uint64_t> n = parse_whole(item);
-            if (!n || *n >= kMaxCpus)
-                throw SettingError(fmt::format("{}: '{}' is not a CPU number in 0..{}", key, item, kMaxCpus - 1));
+            const traces::WholeNumber cpu{0, kMaxCpus - 1};
+            const std::optional<std::uint64_t> n = cpu.parse(item);
+            if (!n) throw SettingError(cpu.refusal(key, item));
             cpus.push_back(static_cast<std::uint32_t>(*n));
         }
         s.cpu_map = std::move(cpus);

@@ -72,6 +72,21 @@ errors)
   expect_code 0 "$ALLOCSIM" traces --json
   [ "$(grep -o '"name"' out.txt | wc -l)" -eq 2 ] || fail "expected 2 traces: $(cat out.txt)"
   ;;
+malloclab_free_null_and_sizeless)
+  # The public traces' shapes: bash.rep's "f -1" (free(NULL)), alaska.rep's "a ID"
+  # lines with no size, the first on line 7.
+  printf '20000\n3\n6\n1\na 0 16\nf -1\na 1 32\nf 0\nf -1\nf 1\n' > freenull.rep
+  expect_code 0 "$ALLOCSIM" import malloclab freenull.rep --json
+  contains out.txt '"events":4'; contains out.txt '"skipped_unmatched":2'; contains out.txt '"malformed":0'
+  printf '20000\n40\n6\n1\na 0 100\na 1 200\na 2\na 34 1234\nf 0\nf 34\n' > sizeless.rep
+  sqlite3 allocsim.db .dump > before.sql || fail "sqlite3 could not dump the database"
+  expect_code 1 "$ALLOCSIM" import malloclab sizeless.rep; contains err.txt "sizeless.rep:7: 'a' without its size"
+  sqlite3 allocsim.db .dump > after.sql
+  cmp before.sql after.sql || fail "the failed import changed the database"
+  expect_code 0 "$ALLOCSIM" import malloclab sizeless.rep --lenient --json
+  contains out.txt '"events":5'; contains out.txt '"allocs":3'; contains out.txt '"frees":2'
+  contains out.txt '"malformed":1'; contains out.txt '"skipped_unmatched":0'
+  ;;
 kill_mid_import)
   # kill -9 in the middle of a large import, then of a large generation: each time
   # the database passes its integrity check, holds nothing of the killed job, and
@@ -112,7 +127,7 @@ gen)
   expect_code 0 "$ALLOCSIM" gen larson --seed 8 --name c
   expect_code 0 "$ALLOCSIM" export --trace c --out c.csv
   cmp -s a.csv c.csv && fail "different seeds gave the same trace"
-  expect_code 2 "$ALLOCSIM" gen larson --cpus 0; contains err.txt "--cpus takes a whole number from 1 to 64"
+  expect_code 2 "$ALLOCSIM" gen larson --cpus 0; contains err.txt "--cpus: '0' is not a whole number in 1..64"
   expect_code 1 "$ALLOCSIM" gen no-such-workload; contains err.txt "no-such-workload"
   ;;
 replay)
@@ -182,7 +197,7 @@ runs)
   expect_code 1 "$ALLOCSIM" diff 1 99; contains err.txt "allocsim.db: no run 99 (allocsim runs lists them)"
   expect_code 1 "$ALLOCSIM" show 3 --db other.db; contains err.txt "other.db: no run 3"
   [ ! -e other.db ] || fail "show created a database"
-  expect_code 2 "$ALLOCSIM" show abc; contains err.txt "'abc' is not a run number"
+  expect_code 2 "$ALLOCSIM" show abc; contains err.txt "run: 'abc' is not a whole number in 1..2^63-1 (allocsim runs lists the runs)"
   expect_code 2 "$ALLOCSIM" show; contains err.txt "RUN is required"
   expect_code 2 "$ALLOCSIM" diff 1; contains err.txt "RUN_A and RUN_B"
   # Replacing the trace drops its runs.
@@ -215,7 +230,7 @@ PY
   "$ALLOCSIM" export --run 1 --format chrome > again.json || fail "export to stdout failed"
   cmp t.json again.json || fail "two exports of the same run differ"
   expect_code 1 "$ALLOCSIM" export --run 7 --format chrome; contains err.txt "no run 7"
-  expect_code 2 "$ALLOCSIM" export --run x --format chrome; contains err.txt "run number"
+  expect_code 2 "$ALLOCSIM" export --run x --format chrome; contains err.txt "run: 'x' is not a whole number"
   expect_code 2 "$ALLOCSIM" export --run 1 --format csv; contains err.txt "--format chrome"
   ;;
 sweep)
@@ -327,9 +342,9 @@ hostile)
   done
   expect_code 1 "$ALLOCSIM" import mtrace longline.txt; contains err.txt "longline.txt:2: line longer than 65536 bytes"
   printf '= Start\n+ 0x10 0xffffffffffffffff\n' > huge.mtrace
-  expect_code 1 "$ALLOCSIM" import mtrace huge.mtrace; contains err.txt "huge.mtrace:2: size 0xffffffffffffffff is above 2^48"
+  expect_code 1 "$ALLOCSIM" import mtrace huge.mtrace; contains err.txt "huge.mtrace:2: size: '0xffffffffffffffff' is not a hex number in 0..2^48"
   printf '20000 2 2 1\na 0 -5\nf 0\n' > negative.rep
-  expect_code 1 "$ALLOCSIM" import malloclab negative.rep; contains err.txt "negative.rep:2: size '-5'"
+  expect_code 1 "$ALLOCSIM" import malloclab negative.rep; contains err.txt "negative.rep:2: size: '-5' is not a whole number in 0..2^48"
   printf '= Start\n+ 0x10 0x8\n< 0x10\n' > truncated.mtrace
   expect_code 1 "$ALLOCSIM" import mtrace truncated.mtrace; contains err.txt "truncated.mtrace:3: '<' (realloc) without its '>' line"
   expect_code 1 "$ALLOCSIM" import mtrace binary.bin --db binary.bin; contains err.txt "binary.bin: not an SQLite database"

@@ -195,7 +195,11 @@ TEST_CASE("breakpoints: parsed term by term, refused with the reason, matched as
     CHECK_FALSE(Breakpoint::parse("colour=3", error));
     CHECK(error.find("'colour' is not a field") != std::string::npos);
     CHECK_FALSE(Breakpoint::parse("size>big", error));
-    CHECK(error.find("size takes a whole number") != std::string::npos);
+    CHECK(error == "'size>big': size: 'big' is not a whole number in 0..2^63-1");
+    CHECK_FALSE(Breakpoint::parse("cpu=65536", error));
+    CHECK(error == "'cpu=65536': cpu: '65536' is not a whole number in 0..65535");
+    CHECK_FALSE(Breakpoint::parse("cpu=-1", error));
+    CHECK(error == "'cpu=-1': cpu: '-1' is not a whole number in 0..65535");
     CHECK_FALSE(Breakpoint::parse("op=grow", error));
     CHECK_FALSE(Breakpoint::parse("action>buddy_split", error));
     CHECK_FALSE(Breakpoint::parse("cpu 3", error));

@@ -73,10 +73,10 @@ TEST_CASE("mtrace: a realloc in place keeps the object, address reuse after free
 TEST_CASE("mtrace: malformed lines name the file and line, --lenient skips and counts them") {
     CHECK(error_of("") == "m.log: empty file (an mtrace log starts with '= Start')");
     CHECK(error_of("= Start\n+ 0x10\n") == "m.log:2: '+' takes a pointer and a size");
-    CHECK(error_of("+ 0xzz 0x10\n") == "m.log:1: bad pointer '0xzz'");
-    CHECK(error_of("+ 0x10 -5\n") == "m.log:1: bad size '-5'");
-    CHECK(error_of("+ 0x10 0xffffffffffffffff\n") == "m.log:1: size 0xffffffffffffffff is above 2^48");
-    CHECK(error_of("+ 0x10 0x99999999999999999999\n") == "m.log:1: bad size '0x99999999999999999999'");
+    CHECK(error_of("+ 0xzz 0x10\n") == "m.log:1: pointer: '0xzz' is not a hex number");
+    CHECK(error_of("+ 0x10 -5\n") == "m.log:1: size: '-5' is not a hex number in 0..2^48");
+    CHECK(error_of("+ 0x10 0xffffffffffffffff\n") == "m.log:1: size: '0xffffffffffffffff' is not a hex number in 0..2^48");
+    CHECK(error_of("+ 0x10 0x99999999999999999999\n") == "m.log:1: size: '0x99999999999999999999' is not a hex number in 0..2^48");
     CHECK(error_of("* 0x10 0x10\n") == "m.log:1: unknown record '*' (expected + - < > !)");
     CHECK(error_of("hello world\n") == "m.log:1: unknown record 'hello'");
     CHECK(error_of("= Begin\n") == "m.log:1: unknown '=' line (expected '= Start' or '= End')");
