@@ -35,6 +35,7 @@
 // tail; freeing the run frees its own pieces, which coalesce with the tail's. The
 // rounding of an object above the size classes is then below one page, not up to
 // half its block. Its head is LargeHead with `link` = n pages, aligned to 2^order.
+// Objects above the largest block keep whole max-order blocks (see allocate_exact).
 //
 // Invariants (at quiescence; check() verifies them all):
 //   every block is 2^k pages, aligned to its size, inside the managed range;
@@ -192,10 +193,16 @@ public:
             base = allocate(cpu, order_of(order));
             span = std::size_t{1} << order;
         } else {
+            // Above the largest block the run stays whole max-order blocks: a tail
+            // given back there would be taken by smaller blocks, and the run's last
+            // block could then never coalesce again, so runs of free max-order blocks
+            // (which large objects need) would wear away. The differential test ran
+            // out of them within 300k operations with a 256 MiB region.
             const std::size_t blocks = (pages + top - 1) / top;
             if (blocks > 0xFFFFFFFFu) return fail(cpu, max_order());
             base = allocate_run(cpu, static_cast<std::uint32_t>(blocks));
             span = blocks * top;
+            pages = span;
         }
         if (base == nullptr) return nullptr;
         const PageIndex head = page_of(base);
@@ -221,7 +228,7 @@ public:
     }
 
     // Shrinks an exact run in place to `pages` (at least 1, at most its length):
-    // the pages past it go back to the buddy.
+    // the pages past it go back to the buddy. REQUIRES: the run fits in a max-order block.
     void shrink_exact(CpuId cpu, void* run, std::size_t pages) {
         const PageIndex head = page_of(run);
         PageDescriptor& d = desc(head);

@@ -2,9 +2,10 @@
 // ways CPUs take turns (round robin without times, or merged by synthetic clocks).
 //
 // The budget: every alloc is freed before the trace ends, so a trace has exactly
-// 2 * allocs events. The drivers stop stepping once 2 * allocs >= ops and then
-// drain (free what is live), so a workload whose steps make at most one alloc
-// gives exactly ops events (ops + 1 if ops is odd), wherever the stop falls.
+// 2 * allocs + reallocs events. The drivers stop stepping once that reaches ops and
+// then drain (free what is live), so a workload whose steps make at most one alloc
+// gives exactly ops events (ops + 1 if ops is odd, or if reallocs made it odd),
+// wherever the stop falls.
 #pragma once
 
 #include <algorithm>
@@ -55,6 +56,7 @@ public:
     }
     // The object keeps its key with a new size.
     void realloc(const Block& b, std::uint64_t new_size) {
+        ++reallocs_;
         emitter_.realloc(b.key, b.key, new_size, cpu_, time_);
         advance();
     }
@@ -68,6 +70,9 @@ public:
 
     // Object and page allocations so far.
     std::uint64_t allocs() const { return allocs_; }
+    // The events the trace will have once every live object is freed: events so far
+    // plus one free per live object, i.e. 2 * allocs + reallocs.
+    std::uint64_t budget() const { return 2 * allocs_ + reallocs_; }
 
 private:
     void advance() {
@@ -77,6 +82,7 @@ private:
     EventEmitter& emitter_;
     std::uint64_t next_key_ = 0;
     std::uint64_t allocs_ = 0;
+    std::uint64_t reallocs_ = 0;
     std::int64_t time_ = kNoTime;
     std::int64_t tick_ = 0;
     std::uint16_t cpu_ = 0;
@@ -95,7 +101,7 @@ public:
 // CPUs take turns in order 0, 1, ..., cpus-1, 0, ...; no times.
 inline void run_round_robin(Workload& w, std::uint16_t cpus, std::uint64_t ops, Out& out) {
     std::uint16_t cpu = 0;
-    while (2 * out.allocs() < ops) {
+    while (out.budget() < ops) {
         out.at(cpu, kNoTime);
         w.step(cpu, out);
         cpu = cpu + 1 == cpus ? 0 : static_cast<std::uint16_t>(cpu + 1);
@@ -156,7 +162,7 @@ inline void run_timed(Workload& w, std::uint16_t cpus, std::uint64_t ops, ThinkT
     const auto pause = [&] { return think.min_ns + static_cast<std::int64_t>(rng.below(span)); };
     Turns turns;
     for (std::uint16_t cpu = 0; cpu < cpus; ++cpu) turns.add(pause(), cpu);
-    while (2 * out.allocs() < ops) {
+    while (out.budget() < ops) {
         const std::int64_t clock = turns.clock();
         out.at(turns.cpu(), clock);
         w.step(turns.cpu(), out);

@@ -169,7 +169,9 @@ TEST_CASE("repeated allocations: 20 cycles of 2000 mixed allocations reach a ste
 
 TEST_CASE("slab stats: a run is carved on the first miss and returned when all its objects are free") {
     Region region(16 << 20);
-    auto a = make_hybrid(region);
+    AllocatorConfig config;
+    config.cache_bin_bytes = 0;  // bins of 64 objects whatever their size: refills of 32
+    auto a = make_hybrid(region, config);
     const SizeClass c = a->size_classes().class_for(256);
     const std::uint32_t per_run = a->size_classes().objects_per_run(c);
     CHECK(per_run == 16);  // 4096 / 256

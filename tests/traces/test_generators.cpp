@@ -17,6 +17,7 @@ using namespace allocsim::traces::test;
 namespace {
 
 struct Generated {
+    std::string name;  // the workload
     std::vector<TraceEvent> events;
     ImportSummary summary;
 };
@@ -26,7 +27,7 @@ Generated run(const std::string& workload, std::uint32_t cpus = 0, std::uint64_t
     EventEmitter emitter(sink);
     generate(workload, GeneratorOptions{cpus, ops, seed}, emitter);
     REQUIRE(emitter.live_objects() == 0);
-    return Generated{std::move(sink.events), emitter.summary()};
+    return Generated{workload, std::move(sink.events), emitter.summary()};
 }
 
 const WorkloadInfo& info(const std::string& name) {
@@ -42,11 +43,13 @@ const WorkloadInfo& info(const std::string& name) {
 // all absent or starting at 0 and never decreasing.
 void check_trace(const Generated& g, std::uint32_t cpus, std::uint64_t ops, bool timed) {
     const ImportSummary& s = g.summary;
-    CHECK(s.events == ops + ops % 2);
+    // A realloc is one event, so with reallocs the count may be odd: ops or ops + 1.
+    // (The header's budget: 2 * allocs + reallocs, traces/generator_driver.h.)
+    CHECK((s.reallocs == 0 ? s.events == ops + ops % 2 : (s.events == ops || s.events == ops + 1)));
     CHECK(g.events.size() == s.events);
     CHECK(s.allocs == s.frees);
     CHECK(s.page_allocs == s.page_frees);
-    CHECK(s.reallocs == 0);
+    CHECK((s.reallocs == 0 || g.name == "malloclab-bal"));  // the one generator with realloc growth
     CHECK(s.skipped_unmatched == 0);
     CHECK(s.replaced_live == 0);
     CHECK(s.cpus == cpus);
@@ -85,7 +88,7 @@ void check_trace(const Generated& g, std::uint32_t cpus, std::uint64_t ops, bool
             bad += e.size != 0 || (e.op == Op::PageFree ? e.arg != order[e.object] : e.arg != 0);
             break;
         case Op::Realloc:
-            ++bad;
+            bad += e.object >= state.size() || state[e.object] != kLive || e.size == 0;
             break;
         }
     }
@@ -153,7 +156,7 @@ TEST_CASE("generators: the list of workloads and their defaults") {
         CHECK(std::string(w.description).size() > 20);
     }
     CHECK(names == std::vector<std::string>{"cache-64", "buddy-churn", "mixed-stress", "pollution", "larson",
-                                            "producer-consumer", "power-law", "fragmentation", "default"});
+                                            "producer-consumer", "power-law", "fragmentation", "malloclab-bal", "default"});
     CHECK(info("cache-64").default_ops == 20'000);
     CHECK(info("buddy-churn").default_ops == 2'000);
     CHECK(info("pollution").default_ops == 5'000);
@@ -227,6 +230,7 @@ TEST_CASE("generators: the generators' state stays bounded by the live set, what
         {"cache-64", 48},       {"buddy-churn", 256},   {"mixed-stress", 1024},
         {"pollution", 500},     {"larson", 4 * 1024},   {"producer-consumer", 2 * 256},
         {"power-law", 21 * 32}, {"fragmentation", 2000}, {"default", 4 * (160 + 24 + 1024)},
+        {"malloclab-bal", 4000},
     };
     for (const WorkloadInfo& w : workloads()) {
         const std::string name = w.name;
@@ -234,7 +238,7 @@ TEST_CASE("generators: the generators' state stays bounded by the live set, what
         LiveSink sink;
         EventEmitter emitter(sink);
         generate(w.name, GeneratorOptions{0, 1'000'000, 1}, emitter);
-        CHECK(emitter.summary().events == 1'000'000);
+        CHECK((emitter.summary().events == 1'000'000 || (w.name == std::string("malloclab-bal") && emitter.summary().events == 1'000'001)));
         CHECK(sink.live == 0);
         CHECK(sink.max_live <= bound.at(w.name));
         CHECK(sink.max_live >= bound.at(w.name) / 16);  // and not trivially small
@@ -244,7 +248,7 @@ TEST_CASE("generators: the generators' state stays bounded by the live set, what
 TEST_CASE("generators: bad options are TraceErrors") {
     CHECK(error_of("no-such", {}) ==
           "unknown workload 'no-such' (workloads: cache-64, buddy-churn, mixed-stress, pollution, larson, "
-          "producer-consumer, power-law, fragmentation, default)");
+          "producer-consumer, power-law, fragmentation, malloclab-bal, default)");
     CHECK(error_of("larson", {65, 0, 1}) == "--cpus 65 is out of range (1..64)");
     CHECK(error_of("larson", {64, 1'000'000'001, 1}) == "--ops 1000000001 is out of range (1..1000000000)");
     CHECK(error_of("producer-consumer", {1, 0, 1}) == "producer-consumer needs at least 2 CPUs (--cpus 2..64)");
