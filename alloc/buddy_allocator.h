@@ -35,7 +35,8 @@
 // tail; freeing the run frees its own pieces, which coalesce with the tail's. The
 // rounding of an object above the size classes is then below one page, not up to
 // half its block. Its head is LargeHead with `link` = n pages, aligned to 2^order.
-// Objects above the largest block keep whole max-order blocks (see allocate_exact).
+// The tails go to the back of their free lists (free_block's `cold`): taken last, they
+// stay free to coalesce with their run when it is freed.
 //
 // Invariants (at quiescence; check() verifies them all):
 //   every block is 2^k pages, aligned to its size, inside the managed range;
@@ -101,6 +102,7 @@ public:
         usable_descriptors_ = descriptors_ + (usable_first_ - first_);
         for (FreeList& list : lists_) {
             list.head.store(kNoPage, std::memory_order_relaxed);
+            list.tail = kNoPage;
             list.count = 0;
         }
         for (std::uint32_t i = first_; i < usable_first_; ++i) desc(PageIndex{i}).set(PageState::Reserved);
@@ -146,7 +148,13 @@ public:
 
     // REQUIRES: `block` came from allocate(order) (its head says BlockHead, SlabHead or
     // InFlight of that order) and is not used any more.
-    void free(CpuId cpu, void* block_address, Order order) {
+    void free(CpuId cpu, void* block_address, Order order) { free_block(cpu, block_address, order, false); }
+
+    // free(), and with `cold` the block (or what it merges into) goes to the back of
+    // its list, so allocations take it last: give_back's tails, which then stay free
+    // longer and coalesce again when their run is freed, instead of being taken by a
+    // small long-lived block that would keep the max-order block split for good.
+    void free_block(CpuId cpu, void* block_address, Order order, bool cold) {
         PageIndex block = page_of(block_address);
         ALLOCSIM_ASSERT(block != kNoPage);
         ALLOCSIM_ASSERT_OP(index_of(order), <=, max_order_);
@@ -173,7 +181,8 @@ public:
                 }
             }
             desc(block).set(PageState::FreeHead, order_of(k));
-            push(block, k);
+            if (cold) push_back(block, k);
+            else push(block, k);
             return;
         }
     }
@@ -193,16 +202,10 @@ public:
             base = allocate(cpu, order_of(order));
             span = std::size_t{1} << order;
         } else {
-            // Above the largest block the run stays whole max-order blocks: a tail
-            // given back there would be taken by smaller blocks, and the run's last
-            // block could then never coalesce again, so runs of free max-order blocks
-            // (which large objects need) would wear away. The differential test ran
-            // out of them within 300k operations with a 256 MiB region.
             const std::size_t blocks = (pages + top - 1) / top;
             if (blocks > 0xFFFFFFFFu) return fail(cpu, max_order());
             base = allocate_run(cpu, static_cast<std::uint32_t>(blocks));
             span = blocks * top;
-            pages = span;
         }
         if (base == nullptr) return nullptr;
         const PageIndex head = page_of(base);
@@ -228,7 +231,7 @@ public:
     }
 
     // Shrinks an exact run in place to `pages` (at least 1, at most its length):
-    // the pages past it go back to the buddy. REQUIRES: the run fits in a max-order block.
+    // the pages past it go back to the buddy.
     void shrink_exact(CpuId cpu, void* run, std::size_t pages) {
         const PageIndex head = page_of(run);
         PageDescriptor& d = desc(head);
@@ -435,6 +438,8 @@ public:
                 prev = i;
             }
             if (n != lists_[k].count) return CheckResult::fail("free list length differs from its count", 0, lists_[k].count, n);
+            if (prev != lists_[k].tail && n == lists_[k].count)
+                return CheckResult::fail("free list tail is not its last block", addr(lists_[k].tail));
             if (n != tiles_free[k]) return CheckResult::fail("free heads in the region differ from free list length", 0, tiles_free[k], n);
         }
         return CheckResult{};
@@ -445,6 +450,7 @@ private:
         // Most recently pushed block, kNoPage if empty. Written under the order's lock;
         // atomic only so that allocate() may peek at it without the lock.
         std::atomic<PageIndex> head{kNoPage};
+        PageIndex tail = kNoPage;   // least recently pushed at the front, or pushed at the back
         std::uint32_t count = 0;    // blocks on the list
         PageIndex first() const { return head.load(std::memory_order_relaxed); }
     };
@@ -504,7 +510,7 @@ private:
         while (i < to) {
             std::uint32_t k = max_order_;
             while (k > 0 && ((i & ((std::size_t{1} << k) - 1)) != 0 || i + (std::size_t{1} << k) > to)) --k;
-            free(cpu, address_of(PageIndex{static_cast<std::uint32_t>(i)}), order_of(k));
+            free_block(cpu, address_of(PageIndex{static_cast<std::uint32_t>(i)}), order_of(k), true);
             i += std::size_t{1} << k;
         }
     }
@@ -515,7 +521,19 @@ private:
         d.prev = kNoPage;
         d.next = lists_[k].first();
         if (d.next != kNoPage) desc(d.next).prev = i;
+        else lists_[k].tail = i;
         lists_[k].head.store(i, std::memory_order_relaxed);
+        ++lists_[k].count;
+    }
+
+    // Append to the back of list k. REQUIRES: lock k held; desc(i) already FreeHead(k).
+    void push_back(PageIndex i, std::uint32_t k) {
+        PageDescriptor& d = desc(i);
+        d.next = kNoPage;
+        d.prev = lists_[k].tail;
+        if (d.prev != kNoPage) desc(d.prev).next = i;
+        else lists_[k].head.store(i, std::memory_order_relaxed);
+        lists_[k].tail = i;
         ++lists_[k].count;
     }
 
@@ -525,6 +543,7 @@ private:
         if (d.prev != kNoPage) desc(d.prev).next = d.next;
         else lists_[k].head.store(d.next, std::memory_order_relaxed);
         if (d.next != kNoPage) desc(d.next).prev = d.prev;
+        else lists_[k].tail = d.prev;
         d.prev = d.next = kNoPage;
         --lists_[k].count;
     }

@@ -218,14 +218,9 @@ public:
                 // and needs no more pages; a shrink gives its tail pages back.
                 usable = l.pages << kPageShift;
                 const std::size_t pages = divide_up(new_size, kPageSize);
-                const std::size_t top = order_pages(buddy_.max_order());
                 if (new_size > max_small_ && pages <= l.pages) {
-                    if (l.pages <= top) {
-                        if (pages < l.pages) buddy_.shrink_exact(cpu, p, pages);
-                        return p;
-                    }
-                    // A run of max-order blocks keeps its place while it needs as many.
-                    if (divide_up(pages, top) * top == l.pages) return p;
+                    if (pages < l.pages) buddy_.shrink_exact(cpu, p, pages);
+                    return p;
                 }
                 break;
             }

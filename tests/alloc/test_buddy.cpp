@@ -299,12 +299,12 @@ TEST_CASE("exact page runs: the tail goes back at once, shrinks in place, and al
             INFO("pages " << pages);
             void* run = f.buddy.allocate_exact(cpu(0), pages, 0);
             REQUIRE(run != nullptr);
-            const std::size_t kept = pages > 256 ? (pages + 255) / 256 * 256 : pages;  // whole max blocks above one
+            const std::size_t kept = pages;
             CHECK(f.buddy.exact_pages(run) == kept);
             CHECK(f.buddy.free_bytes() == free_before - kept * 4096);  // not a page more
             CHECK(addr(run) % (std::size_t{4096} << (pages > 256 ? 8 : index_of(order_for_bytes(pages * 4096)))) == 0);
             REQUIRE_VALID(f.buddy);
-            if (pages > 2 && pages <= 256) {
+            if (pages > 2) {
                 f.buddy.shrink_exact(cpu(0), run, pages / 2);
                 CHECK(f.buddy.exact_pages(run) == pages / 2);
                 CHECK(f.buddy.free_bytes() == free_before - (pages / 2) * 4096);
@@ -325,6 +325,24 @@ TEST_CASE("exact page runs: the tail goes back at once, shrinks in place, and al
         CHECK(f.buddy.allocate_exact(cpu(0), 5000, 0) == nullptr);  // more than the region
         REQUIRE_VALID(f.buddy);
     }
+}
+
+TEST_CASE("exact page runs: the tails go to the back of their lists, so allocations take them last") {
+    BuddyFixture f(8 << 20, 8, BuddyLockMode::Global);
+    void* first = f.buddy.allocate(cpu(0), order(0));  // splits a max block: a free page beside it
+    REQUIRE(first != nullptr);
+    void* run = f.buddy.allocate_exact(cpu(0), 5, 0);  // an order-3 block, pages 5..7 given back
+    REQUIRE(run != nullptr);
+    const std::uintptr_t tail_page = addr(run) + 5 * 4096;
+    void* page = f.buddy.allocate(cpu(0), order(0));
+    REQUIRE(page != nullptr);
+    CHECK(addr(page) != tail_page);  // the older free page first
+    CHECK(addr(page) == addr(first) + 4096);
+    REQUIRE_VALID(f.buddy);
+    f.buddy.free(cpu(0), page, order(0));
+    f.buddy.free(cpu(0), first, order(0));
+    f.buddy.free_exact(cpu(0), run);
+    REQUIRE_VALID(f.buddy);
 }
 
 TEST_CASE("check() finds a corrupted buddy: a block on the wrong list, a missed coalesce") {
