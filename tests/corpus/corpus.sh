@@ -10,7 +10,8 @@
 #   corpus.sh replay OUTDIR PROGRAM ALLOCATOR asan ENGINE_TESTS_ASAN
 #       replays each of PROGRAM's traces on 1, 2 and 4 modeled CPUs with
 #       --check-every 1, through `allocsim replay` or under ASan+UBSan through the
-#       engine suite's corpus case (tests/engine/test_corpus_replay.cpp)
+#       engine suite's corpus case (tests/engine/test_corpus_replay.cpp); the plain
+#       hybrid step also measures each trace on host threads and in the kernel
 #
 # PROGRAM: python3, perl, sqlite3, sort, xz, git or cpp. A program that is missing
 # fails the test: scripts/setup.sh installs them all.
@@ -227,6 +228,23 @@ replay)
         || fail "$trace, $ALLOCATOR, $cpus CPUs ($MODE): the replay differs from the count: $wrong"
       echo "ok: $trace, $ALLOCATOR, $cpus CPUs ($MODE): $(field replay.json events) events, $((SECONDS - started)) s"
     done
+    if [ "$MODE" = plain ] && [ "$ALLOCATOR" = hybrid ]; then
+      # The measured paths run the same core: on pinned host threads and in the
+      # kernel under QEMU. Each stops with an error if the core's check() fails after
+      # the run, and must time every event of the trace.
+      expected=$("$PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1]))["events"])' "$OUTDIR/$trace.count.json")
+      expect_code 0 "$TOOL" measure --db "$DB" --trace "$trace" --json
+      [ "$(field out.txt events)" = "$expected" ] || fail "$trace: measure timed $(field out.txt events) of $expected events"
+      echo "ok: $trace, measured on host threads"
+      kernel=$(dirname "$TOOL")/allocsim-kernel
+      if [ -f "$kernel" ]; then
+        expect_code 0 "$TOOL" capture --db "$DB" --trace "$trace" --cpus 2 --accel tcg --timeout 300 --json
+        [ "$(field out.txt events)" = "$expected" ] || fail "$trace: capture timed $(field out.txt events) of $expected events"
+        echo "ok: $trace, captured in the kernel on 2 emulated CPUs"
+      else
+        echo "skip: $trace, kernel capture: no kernel image at $kernel (the build found no QEMU or no kernel toolchain)"
+      fi
+    fi
   done < "$OUTDIR/$PROGRAM.traces"
   ;;
 *) fail "usage: corpus.sh record|replay ..." ;;

@@ -178,8 +178,10 @@ TEST_CASE("calibrate: the fitted model's error on a held-out measured run is low
     MeasureDb t;
     t.generate("lar", "larson", 2, 20000);
     const ReplaySettings prior;
-    const MeasuredRun fit_run = measure_on_host(t.db(), "lar", prior, 1);
-    const MeasuredRun holdout = measure_on_host(t.db(), "lar", prior, 1);
+    // Each op's median over 3 replays: one replay's timings, under a sanitizer on a
+    // loaded 2-core machine, were noisy enough to fail this now and then.
+    const MeasuredRun fit_run = measure_on_host(t.db(), "lar", prior, 1, 3);
+    const MeasuredRun holdout = measure_on_host(t.db(), "lar", prior, 1, 3);
     const ModeledOps before = model_ops(t.db(), "lar", prior);
     const CalibrationFit fit = fit_cost_model(before, fit_run, prior.model);
     CHECK(fit.groups > 5);
