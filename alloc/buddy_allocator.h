@@ -189,8 +189,9 @@ public:
 
     // An exact run of `pages` pages whose head is aligned to 2^align_order pages, or
     // null (an AllocFailure action). Takes the smallest block of at least that order
-    // holding it, or a run of max-order blocks, then frees the pages past `pages`.
-    void* allocate_exact(CpuId cpu, std::size_t pages, std::uint32_t align_order) {
+    // holding it, or a run of max-order blocks, then frees the pages past `pages`;
+    // without `trim` the run keeps the whole block or blocks.
+    void* allocate_exact(CpuId cpu, std::size_t pages, std::uint32_t align_order, bool trim = true) {
         if (pages == 0 || align_order > max_order_) return fail(cpu, Order{0});
         const std::size_t top = std::size_t{1} << max_order_;
         void* base = nullptr;
@@ -208,6 +209,7 @@ public:
             span = blocks * top;
         }
         if (base == nullptr) return nullptr;
+        if (!trim) pages = span;
         const PageIndex head = page_of(base);
         // Interior pages say so: a pointer into the run is then no object or block
         // (a stale head from an earlier life could say otherwise).

@@ -27,6 +27,10 @@ struct AllocatorConfig {
     // A slab run wastes at most this many thousandths of itself in its tail, where
     // a run of at most 16 pages can (else the run with the least waste).
     std::uint32_t run_tail_permille = 125;
+    // Objects above the classes: an exact page run, its tail pages given back
+    // (BuddyAllocator::allocate_exact), or, when false, the whole power-of-two block
+    // (and whole max-order blocks above it), as the first core did.
+    bool exact_page_runs = true;
     std::uint32_t buddy_max_order = 8;      // 4 KiB << 8 = 1 MiB blocks
     BuddyLockMode buddy_lock = BuddyLockMode::Global;  // as Linux's zone lock; cheapest uncontended
     // Size classes in bytes, ascending multiples of 8, at most kMaxSizeClasses and

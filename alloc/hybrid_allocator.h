@@ -219,8 +219,14 @@ public:
                 usable = l.pages << kPageShift;
                 const std::size_t pages = divide_up(new_size, kPageSize);
                 if (new_size > max_small_ && pages <= l.pages) {
-                    if (pages < l.pages) buddy_.shrink_exact(cpu, p, pages);
-                    return p;
+                    if (config_.exact_page_runs) {
+                        if (pages < l.pages) buddy_.shrink_exact(cpu, p, pages);
+                        return p;
+                    }
+                    // Whole blocks: in place while a new allocation would take as many pages.
+                    const std::size_t top = order_pages(buddy_.max_order());
+                    const std::size_t whole = pages <= top ? order_pages(order_for_bytes(new_size)) : divide_up(pages, top) * top;
+                    if (whole == l.pages) return p;
                 }
                 break;
             }
@@ -478,7 +484,7 @@ private:
             observer_.record(f);
             return nullptr;
         }
-        return buddy_.allocate_exact(cpu, pages, align_order);
+        return buddy_.allocate_exact(cpu, pages, align_order, config_.exact_page_runs);
     }
 
     void invalid_free(CpuId cpu, const void* p) {

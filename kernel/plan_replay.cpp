@@ -93,6 +93,7 @@ std::uint32_t prepare_plan(const MultibootInfo* mb, std::uint64_t timer_overhead
     config.drain_batch = h->drain_batch;
     config.cache_bin_bytes = h->cache_bin_bytes;
     config.run_tail_permille = h->run_tail_permille;
+    config.exact_page_runs = h->exact_page_runs != 0;
     config.buddy_max_order = h->buddy_max_order;
     config.buddy_lock = static_cast<BuddyLockMode>(h->buddy_lock);
     if (h->size_class_count != 0) {

@@ -35,7 +35,7 @@ struct PlanHeader {
     std::uint32_t size_classes[kMaxSizeClasses];
     std::uint32_t cache_bin_bytes;
     std::uint32_t run_tail_permille;
-    std::uint32_t reserved;
+    std::uint32_t exact_page_runs;  // 0 or 1
 };
 
 enum class PlanOpKind : std::uint8_t { Alloc = 0, Free = 1, Realloc = 2, PageAlloc = 3, PageFree = 4 };

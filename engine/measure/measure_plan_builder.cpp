@@ -30,6 +30,7 @@ MeasurePlan build_measure_plan(traces::Database& db, const std::string& trace, c
     h.drain_batch = settings.core.drain_batch;
     h.cache_bin_bytes = settings.core.cache_bin_bytes;
     h.run_tail_permille = settings.core.run_tail_permille;
+    h.exact_page_runs = settings.core.exact_page_runs ? 1 : 0;
     h.buddy_max_order = settings.core.buddy_max_order;
     h.buddy_lock = static_cast<std::uint32_t>(settings.core.buddy_lock);
     h.size_class_count = static_cast<std::uint32_t>(settings.size_classes.size());

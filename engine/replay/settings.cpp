@@ -302,6 +302,11 @@ std::vector<Setting> make_table() {
                        "take one order's lock at a time",
                        [](auto& s) -> auto& { return s.core.buddy_lock; },
                        {{"global", BuddyLockMode::Global}, {"per-order", BuddyLockMode::PerOrder}}));
+    t.push_back(choice("pages.exact", Section::Core,
+                       "Objects above the size classes. on: an exact page run, its tail pages given back "
+                       "(rounding below a page); off: the whole power-of-two block, or whole max-order "
+                       "blocks above it, as the first core did",
+                       [](auto& s) -> auto& { return s.core.exact_page_runs; }, {{"on", true}, {"off", false}}));
     t.push_back(size_classes_setting());
     t.push_back(choice("allocator", Section::Replay,
                        "Allocator replayed. hybrid: the core (per-CPU caches, slabs, buddy); "

@@ -428,3 +428,28 @@ TEST_CASE("check() catches a double free, a corrupted bin and a lost run") {
         MESSAGE(describe(r));
     }
 }
+
+TEST_CASE("exact_page_runs off: objects above the classes take whole power-of-two blocks, as the first core did") {
+    Region region(16 << 20);
+    AllocatorConfig config;
+    config.exact_page_runs = false;
+    auto a = make_hybrid(region, config);
+    void* block = a->allocate(cpu(0), 20000);
+    REQUIRE(block != nullptr);
+    CHECK(a->usable_size(block) == 32768);
+    void* run = a->allocate(cpu(0), (3 << 20) + 5);
+    REQUIRE(run != nullptr);
+    CHECK(a->usable_size(run) == (4u << 20));
+    CHECK(a->reallocate(cpu(0), block, 30000) == block);  // the same block would serve it
+    void* smaller = a->reallocate(cpu(0), block, 17000);  // 5 pages: still an order-3 block
+    CHECK(smaller == block);
+    void* grown = a->reallocate(cpu(0), smaller, 40000);  // order 4: moves
+    REQUIRE(grown != nullptr);
+    CHECK(grown != block);
+    CHECK(a->usable_size(grown) == 65536);
+    smaller = grown;
+    REQUIRE_VALID(*a);
+    a->deallocate(cpu(0), smaller);
+    a->deallocate(cpu(0), run);
+    require_back_to_roots(*a);
+}

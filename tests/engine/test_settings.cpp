@@ -114,7 +114,7 @@ void check_same(const ReplaySettings& a, const ReplaySettings& b) {
 
 TEST_CASE("settings: the keys, in the table's order") {
     std::vector<std::string> expected = {"cache.capacity",  "refill.batch", "drain.batch",     "cache.bin_bytes",
-                                         "slab.tail_permille", "buddy.max_order", "buddy.lock", "size_classes",
+                                         "slab.tail_permille", "buddy.max_order", "buddy.lock", "pages.exact", "size_classes",
                                          "allocator",       "region",       "cpus",            "map",
                                          "loop",            "check_every",  "sample_every",    "model.mhz"};
     for (const Price& p : kPrices) expected.push_back(std::string("model.") + p.name);
@@ -212,7 +212,7 @@ TEST_CASE("settings: the modeled clock") {
 TEST_CASE("settings: JSON holds every key, the defaults exactly") {
     CHECK(settings_to_json(ReplaySettings{}) ==
           R"({"cache.capacity":64,"refill.batch":32,"drain.batch":32,"cache.bin_bytes":8192,"slab.tail_permille":125,)"
-          R"("buddy.max_order":8,"buddy.lock":"global",)"
+          R"("buddy.max_order":8,"buddy.lock":"global","pages.exact":"on",)"
           R"("size_classes":"default","allocator":"hybrid","region":"auto","cpus":0,"map":"none","loop":"auto",)"
           R"("check_every":0,"sample_every":10000,"model.mhz":3000,)"
           R"("model.op_base":4,"model.cache_hit":6,"model.cache_free":6,)"
