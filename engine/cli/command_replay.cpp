@@ -34,7 +34,10 @@ constexpr const char* kHelp =
     "  --check-every N   check the core's invariants every N events (stops at the first violation)\n"
     "  --label TEXT      a note stored with the run, shown by allocsim runs\n"
     "  --db FILE         the database (default allocsim.db)\n"
-    "  --json            print the run number and the summary as one JSON object\n";
+    "  --json            print the run number and the summary as one JSON object\n"
+    "\n"
+    "The summary's footprint line says where the peak footprint's bytes are, by cause\n"
+    "(docs/ENGINE.md, \"The footprint by cause\"); the causes add up to the footprint.\n";
 
 }  // namespace
 
@@ -61,7 +64,10 @@ void print_footprint_breakdown(const engine::ReplaySummary& s) {
         line += fmt::format("{}{} {} B ({:.1f}%)", line.empty() ? "" : ", ", name, bytes,
                             s.peak_footprint_bytes == 0 ? 0.0 : 100.0 * static_cast<double>(bytes) / static_cast<double>(s.peak_footprint_bytes));
     }
-    fmt::print("  footprint       at event {}: {}\n", f.event, line.empty() ? "nothing" : line);
+    if (line.empty() && s.peak_footprint_bytes > 0)
+        fmt::print("  footprint       not broken down: the run was stored before replays recorded it\n");
+    else
+        fmt::print("  footprint       at event {}: {}\n", f.event, line.empty() ? "nothing" : line);
 }
 
 void print_replay_report(const engine::ReplaySummary& s, const std::vector<engine::CpuFigures>& per_cpu) {

@@ -365,6 +365,15 @@ shrinking_realloc)
       contains out.txt '"invariant_violations":0'; contains out.txt '"reallocs":1'; contains out.txt '"frees":1'
     done
   done
+  # Every replay says where its peak footprint goes; a run stored before replays
+  # recorded that says so rather than "nothing".
+  expect_code 0 "$ALLOCSIM" show 2; contains out.txt "footprint       at event 1: live 1 B"
+  sqlite3 allocsim.db "UPDATE runs SET summary = json_remove(summary, '\$.footprint_event', '\$.footprint_live_bytes',
+    '\$.footprint_class_rounding_bytes', '\$.footprint_run_tail_bytes', '\$.footprint_cached_bytes',
+    '\$.footprint_partial_free_bytes', '\$.footprint_empty_run_bytes', '\$.footprint_remote_pending_bytes',
+    '\$.footprint_page_rounding_bytes', '\$.footprint_metadata_bytes', '\$.footprint_heap_free_bytes') WHERE id = 1" \
+    || fail "sqlite3 could not rewrite run 1"
+  expect_code 0 "$ALLOCSIM" show 1; contains out.txt "footprint       not broken down: the run was stored before"
   ;;
 *) fail "unknown case $CASE" ;;
 esac
