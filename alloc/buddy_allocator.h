@@ -194,19 +194,15 @@ public:
     void* allocate_exact(CpuId cpu, std::size_t pages, std::uint32_t align_order, bool trim = true) {
         if (pages == 0 || align_order > max_order_) return fail(cpu, Order{0});
         const std::size_t top = std::size_t{1} << max_order_;
-        void* base = nullptr;
-        std::size_t span = 0;
+        const std::size_t span = span_pages(pages, align_order);
         std::uint32_t order = max_order_;
+        void* base = nullptr;
         if (pages <= top) {
-            order = index_of(order_for_bytes(pages << kPageShift));
-            if (order < align_order) order = align_order;
+            order = static_cast<std::uint32_t>(__builtin_ctzll(span));
             base = allocate(cpu, order_of(order));
-            span = std::size_t{1} << order;
         } else {
-            const std::size_t blocks = (pages + top - 1) / top;
-            if (blocks > 0xFFFFFFFFu) return fail(cpu, max_order());
-            base = allocate_run(cpu, static_cast<std::uint32_t>(blocks));
-            span = blocks * top;
+            if (span / top > 0xFFFFFFFFu) return fail(cpu, max_order());
+            base = allocate_run(cpu, static_cast<std::uint32_t>(span / top));
         }
         if (base == nullptr) return nullptr;
         if (!trim) pages = span;
@@ -241,6 +237,16 @@ public:
         const std::size_t old = d.link;
         d.link = static_cast<std::uint32_t>(pages);
         give_back(cpu, index_of(head) + pages, index_of(head) + old);
+    }
+
+    // The pages of the block, or run of max-order blocks, that allocate_exact takes
+    // for `pages` pages aligned to 2^align_order (before it gives the tail back).
+    std::size_t span_pages(std::size_t pages, std::uint32_t align_order) const {
+        const std::size_t top = std::size_t{1} << max_order_;
+        if (pages > top) return divide_up(pages, top) * top;
+        std::size_t span = std::size_t{1} << align_order;
+        while (span < pages) span <<= 1;
+        return span;
     }
 
     // The pages of an exact run. REQUIRES: run came from allocate_exact.
@@ -284,13 +290,6 @@ public:
         a.address = addr(PageIndex{run_head});
         observe(a);
         return address_of(PageIndex{run_head});
-    }
-
-    // REQUIRES: `run` came from allocate_run.
-    void free_run(CpuId cpu, void* run) {
-        const PageIndex head = page_of(run);
-        ALLOCSIM_ASSERT(head != kNoPage && desc(head).state() == PageState::LargeHead);
-        free_blocks_of_run(cpu, head, desc(head).link >> max_order_);
     }
 
     // Puts the first `blocks` max-order blocks of the run at `head` on the top list.

@@ -59,16 +59,17 @@ public:
         config_ = config;
         max_small_ = table_.max_size();
         // Each class's bin bound and batches (see AllocatorConfig::cache_bin_bytes).
+        // A bin the bytes bound leaves at cache_capacity keeps the configured batches.
         for (std::uint32_t k = 0; k < table_.count(); ++k) {
             std::uint32_t cap = config.cache_capacity;
             if (config.cache_bin_bytes != 0) {
                 const std::uint32_t by_bytes = config.cache_bin_bytes / table_.size(SizeClass{static_cast<std::uint8_t>(k)});
                 cap = by_bytes < 1 ? 1 : (by_bytes < cap ? by_bytes : cap);
             }
-            const std::uint32_t half = cap / 2 < 1 ? 1 : cap / 2;
+            const std::uint32_t half = cap == config.cache_capacity ? cap : (cap / 2 < 1 ? 1 : cap / 2);
             bin_capacity_[k] = cap;
-            refill_[k] = config.refill_batch < half || cap == config.cache_capacity ? config.refill_batch : half;
-            drain_[k] = config.drain_batch < half || cap == config.cache_capacity ? config.drain_batch : half;
+            refill_[k] = config.refill_batch < half ? config.refill_batch : half;
+            drain_[k] = config.drain_batch < half ? config.drain_batch : half;
         }
         region_ = reinterpret_cast<std::uintptr_t>(region);
         region_bytes_ = size;
@@ -216,17 +217,14 @@ public:
             case Lookup::Large: {
                 // An exact run keeps its place while the new size is above the classes
                 // and needs no more pages; a shrink gives its tail pages back.
+                // With pages.exact off, a run is in place while a new allocation
+                // would take as many whole blocks.
                 usable = l.pages << kPageShift;
                 const std::size_t pages = divide_up(new_size, kPageSize);
-                if (new_size > max_small_ && pages <= l.pages) {
-                    if (config_.exact_page_runs) {
-                        if (pages < l.pages) buddy_.shrink_exact(cpu, p, pages);
-                        return p;
-                    }
-                    // Whole blocks: in place while a new allocation would take as many pages.
-                    const std::size_t top = order_pages(buddy_.max_order());
-                    const std::size_t whole = pages <= top ? order_pages(order_for_bytes(new_size)) : divide_up(pages, top) * top;
-                    if (whole == l.pages) return p;
+                const std::size_t want = config_.exact_page_runs ? pages : buddy_.span_pages(pages, 0);
+                if (new_size > max_small_ && want <= l.pages && (config_.exact_page_runs || want == l.pages)) {
+                    if (want < l.pages) buddy_.shrink_exact(cpu, p, want);
+                    return p;
                 }
                 break;
             }
@@ -477,14 +475,8 @@ private:
     // Sizes above the largest class: an exact page run, its head aligned to `align`
     // (see BuddyAllocator::allocate_exact).
     ALLOCSIM_NOINLINE void* allocate_pages_for(CpuId cpu, std::size_t size, std::size_t align) {
-        const std::size_t pages = divide_up(size, kPageSize);
-        const std::uint32_t align_order = index_of(order_for_bytes(align));
-        if (size > (std::size_t{1} << 52)) {
-            Action f{ActionKind::AllocFailure, cpu};
-            observer_.record(f);
-            return nullptr;
-        }
-        return buddy_.allocate_exact(cpu, pages, align_order, config_.exact_page_runs);
+        return buddy_.allocate_exact(cpu, divide_up(size, kPageSize), index_of(order_for_bytes(align)),
+                                     config_.exact_page_runs);
     }
 
     void invalid_free(CpuId cpu, const void* p) {

@@ -180,6 +180,7 @@ public:
 
     CheckResult check() const {
         std::uint64_t free_blocks = 0;
+        std::size_t used = 0, used_blocks = 0;  // against the counters
         std::uintptr_t prev_size = 0;
         bool prev_free = false;
         std::uintptr_t a = begin_;
@@ -191,6 +192,10 @@ public:
             if (h->prev_size != prev_size) return CheckResult::fail("boundary tag differs from left neighbour", a, prev_size, h->prev_size);
             if (is_free(h) && prev_free) return CheckResult::fail("two adjacent free blocks (missed coalesce)", a);
             if (is_free(h)) ++free_blocks;
+            else {
+                used += size;
+                ++used_blocks;
+            }
             prev_free = is_free(h);
             prev_size = size;
             a += size;
@@ -205,14 +210,7 @@ public:
             prev = h;
         }
         if (listed != free_blocks) return CheckResult::fail("free list length differs from free blocks", 0, free_blocks, listed);
-        std::size_t used = 0, blocks = 0;
-        for (const Header* h = header_at(begin_); h != nullptr; h = next_block(h)) {
-            if (!is_free(h)) {
-                used += size_of(h);
-                ++blocks;
-            }
-        }
-        if (used != used_bytes_ || blocks != used_blocks_)
+        if (used != used_bytes_ || used_blocks != used_blocks_)
             return CheckResult::fail_named("used-block counters differ from the blocks", 0, "bytes in used blocks", used,
                                            "bytes counted", used_bytes_);
         return CheckResult{};

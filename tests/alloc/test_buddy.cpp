@@ -285,7 +285,7 @@ TEST_CASE("large-object path: runs of contiguous max-order blocks") {
     CHECK(f.buddy.desc(f.buddy.page_of(run)).state() == PageState::LargeHead);
     REQUIRE_VALID(f.buddy);
     CHECK(f.buddy.allocate_run(cpu(0), 100) == nullptr);
-    f.buddy.free_run(cpu(0), run);
+    f.buddy.free_exact(cpu(0), run);  // a run is an exact run of whole blocks
     CHECK(free_blocks_of(f.buddy) == before);
     REQUIRE_VALID(f.buddy);
 }
