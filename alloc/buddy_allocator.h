@@ -382,8 +382,8 @@ public:
             switch (s) {
                 case PageState::FreeHead:
                 case PageState::InFlight:
-                case PageState::BlockHead:
-                case PageState::SlabHead: pages = std::size_t{1} << index_of(d.order()); break;
+                case PageState::BlockHead: pages = std::size_t{1} << index_of(d.order()); break;
+                case PageState::SlabHead:  // exact runs, as LargeHead
                 case PageState::LargeHead: pages = d.link; break;
                 case PageState::Reserved: pages = 1; break;
                 case PageState::Interior:
@@ -406,11 +406,12 @@ public:
             if (t.state == PageState::InFlight)
                 bad = CheckResult::fail("block in flight at quiescence", addr(t.head));
             else if (t.state != PageState::Reserved && t.state != PageState::LargeHead &&
-                     index_of(t.order) > max_order_)
+                     t.state != PageState::SlabHead && index_of(t.order) > max_order_)
                 bad = CheckResult::fail("block order above max_order", addr(t.head), max_order_, index_of(t.order));
-            else if (t.state != PageState::Reserved && t.state != PageState::LargeHead && (head & (t.pages - 1)) != 0)
+            else if (t.state != PageState::Reserved && t.state != PageState::LargeHead && t.state != PageState::SlabHead &&
+                     (head & (t.pages - 1)) != 0)
                 bad = CheckResult::fail("block not aligned to its size", addr(t.head), t.pages, head);
-            else if (t.state == PageState::LargeHead &&
+            else if ((t.state == PageState::LargeHead || t.state == PageState::SlabHead) &&
                      ((head & ((1u << index_of(t.order)) - 1)) != 0 || index_of(t.order) > max_order_))
                 bad = CheckResult::fail_named("page run not aligned to its order", addr(t.head), "the run's order",
                                               index_of(t.order), "the head page", head);

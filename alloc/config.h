@@ -24,6 +24,22 @@ struct AllocatorConfig {
     // of that. 0: objects only. Bins of large classes were most of the footprint of
     // small heaps (docs/DESIGN.md, "Memory").
     std::uint32_t cache_bin_bytes = 8192;
+    // Bins sized by use (alloc/bin_sizer.h): a bin's bound starts at
+    // cache_min_capacity objects (or its class's bound, if lower), doubles at each
+    // miss up to the class's bound, and halves when the bin overflows having only
+    // freed. false: every bin holds up to its class's bound from the start.
+    bool adaptive_bins = false;
+    std::uint32_t cache_min_capacity = 4;
+    // Slow-path events of a CPU between two idle-trim visits, each to one class in
+    // turn (bin_sizer.h); 0: no idle trim.
+    std::uint32_t cache_trim_every = 0;
+    // The owner takes a class's remote queue back at every refill of it; false: only
+    // when it has no partial run left (before carving a new one).
+    bool eager_remote_collect = false;
+    // A run more than half free moves to the back of its slab's partial list, so
+    // refills fill the fuller runs first and the emptier ones can drain and go back
+    // to the buddy; false: the partial list is LIFO.
+    bool fullest_runs_first = false;
     // A slab run wastes at most this many thousandths of itself in its tail, where
     // a run of at most 16 pages can (else the run with the least waste).
     std::uint32_t run_tail_permille = 125;
@@ -31,6 +47,12 @@ struct AllocatorConfig {
     // (BuddyAllocator::allocate_exact), or, when false, the whole power-of-two block
     // (and whole max-order blocks above it), as the first core did.
     bool exact_page_runs = true;
+    // Slab runs of any page count up to 16, cut as exact page runs (the smallest
+    // count that keeps the tail within run_tail_permille): the 6, 10 and 12 KiB
+    // classes then take 3, 5 and 3 pages instead of 8, 8 and 16. Off by default:
+    // the pages each run gives back are taken by one-page runs and break up the
+    // max-order blocks (docs/DESIGN.md, "Memory"). false: a power of two pages.
+    bool exact_slab_runs = false;
     std::uint32_t buddy_max_order = 8;      // 4 KiB << 8 = 1 MiB blocks
     BuddyLockMode buddy_lock = BuddyLockMode::Global;  // as Linux's zone lock; cheapest uncontended
     // Size classes in bytes, ascending multiples of 8, at most kMaxSizeClasses and

@@ -13,7 +13,15 @@
 // pushes each group as one chain onto the owner CpuSlab's remote queue with one
 // compare-and-swap (batched messages, as in snmalloc). The owner takes the whole
 // queue with one exchange when it runs out of partial runs, before it carves a new
-// one, and frees the objects into their runs locally.
+// one, and frees the objects into their runs locally; with eager collection it
+// also takes the queue at every refill, so freed objects wait at most until the
+// owner's next miss of the class (or its next idle-trim visit, bin_sizer.h).
+//
+// Partial-list order (fullest_first): a run that becomes partial goes to the
+// front, and one whose free objects pass half the run goes to the back. Refills
+// take from the front, so they fill the fuller runs, and the emptier runs get the
+// time to drain completely and go back to the buddy (jemalloc and mimalloc prefer
+// full pages for the same reason). One compare per local free.
 //
 // Invariant per run:  objects_per_run == free_count + |on remote queue| + |in bins| + live
 //                     free_count > 0  <=>  the run is on the partial list
@@ -36,12 +44,17 @@ class CpuSlab {
 public:
     using Buddy = BuddyAllocator<Observer, Platform>;
 
-    void init(CpuId owner, SizeClass cls, const SizeClassTable& table, Buddy* buddy, Observer* observer) {
+    void init(CpuId owner, SizeClass cls, const SizeClassTable& table, Buddy* buddy, Observer* observer,
+              bool eager_collect = false, bool fullest_first = false) {
         owner_ = owner;
+        eager_collect_ = eager_collect;
+        fullest_first_ = fullest_first;
         class_ = cls;
         object_size_ = table.size(cls);
         run_order_ = table.run_order(cls);
+        run_pages_ = table.run_pages(cls);
         objects_per_run_ = table.objects_per_run(cls);
+        half_run_ = objects_per_run_ / 2;
         buddy_ = buddy;
         observer_ = observer;
     }
@@ -51,6 +64,7 @@ public:
     // is out of memory.
     std::uint32_t take(std::uint32_t want, ObjectChain& out) {
         std::uint32_t nodes = 0;
+        if (eager_collect_ && remote_.load(std::memory_order_relaxed) != nullptr) nodes += collect();
         while (out.count < want) {
             if (partial_ == kNoPage) {
                 if (remote_.load(std::memory_order_relaxed) != nullptr) {
@@ -85,6 +99,7 @@ public:
         d.free_list = object;
         ++free_objects_;
         if (d.free_count++ == 0) push_partial(run);
+        else if (fullest_first_ && d.free_count == half_run_ + 1 && run != partial_tail_) move_to_back(run);
         if (d.free_count == objects_per_run_) release(run);
     }
 
@@ -140,22 +155,26 @@ public:
     // Objects other CPUs pushed onto the remote queue, not yet collected.
     std::uint64_t remote_objects() const { return remote_objects_.load(std::memory_order_relaxed); }
     PageIndex partial_head() const { return partial_; }
+    PageIndex partial_tail() const { return partial_tail_; }
     template <class F>
     void for_each_remote(F&& f) const {
         for (void* p = remote_.load(std::memory_order_acquire); p != nullptr; p = next_of(p)) f(p);
     }
 
 private:
-    // Takes a run from the buddy and threads a free list through all its objects in
-    // address order, so a fresh run is handed out front to back.
+    // Takes a run from the buddy (a block of run_order_, or with exact runs an exact
+    // page run: the block, its pages past run_pages_ given back) and threads a free list through all its
+    // objects in address order, so a fresh run is handed out front to back. The head
+    // keeps its pages in `link`.
     bool carve() {
-        void* base = buddy_->allocate(owner_, run_order_);
+        void* base = pow2_run() ? buddy_->allocate(owner_, run_order_) : buddy_->allocate_exact(owner_, run_pages_, 0);
         if (base == nullptr) return false;
         const PageIndex head = buddy_->page_of(base);
         PageDescriptor& d = buddy_->desc(head);
         d.size_class = class_;
         d.owner = owner_;
-        for (std::uint32_t j = 1; j < (1u << index_of(run_order_)); ++j) {
+        d.link = run_pages_;
+        for (std::uint32_t j = 1; j < run_pages_; ++j) {
             PageDescriptor& tail = buddy_->desc(PageIndex{index_of(head) + j});
             tail.size_class = class_;
             tail.link = index_of(head);
@@ -194,14 +213,25 @@ private:
         a.order = run_order_;
         a.address = reinterpret_cast<std::uintptr_t>(buddy_->address_of(run));
         observe(a);
-        buddy_->free(owner_, buddy_->address_of(run), run_order_);
+        if (pow2_run()) {
+            buddy_->free(owner_, buddy_->address_of(run), run_order_);
+        } else {
+            // An exact run again, of d.link pages: its pieces go back as its tail
+            // did, cold, to coalesce with it.
+            d.set(PageState::LargeHead, run_order_);
+            buddy_->free_exact(owner_, buddy_->address_of(run));
+        }
     }
+
+    // A run of a power of two pages is one buddy block, taken and freed as one.
+    bool pow2_run() const { return run_pages_ == (1u << index_of(run_order_)); }
 
     void push_partial(PageIndex run) {
         PageDescriptor& d = buddy_->desc(run);
         d.prev = kNoPage;
         d.next = partial_;
         if (partial_ != kNoPage) buddy_->desc(partial_).prev = run;
+        else partial_tail_ = run;
         partial_ = run;
         ++partial_count_;
     }
@@ -211,8 +241,21 @@ private:
         if (d.prev != kNoPage) buddy_->desc(d.prev).next = d.next;
         else partial_ = d.next;
         if (d.next != kNoPage) buddy_->desc(d.next).prev = d.prev;
+        else partial_tail_ = d.prev;
         d.prev = d.next = kNoPage;
         --partial_count_;
+    }
+
+    // REQUIRES: run is on the partial list and is not its last.
+    void move_to_back(PageIndex run) {
+        unlink_partial(run);
+        PageDescriptor& d = buddy_->desc(run);
+        d.prev = partial_tail_;
+        d.next = kNoPage;
+        if (partial_tail_ != kNoPage) buddy_->desc(partial_tail_).next = run;
+        else partial_ = run;
+        partial_tail_ = run;
+        ++partial_count_;
     }
 
     void observe(const Action& a) {
@@ -220,14 +263,19 @@ private:
     }
 
     PageIndex partial_ = kNoPage;       // owner only: runs with free_count > 0
+    PageIndex partial_tail_ = kNoPage;  // owner only: the partial list's last run
     std::uint32_t partial_count_ = 0;   // owner only
     std::uint32_t runs_ = 0;            // owner only: all runs this slab holds
     std::uint64_t free_objects_ = 0;    // owner only: == the sum of free_count over runs_
     CpuId owner_{};                     // const
     SizeClass class_{};                 // const
-    Order run_order_{};                 // const
+    Order run_order_{};                 // const: the block a run is cut from
+    std::uint32_t run_pages_ = 0;       // const: a run's pages (<= 2^run_order_)
     std::uint32_t object_size_ = 0;     // const
     std::uint32_t objects_per_run_ = 0; // const
+    std::uint32_t half_run_ = 0;        // const: objects_per_run_ / 2
+    bool eager_collect_ = false;        // const: collect the remote queue at every refill
+    bool fullest_first_ = false;        // const: runs over half free go to the partial list's back
     Buddy* buddy_ = nullptr;            // const
     Observer* observer_ = nullptr;      // const
     // Any CPU pushes, the owner takes: a Treiber stack of object chains. Its own

@@ -1,7 +1,7 @@
 // HybridAllocator: the three levels put together.
 //
 //   allocate(cpu, size) --hit--> ThreadCache[cpu] bin          (no atomics, no locks)
-//                       --miss-> CpuSlab[cpu][class].take()    (batch of refill_batch)
+//                       --miss-> CpuSlab[cpu][class].take()    (a batch, sized by BinSizer)
 //                                  --empty--> BuddyAllocator   (a new slab run)
 //   size > largest class  ----> BuddyAllocator exact page run (tail given back)
 //
@@ -24,6 +24,7 @@
 
 #include "alloc/action.h"
 #include "alloc/assert.h"
+#include "alloc/bin_sizer.h"
 #include "alloc/buddy_allocator.h"
 #include "alloc/config.h"
 #include "alloc/cpu_slab.h"
@@ -52,8 +53,9 @@ public:
             return InitError::BadBatch;
         if (config.buddy_max_order > kMaxOrderLimit) return InitError::BadMaxOrder;
         if (config.run_tail_permille > 1000) return InitError::BadSizeClasses;
+        if (config.cache_min_capacity == 0 || config.cache_min_capacity > 0xFFFF) return InitError::BadCacheCapacity;
         if (InitError e = table_.init(config.size_classes, config.size_class_count, config.buddy_max_order,
-                                      config.run_tail_permille);
+                                      config.run_tail_permille, config.exact_slab_runs);
             e != InitError::None)
             return e;
         config_ = config;
@@ -80,6 +82,8 @@ public:
         p = reinterpret_cast<std::uintptr_t>(caches_ + config.cpus);
         slabs_ = reinterpret_cast<Slab*>(align_up(p, alignof(Slab)));
         p = reinterpret_cast<std::uintptr_t>(slabs_ + std::size_t{config.cpus} * table_.count());
+        sizers_ = reinterpret_cast<BinSizer*>(align_up(p, alignof(BinSizer)));
+        p = reinterpret_cast<std::uintptr_t>(sizers_ + config.cpus);
         const std::uintptr_t buddy_start = align_up(p, kPageSize);
         if (buddy_start >= region_ + size) return InitError::RegionTooSmall;
         if (InitError e = buddy_.init(reinterpret_cast<void*>(buddy_start), region_ + size - buddy_start,
@@ -87,12 +91,17 @@ public:
             e != InitError::None)
             return e;
         for (std::uint32_t c = 0; c < config.cpus; ++c) {
+            std::uint32_t start[kMaxSizeClasses];
+            for (std::uint32_t k = 0; k < table_.count(); ++k)
+                start[k] = bin_start_capacity(bin_capacity_[k], config.cache_min_capacity, config.adaptive_bins);
             new (&caches_[c]) ThreadCache{};
-            caches_[c].init(table_.count(), bin_capacity_);
+            caches_[c].init(table_.count(), start);
+            new (&sizers_[c]) BinSizer{};
+            sizers_[c].init(table_.count(), config.cache_trim_every);
             for (std::uint32_t k = 0; k < table_.count(); ++k) {
                 Slab* s = new (&slabs_[c * table_.count() + k]) Slab{};
                 s->init(CpuId{static_cast<std::uint16_t>(c)}, SizeClass{static_cast<std::uint8_t>(k)}, table_,
-                        &buddy_, &observer_);
+                        &buddy_, &observer_, config.eager_remote_collect, config.fullest_runs_first);
             }
         }
         cache_metadata_bytes_ = buddy_start - region_;
@@ -277,6 +286,9 @@ public:
     const AllocatorConfig& config() const { return config_; }
     const SizeClassTable& size_classes() const { return table_; }
     const ThreadCache& cache(CpuId cpu) const { return caches_[index_of(cpu)]; }
+    const BinSizer& bin_sizer(CpuId cpu) const { return sizers_[index_of(cpu)]; }
+    // The most a bin of class c may hold (its bound grows up to it).
+    std::uint32_t bin_bound(SizeClass c) const { return bin_capacity_[index_of(c)]; }
     const Slab& slab(CpuId cpu, SizeClass c) const { return slabs_[index_of(cpu) * table_.count() + index_of(c)]; }
     const Buddy& buddy() const { return buddy_; }
     Buddy& buddy() { return buddy_; }
@@ -378,8 +390,18 @@ private:
             miss.size_class = c;
             observer_.record(miss);
         }
+        const std::uint32_t k = index_of(c);
+        BinSizer& sizer = sizers_[index_of(cpu)];
+        sizer.note_miss(k);
+        // Slow start: the bin's bound doubles at each miss; a refill fills half of it.
+        std::uint32_t cap = caches_[index_of(cpu)].bin(c).capacity;
+        if (cap < bin_capacity_[k]) {
+            cap = 2 * cap < bin_capacity_[k] ? 2 * cap : bin_capacity_[k];
+            caches_[index_of(cpu)].set_capacity(c, cap);
+        }
+        const std::uint32_t batch = cap / 2 < refill_[k] ? (cap / 2 < 1 ? 1 : cap / 2) : refill_[k];
         ObjectChain chain;
-        const std::uint32_t nodes = owned_slab(cpu, c).take(refill_[index_of(c)], chain);
+        const std::uint32_t nodes = owned_slab(cpu, c).take(batch, chain);
         if (chain.count == 0) {
             Action f{ActionKind::AllocFailure, cpu};
             f.size_class = c;
@@ -399,6 +421,7 @@ private:
         chain.head = next_of(p);
         --chain.count;
         caches_[index_of(cpu)].push_chain(c, chain);
+        trim_tick(cpu);
         return p;
     }
 
@@ -409,10 +432,54 @@ private:
             full.address = reinterpret_cast<std::uintptr_t>(p);
             observer_.record(full);
         }
-        drain(cpu, c, drain_[index_of(c)]);
-        const bool pushed = caches_[index_of(cpu)].push(c, p);
+        const std::uint32_t k = index_of(c);
+        ThreadCache& cache = caches_[index_of(cpu)];
+        const std::uint32_t count = cache.bin(c).count;
+        std::uint32_t cap = cache.bin(c).capacity;
+        std::uint32_t n = cap / 2 < drain_[k] ? (cap / 2 < 1 ? 1 : cap / 2) : drain_[k];
+        if (sizers_[index_of(cpu)].overflow_without_miss(k) && config_.adaptive_bins) {
+            // Only frees since the last overflow: the bound halves and the bin is
+            // left a quarter of the old bound full.
+            const std::uint32_t floor = bin_floor(k);
+            cap = cap / 2 > floor ? cap / 2 : floor;
+            cache.set_capacity(c, cap);
+            const std::uint32_t keep = cap / 2;
+            n = count > keep ? count - keep : 0;
+        }
+        if (count - n >= cap) n = count - cap + 1;  // room for p
+        drain(cpu, c, n);
+        const bool pushed = cache.push(c, p);
         ALLOCSIM_ASSERT(pushed);
         (void)pushed;
+        trim_tick(cpu);
+    }
+
+    // The least an adaptive bin of class k is bound to: min_capacity, or the class's
+    // bound if lower (init() keeps both at least 1).
+    std::uint32_t bin_floor(std::uint32_t k) const {
+        return config_.cache_min_capacity < bin_capacity_[k] ? config_.cache_min_capacity : bin_capacity_[k];
+    }
+
+    // One slow-path event of `cpu`: the idle trim's visit to the next class, when due
+    // (bin_sizer.h). An idle bin gives half its objects back and its bound halves;
+    // every visited class's remote queue comes back to its runs.
+    void trim_tick(CpuId cpu) {
+        bool idle = false;
+        const int visit = sizers_[index_of(cpu)].tick(idle);
+        if (visit < 0) return;
+        const SizeClass c{static_cast<std::uint8_t>(visit)};
+        ThreadCache& cache = caches_[index_of(cpu)];
+        if (idle) {
+            const std::uint32_t count = cache.bin(c).count;
+            if (count > 0) drain(cpu, c, (count + 1) / 2);
+            if (config_.adaptive_bins) {
+                const std::uint32_t k = index_of(c);
+                const std::uint32_t cap = cache.bin(c).capacity / 2;
+                const std::uint32_t bound = cap > bin_floor(k) ? cap : bin_floor(k);
+                if (cache.bin(c).count <= bound) cache.set_capacity(c, bound);
+            }
+        }
+        owned_slab(cpu, c).collect();
     }
 
     // Moves n objects from cpu's bin to their runs: locally into cpu's own runs, and
@@ -492,6 +559,7 @@ private:
     std::size_t max_small_ = 0;             // const: table_.max_size(), here for the hit path
     ThreadCache* caches_ = nullptr;         // const: [cpus], in the region
     Slab* slabs_ = nullptr;                 // const: [cpus][classes], in the region
+    BinSizer* sizers_ = nullptr;            // const: [cpus], in the region
     Buddy buddy_;
     AllocatorConfig config_;                // const
     std::uintptr_t region_ = 0;             // const

@@ -50,7 +50,7 @@ FootprintParts HybridAllocator<Observer, Platform>::footprint_parts() const {
             const SizeClass c{static_cast<std::uint8_t>(k)};
             const Slab& sl = slab(CpuId{static_cast<std::uint16_t>(cpu)}, c);
             const std::size_t object = table_.size(c);
-            const std::size_t run = order_bytes(table_.run_order(c));
+            const std::size_t run = table_.run_bytes(c);
             slab_bytes += sl.runs() * run;
             f.run_tail_bytes += sl.runs() * (run - object * table_.objects_per_run(c));
             f.partial_free_bytes += sl.free_objects() * object;
@@ -83,9 +83,9 @@ CheckResult HybridAllocator<Observer, Platform>::check() const {
             return;
         }
         const SizeClass c = d.size_class;
-        if (index_of(t.order) != index_of(table_.run_order(c))) {
-            bad = CheckResult::fail("slab run order differs from its class's run order", at(base),
-                                    index_of(table_.run_order(c)), index_of(t.order));
+        if (t.pages != table_.run_pages(c) || index_of(t.order) != index_of(table_.run_order(c))) {
+            bad = CheckResult::fail_named("slab run's pages differ from its class's run", at(base),
+                                          "the class's run pages", table_.run_pages(c), "the run's pages", t.pages);
             return;
         }
         for (std::size_t j = 1; j < t.pages; ++j) {
@@ -157,6 +157,10 @@ CheckResult HybridAllocator<Observer, Platform>::check() const {
             // The bin: length, capacity, and every object a free slot of its class.
             const Bin& bin = caches_[cpu].bin(c);
             if (bin.count > bin.capacity) return CheckResult::fail("bin holds more than its capacity", 0, bin.capacity, bin.count);
+            // bin_sizer.h: the bound moves between min(min_capacity, the class's bound) and that bound.
+            if (bin.capacity > bin_capacity_[k] || bin.capacity < bin_floor(k))
+                return CheckResult::fail_named("bin's bound is outside its class's range", 0, "the class's bound",
+                                               bin_capacity_[k], "the bin's bound", bin.capacity);
             std::uint32_t n = 0;
             for (void* p = bin.head; p != nullptr && bad.ok; p = next_of(p)) {
                 if (++n > bin.capacity) break;
@@ -171,7 +175,9 @@ CheckResult HybridAllocator<Observer, Platform>::check() const {
             });
             if (!bad.ok) return bad;
             std::uint32_t partial = 0;
+            PageIndex last = kNoPage;
             for (PageIndex r = s.partial_head(); r != kNoPage; r = buddy_.desc(r).next) {
+                last = r;
                 const PageDescriptor& d = buddy_.desc(r);
                 if (d.state() != PageState::SlabHead || d.owner != id || d.size_class != c || d.free_count == 0)
                     return CheckResult::fail("partial list holds a run that is not a partial run of this slab",
@@ -180,6 +186,8 @@ CheckResult HybridAllocator<Observer, Platform>::check() const {
             }
             if (partial != s.partial_runs())
                 return CheckResult::fail("partial list length differs from its count", 0, s.partial_runs(), partial);
+            if (last != s.partial_tail())
+                return CheckResult::fail("partial list's tail is not its last run", 0, index_of(last), index_of(s.partial_tail()));
             slab_runs += s.runs();
             partial_runs += s.partial_runs();
         }

@@ -30,7 +30,7 @@ enum class PageState : std::uint8_t {
     InFlight,   // head of a block being split or coalesced (never seen at quiescence)
     Interior,   // inside a block whose head says what it is
     BlockHead,  // head of an allocated buddy block of `order` (page-level or mid-size allocation)
-    SlabHead,   // head of a slab run of 2^order pages
+    SlabHead,   // head of a slab run of `link` pages (an exact run), aligned to 2^order
     SlabTail,   // another page of a slab run; `link` is the head's index
     LargeHead,  // head of an exact page run of `link` pages, aligned to 2^order pages
 };
@@ -46,7 +46,7 @@ struct PageDescriptor {
     PageIndex prev = kNoPage;                   // FreeHead: buddy list; SlabHead: partial list
     PageIndex next = kNoPage;
     void* free_list = nullptr;                  // SlabHead: local intrusive free list
-    std::uint32_t link = 0;                     // SlabTail: head index; LargeHead: pages
+    std::uint32_t link = 0;                     // SlabTail: head index; SlabHead, LargeHead: pages
     mutable std::uint32_t check_scratch = 0;    // SlabHead: a counter only check() uses
 
     PageState state() const {

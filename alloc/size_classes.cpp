@@ -21,19 +21,22 @@ namespace {
 // Pick the smallest run (in pages) that wastes at most tail_permille / 1000 of
 // itself; failing that, the run with the least waste. Waste is the tail no object
 // fits in. A smaller run holds fewer free objects when its class is lightly used.
-std::uint8_t choose_run_order(std::uint32_t size, std::uint32_t max_order, std::uint32_t tail_permille) {
-    const std::uint32_t limit = max_order < kMaxRunOrder ? max_order : kMaxRunOrder;
+// With exact runs any page count up to the largest run is a candidate (a run is an
+// exact page run of the buddy, slab_exact_runs): the 12 KiB class takes 3 pages for
+// one object instead of 16 for five; else only powers of two, as the first core.
+std::uint8_t choose_run_pages(std::uint32_t size, std::uint32_t max_order, std::uint32_t tail_permille, bool exact) {
+    const std::uint32_t limit = 1u << (max_order < kMaxRunOrder ? max_order : kMaxRunOrder);
     std::uint32_t best = limit;
     std::uint64_t best_waste_per_mille = ~std::uint64_t{0};
-    for (std::uint32_t r = 0; r <= limit; ++r) {
-        const std::uint64_t run = std::uint64_t{kPageSize} << r;
+    for (std::uint32_t n = 1; n <= limit; n = exact ? n + 1 : 2 * n) {
+        const std::uint64_t run = std::uint64_t{kPageSize} * n;
         if (run < size) continue;
         const std::uint64_t waste = run % size;
-        if (waste * 1000 <= run * tail_permille) return static_cast<std::uint8_t>(r);
+        if (waste * 1000 <= run * tail_permille) return static_cast<std::uint8_t>(n);
         const std::uint64_t per_mille = waste * 1000 / run;
         if (per_mille < best_waste_per_mille) {
             best_waste_per_mille = per_mille;
-            best = r;
+            best = n;
         }
     }
     return static_cast<std::uint8_t>(best);
@@ -42,7 +45,7 @@ std::uint8_t choose_run_order(std::uint32_t size, std::uint32_t max_order, std::
 }  // namespace
 
 InitError SizeClassTable::init(const std::uint32_t* sizes, std::uint32_t count,
-                               std::uint32_t max_order, std::uint32_t tail_permille) {
+                               std::uint32_t max_order, std::uint32_t tail_permille, bool exact_runs) {
     if (sizes == nullptr) {
         sizes = kDefaultSizeClasses;
         count = kDefaultSizeClassCount;
@@ -59,8 +62,8 @@ InitError SizeClassTable::init(const std::uint32_t* sizes, std::uint32_t count,
     count_ = count;
     for (std::uint32_t i = 0; i < count; ++i) {
         sizes_[i] = sizes[i];
-        run_order_[i] = choose_run_order(sizes[i], max_order, tail_permille);
-        objects_[i] = static_cast<std::uint32_t>((kPageSize << run_order_[i]) / sizes[i]);
+        run_pages_[i] = choose_run_pages(sizes[i], max_order, tail_permille, exact_runs);
+        objects_[i] = static_cast<std::uint32_t>((kPageSize * run_pages_[i]) / sizes[i]);
         reciprocal_[i] = ((std::uint64_t{1} << 32) + sizes[i] - 1) / sizes[i];
     }
     max_size_ = sizes[count - 1];
@@ -75,7 +78,8 @@ InitError SizeClassTable::init(const std::uint32_t* sizes, std::uint32_t count,
 std::size_t SizeClassTable::alignment(SizeClass c) const {
     const std::size_t s = sizes_[index_of(c)];
     const std::size_t lowest_bit = s & (~s + 1);
-    const std::size_t run = kPageSize << run_order_[index_of(c)];
+    // A run's head is aligned to its span, the power of two at or above its pages.
+    const std::size_t run = kPageSize << index_of(run_order(c));
     return lowest_bit < run ? lowest_bit : run;
 }
 

@@ -11,8 +11,10 @@
 //
 // Invariants, established by init() and never changed after:
 //   sizes ascending, each a multiple of 8;  lut[i] = smallest class with size >= 8*i;
-//   a run of class c is 2^run_order(c) pages holding objects_per_run(c) >= 1 objects,
-//   and objects of class c are aligned to min(lowest set bit of size(c), run bytes).
+//   a run of class c is run_pages(c) <= 16 pages holding objects_per_run(c) >= 1
+//   objects, its head aligned to 2^run_order(c) pages, the power of two at or above
+//   run_pages(c) (an exact page run of the buddy); objects of class c are aligned to
+//   min(lowest set bit of size(c), 2^run_order(c) pages).
 #pragma once
 
 #include <cstdint>
@@ -32,8 +34,9 @@ inline constexpr std::uint32_t kDefaultSizeClasses[] = {
 inline constexpr std::uint32_t kDefaultSizeClassCount =
     sizeof(kDefaultSizeClasses) / sizeof(kDefaultSizeClasses[0]);
 
-// Largest slab run, as an order: 16 pages. The 12 KiB class needs it to waste less
-// than 1/8 (5 objects in 64 KiB); a run stays small next to a 1 MiB buddy block.
+// Largest slab run, as an order: 16 pages. Runs of powers of two need it for the 12
+// KiB class to waste less than 1/8 (5 objects in 64 KiB); a run stays small next to
+// a 1 MiB buddy block.
 inline constexpr std::uint32_t kMaxRunOrder = 4;
 static_assert((kPageSize << kMaxRunOrder) <= 65536, "object_index() is exact for offsets below 2^16 only");
 
@@ -41,9 +44,10 @@ class SizeClassTable {
 public:
     // REQUIRES: sizes ascending multiples of 8 in [8, kMaxSmallSize], 1..kMaxSizeClasses
     // of them (null = the default table). max_order bounds the run order; a run is the
-    // smallest that wastes at most tail_permille / 1000 of itself.
+    // smallest that wastes at most tail_permille / 1000 of itself, of any page count
+    // with exact_runs, else of a power of two.
     InitError init(const std::uint32_t* sizes, std::uint32_t count, std::uint32_t max_order,
-                   std::uint32_t tail_permille = 125);
+                   std::uint32_t tail_permille = 125, bool exact_runs = false);
 
     // REQUIRES: size <= max_size().
     ALLOCSIM_ALWAYS_INLINE SizeClass class_for(std::size_t size) const {
@@ -56,7 +60,14 @@ public:
     std::size_t max_size() const { return max_size_; }
     std::uint32_t count() const { return count_; }
     std::uint32_t size(SizeClass c) const { return sizes_[index_of(c)]; }
-    Order run_order(SizeClass c) const { return Order{run_order_[index_of(c)]}; }
+    std::uint32_t run_pages(SizeClass c) const { return run_pages_[index_of(c)]; }
+    std::size_t run_bytes(SizeClass c) const { return std::size_t{kPageSize} * run_pages_[index_of(c)]; }
+    // The order of the block a run is cut from: the power of two at or above its pages.
+    Order run_order(SizeClass c) const {
+        std::uint32_t k = 0;
+        while ((1u << k) < run_pages_[index_of(c)]) ++k;
+        return Order{static_cast<std::uint8_t>(k)};
+    }
     std::uint32_t objects_per_run(SizeClass c) const { return objects_[index_of(c)]; }
     std::size_t alignment(SizeClass c) const;
 
@@ -73,7 +84,7 @@ private:
     std::uint32_t sizes_[kMaxSizeClasses] = {};
     std::uint32_t objects_[kMaxSizeClasses] = {};
     std::uint64_t reciprocal_[kMaxSizeClasses] = {};  // ceil(2^32 / size)
-    std::uint8_t run_order_[kMaxSizeClasses] = {};
+    std::uint8_t run_pages_[kMaxSizeClasses] = {};
     std::uint32_t count_ = 0;
     std::size_t max_size_ = 0;
 };

@@ -18,7 +18,7 @@ namespace allocsim {
 struct Bin {
     void* head = nullptr;        // most recently freed object, null if empty
     std::uint32_t count = 0;     // objects on the list
-    std::uint32_t capacity = 0;  // const: the configured bin capacity
+    std::uint32_t capacity = 0;  // the bin's bound now: set by the slow paths (bin_sizer.h)
 
     // The hit path. Null if the bin is empty (a miss).
     ALLOCSIM_ALWAYS_INLINE void* pop() {
@@ -79,6 +79,9 @@ public:
     }
 
     const Bin& bin(SizeClass c) const { return bins_[index_of(c)]; }
+
+    // The slow paths' sizing (bin_sizer.h). REQUIRES: the bin's count <= capacity.
+    void set_capacity(SizeClass c, std::uint32_t capacity) { bins_[index_of(c)].capacity = capacity; }
 
     template <class F>
     void for_each_cached(SizeClass c, F&& f) const {

@@ -94,6 +94,12 @@ std::uint32_t prepare_plan(const MultibootInfo* mb, std::uint64_t timer_overhead
     config.cache_bin_bytes = h->cache_bin_bytes;
     config.run_tail_permille = h->run_tail_permille;
     config.exact_page_runs = h->exact_page_runs != 0;
+    config.adaptive_bins = h->adaptive_bins != 0;
+    config.cache_min_capacity = h->cache_min_capacity;
+    config.cache_trim_every = h->cache_trim_every;
+    config.eager_remote_collect = h->eager_remote_collect != 0;
+    config.fullest_runs_first = h->fullest_runs_first != 0;
+    config.exact_slab_runs = h->exact_slab_runs != 0;
     config.buddy_max_order = h->buddy_max_order;
     config.buddy_lock = static_cast<BuddyLockMode>(h->buddy_lock);
     if (h->size_class_count != 0) {

@@ -13,7 +13,7 @@
 
 namespace allocsim::measure {
 
-inline constexpr char kPlanMagic[8] = {'A', 'S', 'M', 'P', 'L', 'A', 'N', '1'};
+inline constexpr char kPlanMagic[8] = {'A', 'S', 'M', 'P', 'L', 'A', 'N', '2'};
 
 // The core's configuration and what the replay needs to size its memory. The host
 // copies it from the engine's settings, so that the core on the other side runs
@@ -36,6 +36,12 @@ struct PlanHeader {
     std::uint32_t cache_bin_bytes;
     std::uint32_t run_tail_permille;
     std::uint32_t exact_page_runs;  // 0 or 1
+    std::uint32_t adaptive_bins;    // 0 or 1
+    std::uint32_t cache_min_capacity;
+    std::uint32_t cache_trim_every;
+    std::uint32_t eager_remote_collect;  // 0 or 1
+    std::uint32_t fullest_runs_first;    // 0 or 1
+    std::uint32_t exact_slab_runs;       // 0 or 1
 };
 
 enum class PlanOpKind : std::uint8_t { Alloc = 0, Free = 1, Realloc = 2, PageAlloc = 3, PageFree = 4 };

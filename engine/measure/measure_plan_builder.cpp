@@ -31,6 +31,12 @@ MeasurePlan build_measure_plan(traces::Database& db, const std::string& trace, c
     h.cache_bin_bytes = settings.core.cache_bin_bytes;
     h.run_tail_permille = settings.core.run_tail_permille;
     h.exact_page_runs = settings.core.exact_page_runs ? 1 : 0;
+    h.adaptive_bins = settings.core.adaptive_bins ? 1 : 0;
+    h.cache_min_capacity = settings.core.cache_min_capacity;
+    h.cache_trim_every = settings.core.cache_trim_every;
+    h.eager_remote_collect = settings.core.eager_remote_collect ? 1 : 0;
+    h.fullest_runs_first = settings.core.fullest_runs_first ? 1 : 0;
+    h.exact_slab_runs = settings.core.exact_slab_runs ? 1 : 0;
     h.buddy_max_order = settings.core.buddy_max_order;
     h.buddy_lock = static_cast<std::uint32_t>(settings.core.buddy_lock);
     h.size_class_count = static_cast<std::uint32_t>(settings.size_classes.size());

@@ -152,7 +152,7 @@ std::vector<SlabRunView> slab_runs_of(const Core& core, std::uint8_t cls) {
         runs.push_back(std::move(v));
     });
     // Objects in bins and on remote queues, found by address.
-    const std::uintptr_t run_bytes = std::uintptr_t{kPageSize} << index_of(table.run_order(c));
+    const std::uintptr_t run_bytes = table.run_bytes(c);
     auto mark = [&](void* p, ObjectState state) {
         const auto a = reinterpret_cast<std::uintptr_t>(p);
         const auto it = std::upper_bound(starts.begin(), starts.end(), a);

@@ -289,6 +289,30 @@ std::vector<Setting> make_table() {
                       "A bin's bound in bytes: a class's bin holds at most max(1, bin_bytes / size) objects "
                       "(and at most cache.capacity), its refills and drains half that; 0: objects only",
                       [](auto& s) -> auto& { return s.core.cache_bin_bytes; }, 0, 0xFFFFFFFFu));
+    t.push_back(choice("cache.adaptive", Section::Core,
+                       "Bins sized by use. on: a bin's bound starts at cache.min_capacity objects, doubles at "
+                       "each miss up to its class's bound and halves when the bin overflows having only freed; "
+                       "off: every bin may hold its class's bound from the start",
+                       [](auto& s) -> auto& { return s.core.adaptive_bins; }, {{"on", true}, {"off", false}}));
+    t.push_back(whole("cache.min_capacity", Section::Core,
+                      "The bound an adaptive bin starts at and never goes below (or its class's bound, if lower)",
+                      [](auto& s) -> auto& { return s.core.cache_min_capacity; }, 1, 65535));
+    t.push_back(whole("cache.trim_every", Section::Core,
+                      "Idle trim: every N slow-path events of a CPU, the next class in turn is visited; a bin "
+                      "with no slow-path event since its last visit gives half its objects back; 0: never",
+                      [](auto& s) -> auto& { return s.core.cache_trim_every; }, 0, 0xFFFFFFFFu));
+    t.push_back(choice("slab.eager_collect", Section::Core,
+                       "on: the owner takes a class's remote frees back at every refill; off: only when it has "
+                       "no partial run left, before carving a new one",
+                       [](auto& s) -> auto& { return s.core.eager_remote_collect; }, {{"on", true}, {"off", false}}));
+    t.push_back(choice("slab.fullest_first", Section::Core,
+                       "on: a run more than half free moves to the back of its slab's partial list, so refills "
+                       "fill the fuller runs first; off: the partial list is LIFO",
+                       [](auto& s) -> auto& { return s.core.fullest_runs_first; }, {{"on", true}, {"off", false}}));
+    t.push_back(choice("slab.exact_runs", Section::Core,
+                       "on: a slab run is any number of pages up to 16 (an exact page run, the smallest whose "
+                       "tail stays within slab.tail_permille); off: a power of two pages, as the first core",
+                       [](auto& s) -> auto& { return s.core.exact_slab_runs; }, {{"on", true}, {"off", false}}));
     t.push_back(whole("slab.tail_permille", Section::Core,
                       "A slab run wastes at most this many thousandths of itself in the tail no object fits "
                       "(the smallest such run of up to 16 pages; else the least wasteful)",

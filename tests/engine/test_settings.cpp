@@ -83,7 +83,8 @@ ReplaySettings all_changed() {
     for (const char* arg : {"cache.capacity=128", "refill.batch=17", "drain.batch=100", "buddy.max_order=10",
                             "buddy.lock=per-order", "size_classes=16,48,4096,32768", "allocator=linked-list",
                             "region=3GiB", "cpus=4", "map=3,2,1,0,0", "loop=closed", "check_every=1000",
-                            "sample_every=7"})
+                            "sample_every=7", "cache.adaptive=on", "cache.min_capacity=9", "cache.trim_every=33",
+                            "slab.eager_collect=on", "slab.fullest_first=on", "slab.exact_runs=on"})
         apply_setting_arg(s, arg);
     std::uint32_t price = 1000;
     for (const Price& p : kPrices) apply_setting(s, std::string("model.") + p.name, std::to_string(price++));
@@ -98,6 +99,12 @@ void check_same(const ReplaySettings& a, const ReplaySettings& b) {
     CHECK(a.core.refill_batch == b.core.refill_batch);
     CHECK(a.core.drain_batch == b.core.drain_batch);
     CHECK(a.core.buddy_max_order == b.core.buddy_max_order);
+    CHECK(a.core.adaptive_bins == b.core.adaptive_bins);
+    CHECK(a.core.cache_min_capacity == b.core.cache_min_capacity);
+    CHECK(a.core.cache_trim_every == b.core.cache_trim_every);
+    CHECK(a.core.eager_remote_collect == b.core.eager_remote_collect);
+    CHECK(a.core.fullest_runs_first == b.core.fullest_runs_first);
+    CHECK(a.core.exact_slab_runs == b.core.exact_slab_runs);
     CHECK(a.core.buddy_lock == b.core.buddy_lock);
     CHECK(a.size_classes == b.size_classes);
     CHECK(a.model.mhz == b.model.mhz);
@@ -114,6 +121,8 @@ void check_same(const ReplaySettings& a, const ReplaySettings& b) {
 
 TEST_CASE("settings: the keys, in the table's order") {
     std::vector<std::string> expected = {"cache.capacity",  "refill.batch", "drain.batch",     "cache.bin_bytes",
+                                         "cache.adaptive", "cache.min_capacity", "cache.trim_every",
+                                         "slab.eager_collect", "slab.fullest_first", "slab.exact_runs",
                                          "slab.tail_permille", "buddy.max_order", "buddy.lock", "pages.exact", "size_classes",
                                          "allocator",       "region",       "cpus",            "map",
                                          "loop",            "check_every",  "sample_every",    "model.mhz"};
@@ -211,7 +220,9 @@ TEST_CASE("settings: the modeled clock") {
 
 TEST_CASE("settings: JSON holds every key, the defaults exactly") {
     CHECK(settings_to_json(ReplaySettings{}) ==
-          R"({"cache.capacity":64,"refill.batch":32,"drain.batch":32,"cache.bin_bytes":8192,"slab.tail_permille":125,)"
+          R"({"cache.capacity":64,"refill.batch":32,"drain.batch":32,"cache.bin_bytes":8192,)"
+          R"("cache.adaptive":"off","cache.min_capacity":4,"cache.trim_every":0,"slab.eager_collect":"off",)"
+          R"("slab.fullest_first":"off","slab.exact_runs":"off","slab.tail_permille":125,)"
           R"("buddy.max_order":8,"buddy.lock":"global","pages.exact":"on",)"
           R"("size_classes":"default","allocator":"hybrid","region":"auto","cpus":0,"map":"none","loop":"auto",)"
           R"("check_every":0,"sample_every":10000,"model.mhz":3000,)"

@@ -539,6 +539,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::size_t region_bytes =
         (region & 0x80) ? 6 * kMiB + (region & 0x7F) % 65 * 64 * 1024 : 64 * 1024 + (region & 0x7F) * 32 * 1024;
     const std::size_t offset = std::size_t{in.u8()} * kPageSize + in.u8();
+    // The memory policies (docs/DESIGN.md, "Memory"), each on or off, and the
+    // adaptive bins' floor and the idle trim's period.
+    const std::uint8_t policies = in.u8();
+    config.exact_slab_runs = (policies & 1) != 0;
+    config.adaptive_bins = (policies & 2) != 0;
+    config.eager_remote_collect = (policies & 4) != 0;
+    config.fullest_runs_first = (policies & 8) != 0;
+    config.cache_min_capacity = 1 + ((policies >> 4) & 3) * 3;
+    config.cache_trim_every = (policies & 0x40) ? 1 + (policies >> 7) * 15 : 0;
     std::uint32_t classes[kMaxSizeClasses];
     if (custom_classes) {
         // Ascending multiples of 8 up to the largest run the max order allows.
@@ -565,11 +574,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (g_trace)
         std::fprintf(stderr,
                      "config: cpus %u, capacity %u, refill %u, drain %u, max order %u, %s lock, region %zu bytes at "
-                     "offset %zu, %s size classes (%u); init: %s\n",
+                     "offset %zu, %s size classes (%u), policies 0x%02x; init: %s\n",
                      config.cpus, config.cache_capacity, config.refill_batch, config.drain_batch,
                      config.buddy_max_order, config.buddy_lock == BuddyLockMode::Global ? "global" : "per-order",
                      region_bytes, offset, custom_classes ? "custom" : "default", a->size_classes().count(),
-                     init_error_name(e));
+                     static_cast<unsigned>(policies), init_error_name(e));
     // Every knob is in range, so only the region may be refused.
     if (e == InitError::RegionTooSmall) return 0;
     require(e == InitError::None, "init refused a valid configuration: %s", init_error_name(e));
