@@ -35,13 +35,16 @@
 // tail; freeing the run frees its own pieces, which coalesce with the tail's. The
 // rounding of an object above the size classes is then below one page, not up to
 // half its block. Its head is LargeHead with `link` = n pages, aligned to 2^order.
-// The tails go to the back of their free lists (free_block's `cold`): taken last, they
-// stay free to coalesce with their run when it is freed.
+// The tails go to the back of their free lists (free_block's `cold`) and are taken
+// only when no warm block of the order or any above it is free: a one-page request
+// splits a warm block rather than pin a tail, so tails stay free to coalesce with
+// their run when it is freed.
 //
 // Invariants (at quiescence; check() verifies them all):
 //   every block is 2^k pages, aligned to its size, inside the managed range;
 //   the heads of all blocks (free, allocated, slab, large, reserved) tile the region;
-//   list k holds exactly the blocks whose head is FreeHead(k), and count_[k] of them;
+//   list k holds exactly the blocks whose head is FreeHead(k), and count_[k] of them,
+//   its warm blocks (descriptor `cold` 0) before its cold ones;
 //   no free block of order k < max_order has its buddy free at order k.
 #pragma once
 
@@ -119,27 +122,38 @@ public:
         GlobalGuard global(*this, cpu);
         PageIndex block = kNoPage;
         std::uint32_t k = index_of(order);
-        for (; k <= max_order_; ++k) {
-            // In per-order mode, skip an empty order without taking its lock: a block
-            // pushed there meanwhile only means we split a larger one instead.
-            if (lock_mode_ == BuddyLockMode::PerOrder && lists_[k].first() == kNoPage) continue;
-            OrderGuard guard(*this, cpu, k);
-            if (lists_[k].first() != kNoPage) {
-                block = lists_[k].first();
-                unlink(block, k);
-                desc(block).set(PageState::InFlight, order_of(k));
-                break;
+        // Cold blocks (the tails exact runs gave back) are the last resort: a warm
+        // block of any order at or above `order` is split first, so the tails stay
+        // free to coalesce with their runs. Warm blocks come before cold ones on
+        // every list, so a list's first block is cold only if all of them are.
+        bool cold = false;
+        for (int pass = 0; pass < 2 && block == kNoPage; ++pass) {
+            for (k = index_of(order); k <= max_order_; ++k) {
+                // In per-order mode, skip an empty order without taking its lock: a
+                // block pushed there meanwhile only means we split a larger one instead.
+                if (lock_mode_ == BuddyLockMode::PerOrder && lists_[k].first() == kNoPage) continue;
+                OrderGuard guard(*this, cpu, k);
+                const PageIndex first = lists_[k].first();
+                if (first != kNoPage && (pass == 1 || desc(first).cold == 0)) {
+                    block = first;
+                    cold = desc(block).cold != 0;
+                    unlink(block, k);
+                    desc(block).set(PageState::InFlight, order_of(k));
+                    break;
+                }
             }
         }
         if (block == kNoPage) return fail(cpu, order);
-        // Split the block from order k down: keep the lower half, free the upper.
+        // Split the block from order k down: keep the lower half, free the upper (as
+        // cold as the block was).
         while (k > index_of(order)) {
             --k;
             const PageIndex upper = PageIndex{index_of(block) + (1u << k)};
             record(cpu, ActionKind::BuddySplit, order_of(k + 1), address_of(block), 2);
             OrderGuard guard(*this, cpu, k);
             desc(upper).set(PageState::FreeHead, order_of(k));
-            push(upper, k);
+            if (cold) push_back(upper, k);
+            else push(upper, k);
         }
         desc(block).set(PageState::BlockHead, order);
         record(cpu, ActionKind::BuddyAlloc, order, address_of(block), 0);
@@ -429,6 +443,8 @@ public:
                 if (!d.is(PageState::FreeHead, order_of(k)))
                     return CheckResult::fail("free list entry is not a free head of its order", addr(i), k, index_of(d.order()));
                 if (d.prev != prev) return CheckResult::fail("free list prev link broken", addr(i));
+                if (prev != kNoPage && desc(prev).cold != 0 && d.cold == 0)
+                    return CheckResult::fail("free list holds a warm block after a cold one", addr(i), k, 0);
                 if ((index_of(i) & ((1u << k) - 1)) != 0)
                     return CheckResult::fail("free block not aligned to its size", addr(i));
                 if (k < max_order_) {
@@ -520,6 +536,7 @@ private:
     // Push onto the head of list k. REQUIRES: lock k held; desc(i) already FreeHead(k).
     void push(PageIndex i, std::uint32_t k) {
         PageDescriptor& d = desc(i);
+        d.cold = 0;
         d.prev = kNoPage;
         d.next = lists_[k].first();
         if (d.next != kNoPage) desc(d.next).prev = i;
@@ -531,6 +548,7 @@ private:
     // Append to the back of list k. REQUIRES: lock k held; desc(i) already FreeHead(k).
     void push_back(PageIndex i, std::uint32_t k) {
         PageDescriptor& d = desc(i);
+        d.cold = 1;
         d.next = kNoPage;
         d.prev = lists_[k].tail;
         if (d.prev != kNoPage) desc(d.prev).next = i;

@@ -48,11 +48,10 @@ struct AllocatorConfig {
     // (and whole max-order blocks above it), as the first core did.
     bool exact_page_runs = true;
     // Slab runs of any page count up to 16, cut as exact page runs (the smallest
-    // count that keeps the tail within run_tail_permille): the 6, 10 and 12 KiB
-    // classes then take 3, 5 and 3 pages instead of 8, 8 and 16. Off by default:
-    // the pages each run gives back are taken by one-page runs and break up the
-    // max-order blocks (docs/DESIGN.md, "Memory"). false: a power of two pages.
-    bool exact_slab_runs = false;
+    // count that keeps the tail within run_tail_permille): the 3, 6, 10 and 12 KiB
+    // classes then take 3, 3, 5 and 3 pages instead of 4, 8, 8 and 16, so a lightly
+    // used large class holds fewer free objects. false: a power of two pages.
+    bool exact_slab_runs = true;
     std::uint32_t buddy_max_order = 8;      // 4 KiB << 8 = 1 MiB blocks
     BuddyLockMode buddy_lock = BuddyLockMode::Global;  // as Linux's zone lock; cheapest uncontended
     // Size classes in bytes, ascending multiples of 8, at most kMaxSizeClasses and

@@ -59,6 +59,7 @@ public:
             e != InitError::None)
             return e;
         config_ = config;
+        sizing_ = config.adaptive_bins || config.cache_trim_every != 0;
         max_small_ = table_.max_size();
         // Each class's bin bound and batches (see AllocatorConfig::cache_bin_bytes).
         // A bin the bytes bound leaves at cache_capacity keeps the configured batches.
@@ -390,16 +391,8 @@ private:
             miss.size_class = c;
             observer_.record(miss);
         }
-        const std::uint32_t k = index_of(c);
-        BinSizer& sizer = sizers_[index_of(cpu)];
-        sizer.note_miss(k);
-        // Slow start: the bin's bound doubles at each miss; a refill fills half of it.
-        std::uint32_t cap = caches_[index_of(cpu)].bin(c).capacity;
-        if (cap < bin_capacity_[k]) {
-            cap = 2 * cap < bin_capacity_[k] ? 2 * cap : bin_capacity_[k];
-            caches_[index_of(cpu)].set_capacity(c, cap);
-        }
-        const std::uint32_t batch = cap / 2 < refill_[k] ? (cap / 2 < 1 ? 1 : cap / 2) : refill_[k];
+        // With the policies off, the batch is the class's, as it always was.
+        const std::uint32_t batch = sizing_ ? batch_for_miss(cpu, c) : refill_[index_of(c)];
         ObjectChain chain;
         const std::uint32_t nodes = owned_slab(cpu, c).take(batch, chain);
         if (chain.count == 0) {
@@ -421,8 +414,42 @@ private:
         chain.head = next_of(p);
         --chain.count;
         caches_[index_of(cpu)].push_chain(c, chain);
-        trim_tick(cpu);
+        if (config_.cache_trim_every != 0) trim_tick(cpu);
         return p;
+    }
+
+    // A miss of class c, with bins sized by use or the idle trim on (bin_sizer.h):
+    // the class is active; slow start doubles an adaptive bin's bound, and a refill
+    // fills half of it. Returns the refill's batch.
+    std::uint32_t batch_for_miss(CpuId cpu, SizeClass c) {
+        const std::uint32_t k = index_of(c);
+        sizers_[index_of(cpu)].note_miss(k);
+        if (!config_.adaptive_bins) return refill_[k];
+        std::uint32_t cap = caches_[index_of(cpu)].bin(c).capacity;
+        if (cap < bin_capacity_[k]) {
+            cap = 2 * cap < bin_capacity_[k] ? 2 * cap : bin_capacity_[k];
+            caches_[index_of(cpu)].set_capacity(c, cap);
+        }
+        return cap / 2 < refill_[k] ? (cap / 2 < 1 ? 1 : cap / 2) : refill_[k];
+    }
+
+    // A full bin of class c with the policies on: the drain's size. An adaptive bin
+    // that only freed since its last overflow halves its bound and is left a quarter
+    // of the old bound full.
+    std::uint32_t drain_for_overflow(CpuId cpu, SizeClass c) {
+        const std::uint32_t k = index_of(c);
+        ThreadCache& cache = caches_[index_of(cpu)];
+        const std::uint32_t count = cache.bin(c).count;
+        std::uint32_t cap = cache.bin(c).capacity;
+        std::uint32_t n = cap / 2 < drain_[k] ? (cap / 2 < 1 ? 1 : cap / 2) : drain_[k];
+        if (sizers_[index_of(cpu)].overflow_without_miss(k) && config_.adaptive_bins) {
+            cap = cap / 2 > bin_floor(k) ? cap / 2 : bin_floor(k);
+            cache.set_capacity(c, cap);
+            const std::uint32_t keep = cap / 2;
+            n = count > keep ? count - keep : 0;
+        }
+        if (count - n >= cap) n = count - cap + 1;  // room for the object being freed
+        return n;
     }
 
     ALLOCSIM_NOINLINE void free_small_slow(CpuId cpu, SizeClass c, void* p) {
@@ -432,26 +459,11 @@ private:
             full.address = reinterpret_cast<std::uintptr_t>(p);
             observer_.record(full);
         }
-        const std::uint32_t k = index_of(c);
-        ThreadCache& cache = caches_[index_of(cpu)];
-        const std::uint32_t count = cache.bin(c).count;
-        std::uint32_t cap = cache.bin(c).capacity;
-        std::uint32_t n = cap / 2 < drain_[k] ? (cap / 2 < 1 ? 1 : cap / 2) : drain_[k];
-        if (sizers_[index_of(cpu)].overflow_without_miss(k) && config_.adaptive_bins) {
-            // Only frees since the last overflow: the bound halves and the bin is
-            // left a quarter of the old bound full.
-            const std::uint32_t floor = bin_floor(k);
-            cap = cap / 2 > floor ? cap / 2 : floor;
-            cache.set_capacity(c, cap);
-            const std::uint32_t keep = cap / 2;
-            n = count > keep ? count - keep : 0;
-        }
-        if (count - n >= cap) n = count - cap + 1;  // room for p
-        drain(cpu, c, n);
-        const bool pushed = cache.push(c, p);
+        drain(cpu, c, sizing_ ? drain_for_overflow(cpu, c) : drain_[index_of(c)]);
+        const bool pushed = caches_[index_of(cpu)].push(c, p);
         ALLOCSIM_ASSERT(pushed);
         (void)pushed;
-        trim_tick(cpu);
+        if (config_.cache_trim_every != 0) trim_tick(cpu);
     }
 
     // The least an adaptive bin of class k is bound to: min_capacity, or the class's
@@ -557,6 +569,7 @@ private:
     std::uint32_t refill_[kMaxSizeClasses] = {};        // const: objects a miss brings, <= the bound
     std::uint32_t drain_[kMaxSizeClasses] = {};         // const: objects a full bin gives back
     std::size_t max_small_ = 0;             // const: table_.max_size(), here for the hit path
+    bool sizing_ = false;                   // const: bins sized by use or idle trim (bin_sizer.h)
     ThreadCache* caches_ = nullptr;         // const: [cpus], in the region
     Slab* slabs_ = nullptr;                 // const: [cpus][classes], in the region
     BinSizer* sizers_ = nullptr;            // const: [cpus], in the region

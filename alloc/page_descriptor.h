@@ -40,7 +40,7 @@ struct PageDescriptor {
     // consistent pair, even while another CPU rewrites it under another order's lock.
     std::atomic<std::uint16_t> state_order{0};  // state | order << 8
     SizeClass size_class{};                     // SlabHead/SlabTail: the run's class
-    std::uint8_t reserved0 = 0;
+    std::uint8_t cold = 0;                      // FreeHead: on the back of its list (buddy_allocator.h)
     CpuId owner{};                              // SlabHead: the CpuSlab's CPU
     std::uint16_t free_count = 0;               // SlabHead: objects on free_list
     PageIndex prev = kNoPage;                   // FreeHead: buddy list; SlabHead: partial list

@@ -47,7 +47,7 @@ public:
     // smallest that wastes at most tail_permille / 1000 of itself, of any page count
     // with exact_runs, else of a power of two.
     InitError init(const std::uint32_t* sizes, std::uint32_t count, std::uint32_t max_order,
-                   std::uint32_t tail_permille = 125, bool exact_runs = false);
+                   std::uint32_t tail_permille = 125, bool exact_runs = true);
 
     // REQUIRES: size <= max_size().
     ALLOCSIM_ALWAYS_INLINE SizeClass class_for(std::size_t size) const {

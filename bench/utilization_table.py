@@ -21,7 +21,7 @@ GENERATORS = ["cache-64", "buddy-churn", "mixed-stress", "pollution", "larson", 
 PROGRAMS = ["python3", "perl", "sqlite3", "sort", "xz", "git", "cpp"]
 POLICIES = {
     "default": [],
-    "exact": ["slab.exact_runs=on"],
+    "pow2 runs": ["slab.exact_runs=off"],
     "adaptive": ["cache.adaptive=on"],
     "trim": ["cache.trim_every=8"],
     "eager": ["slab.eager_collect=on"],

@@ -185,10 +185,12 @@ TEST_CASE("differential: 1M random operations on 4 CPUs against a reference mode
     CHECK(reallocs_up > 10000);
     CHECK(reallocs_down > 10000);
     CHECK(reallocs_into_large > 100);
-    // Exact page runs give their tails back; the buddy keeps those at the back of
-    // their lists so they coalesce again when their run is freed. Taken at the front,
-    // they were pinned by small blocks and 4840 reallocs here failed with over half the
-    // region free; at the back, 97 (docs/DESIGN.md, "Memory"). Bounded at 5%.
+    // Exact page runs (large objects and slab runs) give their tails back; the buddy
+    // keeps those at the back of their lists, cold, so they coalesce again when their
+    // run is freed. Taken at the front, they were pinned by small blocks and 4840
+    // reallocs here failed with over half the region free; at the back, 97; taken
+    // only when no warm block is free, 0 with power-of-two slab runs and 72 with
+    // exact ones (docs/DESIGN.md, "Memory"). Bounded at 5%.
     MESSAGE("reallocs that found no block large enough: " << realloc_failures);
     CHECK(realloc_failures * 20 <= reallocs_into_large);
     CHECK(reallocs_out_of_large > 100);

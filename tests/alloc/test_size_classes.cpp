@@ -56,11 +56,12 @@ TEST_CASE("slab runs: every class fits at least one object, runs waste at most 1
     const SizeClassTable t = default_table();
     for (std::uint32_t c = 0; c < t.count(); ++c) {
         const SizeClass cls = size_class(c);
-        const std::size_t run = kPageSize << index_of(t.run_order(cls));
+        const std::size_t run = t.run_bytes(cls);
         INFO("class " << t.size(cls) << " run " << run);
         CHECK(t.objects_per_run(cls) >= 1);
         CHECK(t.objects_per_run(cls) == run / t.size(cls));
         CHECK(index_of(t.run_order(cls)) <= kMaxRunOrder);
+        CHECK(t.run_pages(cls) <= (1u << index_of(t.run_order(cls))));
         CHECK((run % t.size(cls)) * 8 <= run);
     }
 }
@@ -112,6 +113,7 @@ TEST_CASE("object_index: the reciprocal multiply equals the divide for every off
         for (std::uint32_t c = 0; c < table->count(); ++c) {
             const SizeClass cls = size_class(c);
             const std::uint32_t size = table->size(cls);
+            // The whole block a run is cut from: past an exact run's pages too.
             const std::uintptr_t run = kPageSize << index_of(table->run_order(cls));
             for (std::uintptr_t offset = 0; offset < run; ++offset) {
                 if (table->object_index(cls, offset) != offset / size) {

@@ -84,7 +84,7 @@ ReplaySettings all_changed() {
                             "buddy.lock=per-order", "size_classes=16,48,4096,32768", "allocator=linked-list",
                             "region=3GiB", "cpus=4", "map=3,2,1,0,0", "loop=closed", "check_every=1000",
                             "sample_every=7", "cache.adaptive=on", "cache.min_capacity=9", "cache.trim_every=33",
-                            "slab.eager_collect=on", "slab.fullest_first=on", "slab.exact_runs=on"})
+                            "slab.eager_collect=on", "slab.fullest_first=on", "slab.exact_runs=off"})
         apply_setting_arg(s, arg);
     std::uint32_t price = 1000;
     for (const Price& p : kPrices) apply_setting(s, std::string("model.") + p.name, std::to_string(price++));
@@ -222,7 +222,7 @@ TEST_CASE("settings: JSON holds every key, the defaults exactly") {
     CHECK(settings_to_json(ReplaySettings{}) ==
           R"({"cache.capacity":64,"refill.batch":32,"drain.batch":32,"cache.bin_bytes":8192,)"
           R"("cache.adaptive":"off","cache.min_capacity":4,"cache.trim_every":0,"slab.eager_collect":"off",)"
-          R"("slab.fullest_first":"off","slab.exact_runs":"off","slab.tail_permille":125,)"
+          R"("slab.fullest_first":"off","slab.exact_runs":"on","slab.tail_permille":125,)"
           R"("buddy.max_order":8,"buddy.lock":"global","pages.exact":"on",)"
           R"("size_classes":"default","allocator":"hybrid","region":"auto","cpus":0,"map":"none","loop":"auto",)"
           R"("check_every":0,"sample_every":10000,"model.mhz":3000,)"
