@@ -359,3 +359,42 @@ TEST_CASE("check() finds a corrupted buddy: a block on the wrong list, a missed 
     d.set(PageState::BlockHead, order(0));
     REQUIRE_VALID(f.buddy);
 }
+
+TEST_CASE("cold blocks last: a page request splits a warm block before it takes an exact run's cold tail") {
+    for (const BuddyLockMode mode : {BuddyLockMode::Global, BuddyLockMode::PerOrder}) {
+        BuddyFixture f(4 << 20, 8, mode);
+        f.reserve_partial_roots();
+        // A 3-page exact run: the order-2 block's last page goes back cold.
+        void* run = f.buddy.allocate_exact(cpu(0), 3, 0);
+        REQUIRE(run != nullptr);
+        REQUIRE(f.buddy.free_blocks(order(0)) == 1);
+        const std::uintptr_t tail = addr(run) + 3 * kPageSize;
+        // One page: a warm block is free (the split's halves), so the tail stays free.
+        void* page = f.buddy.allocate(cpu(0), order(0));
+        REQUIRE(page != nullptr);
+        CHECK(addr(page) != tail);
+        REQUIRE_VALID(f.buddy);
+        // Freeing the run coalesces it with its tail into the order-2 block again.
+        f.buddy.free_exact(cpu(0), run);
+        REQUIRE_VALID(f.buddy);
+        f.buddy.free(cpu(0), page, order(0));
+        CHECK(f.buddy.free_blocks(order(0)) == 0);
+        REQUIRE_VALID(f.buddy);
+
+        // With nothing warm left, the cold tail is taken rather than failing.
+        std::vector<void*> pages;
+        while (void* p = f.buddy.allocate(cpu(0), order(0))) pages.push_back(p);
+        void* again = nullptr;
+        for (void*& p : pages) {  // free one page at the end of a 4-page group, cold
+            if ((addr(p) / kPageSize) % 4 == 3) {
+                f.buddy.free_block(cpu(0), p, order(0), true);
+                again = p;
+                p = nullptr;
+                break;
+            }
+        }
+        REQUIRE(again != nullptr);
+        CHECK(f.buddy.allocate(cpu(0), order(0)) == again);
+        REQUIRE_VALID(f.buddy);
+    }
+}
