@@ -18,7 +18,9 @@ struct AllocatorConfig {
     std::uint32_t cpus = 1;                 // 1..kMaxCpus
     std::uint32_t cache_capacity = 64;      // objects per bin (the seed's 64)
     std::uint32_t refill_batch = 32;        // objects moved slab -> bin on a miss
-    std::uint32_t drain_batch = 32;         // objects moved bin -> slab when a bin is full
+    // Objects moved bin -> slab when a bin is full: at most the bin's bound, so a batch
+    // at or above it drains the whole bin (docs/DESIGN.md).
+    std::uint32_t drain_batch = 32;
     // A bin's bound in bytes: a class's bin holds at most max(1, cache_bin_bytes / size)
     // objects (and at most cache_capacity); its refills and drains move at most half
     // of that. 0: objects only. Bins of large classes were most of the footprint of

@@ -49,7 +49,7 @@ public:
         if (config.cpus == 0 || config.cpus > kMaxCpus) return InitError::BadCpuCount;
         if (config.cache_capacity == 0 || config.cache_capacity > 0xFFFF) return InitError::BadCacheCapacity;
         if (config.refill_batch == 0 || config.refill_batch > config.cache_capacity ||
-            config.drain_batch == 0 || config.drain_batch > config.cache_capacity)
+            config.drain_batch == 0)
             return InitError::BadBatch;
         if (config.buddy_max_order > kMaxOrderLimit) return InitError::BadMaxOrder;
         if (config.run_tail_permille > 1000) return InitError::BadSizeClasses;
@@ -441,7 +441,7 @@ private:
         ThreadCache& cache = caches_[index_of(cpu)];
         const std::uint32_t count = cache.bin(c).count;
         std::uint32_t cap = cache.bin(c).capacity;
-        std::uint32_t n = cap / 2 < drain_[k] ? (cap / 2 < 1 ? 1 : cap / 2) : drain_[k];
+        std::uint32_t n = cap < drain_[k] ? cap : drain_[k];
         if (sizers_[index_of(cpu)].overflow_without_miss(k) && config_.adaptive_bins) {
             cap = cap / 2 > bin_floor(k) ? cap / 2 : bin_floor(k);
             cache.set_capacity(c, cap);

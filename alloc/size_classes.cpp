@@ -7,7 +7,7 @@ const char* init_error_name(InitError e) {
         case InitError::None: return "none";
         case InitError::BadCpuCount: return "cpus must be 1..64";
         case InitError::BadCacheCapacity: return "cache capacity must be 1..65535";
-        case InitError::BadBatch: return "refill and drain batches must be 1..cache capacity";
+        case InitError::BadBatch: return "the refill batch must be 1..cache capacity, the drain batch at least 1";
         case InitError::BadMaxOrder: return "buddy max order must be 0..20";
         case InitError::BadSizeClasses:
             return "size classes must be 1..64 ascending multiples of 8 up to 32768";

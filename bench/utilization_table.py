@@ -22,6 +22,7 @@ PROGRAMS = ["python3", "perl", "sqlite3", "sort", "xz", "git", "cpp"]
 POLICIES = {
     "default": [],
     "pow2 runs": ["slab.exact_runs=off"],
+    "drain 64": ["drain.batch=64"],
     "adaptive": ["cache.adaptive=on"],
     "trim": ["cache.trim_every=8"],
     "eager": ["slab.eager_collect=on"],

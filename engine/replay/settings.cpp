@@ -283,7 +283,8 @@ std::vector<Setting> make_table() {
                       "Objects moved slab -> bin when an allocation finds its bin empty; at most cache.capacity",
                       [](auto& s) -> auto& { return s.core.refill_batch; }, 1, 65535));
     t.push_back(whole("drain.batch", Section::Core,
-                      "Objects moved bin -> slab when a free finds its bin full; at most cache.capacity",
+                      "Objects moved bin -> slab when a free finds its bin full; at most the bin's bound, so a "
+                      "batch at or above it drains the whole bin",
                       [](auto& s) -> auto& { return s.core.drain_batch; }, 1, 65535));
     t.push_back(whole("cache.bin_bytes", Section::Core,
                       "A bin's bound in bytes: a class's bin holds at most max(1, bin_bytes / size) objects "
@@ -470,9 +471,6 @@ void validate(const ReplaySettings& s) {
     const AllocatorConfig& core = s.core;
     if (core.refill_batch > core.cache_capacity)
         throw SettingError(fmt::format("refill.batch: {} is more than cache.capacity ({})", core.refill_batch,
-                                       core.cache_capacity));
-    if (core.drain_batch > core.cache_capacity)
-        throw SettingError(fmt::format("drain.batch: {} is more than cache.capacity ({})", core.drain_batch,
                                        core.cache_capacity));
 
     // A slab run is at most 2^min(max_order, kMaxRunOrder) pages and must hold one object.

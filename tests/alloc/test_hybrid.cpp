@@ -36,6 +36,11 @@ TEST_CASE("init rejects bad configurations with a reason") {
     c.refill_batch = 65;
     CHECK(a.init(region.data(), region.size(), c) == InitError::BadBatch);
     c = AllocatorConfig{};
+    c.drain_batch = 0;
+    CHECK(a.init(region.data(), region.size(), c) == InitError::BadBatch);
+    c.drain_batch = 1000;  // more than the bin holds: a drain empties the bin
+    CHECK(a.init(region.data(), region.size(), c) == InitError::None);
+    c = AllocatorConfig{};
     c.buddy_max_order = 21;
     CHECK(a.init(region.data(), region.size(), c) == InitError::BadMaxOrder);
     c = AllocatorConfig{};
@@ -82,10 +87,10 @@ TEST_CASE("remote frees: objects freed on another CPU go back to their owner in 
     std::vector<void*> objs;
     for (int i = 0; i < 200; ++i) objs.push_back(a->allocate(cpu(0), 64));
     for (void* p : objs) a->deallocate(cpu(1), p, 64);
-    // cpu1's bin filled and drained batches of 32 to cpu0's remote queue.
+    // cpu1's bin filled and drained batches of drain_batch (32) to cpu0's remote queue.
     CHECK(count(*a, ActionKind::RemoteFree) > 0);
     CHECK(a->observer().total().objects[static_cast<int>(ActionKind::RemoteFree)] ==
-          32 * count(*a, ActionKind::Drain));
+          a->config().drain_batch * count(*a, ActionKind::Drain));
     CHECK(a->memory_stats().remote_pending_bytes > 0);
     CHECK(a->cache(cpu(1)).bin(c).count <= 64);
     REQUIRE_VALID(*a);

@@ -75,6 +75,7 @@ TEST_CASE("cache stats: hits, misses, refills, drains add up for a known sequenc
     // The bin held 28; frees fill it to 64, then each full bin drains 32.
     const std::uint64_t drains = count(*a, ActionKind::Drain);
     CHECK(drains == 2);
+    CHECK(a->observer().total().objects[static_cast<int>(ActionKind::Drain)] == 64);
     CHECK(count(*a, ActionKind::CacheFull) == drains);
     CHECK(count(*a, ActionKind::CacheFree) == 100 - drains);
     CHECK(a->cache(cpu(0)).bin(a->size_classes().class_for(40)).count == 28 + 100 - 64);
