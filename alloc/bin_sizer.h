@@ -63,8 +63,6 @@ public:
         return static_cast<int>(k);
     }
 
-    std::uint8_t flags(std::uint32_t k) const { return flags_[k]; }
-
 private:
     std::uint8_t flags_[kMaxSizeClasses] = {};
     std::uint32_t classes_ = 0;     // const
@@ -72,11 +70,5 @@ private:
     std::uint32_t until_trim_ = 0;  // slow-path events until the next visit
     std::uint32_t cursor_ = 0;      // the next class to visit
 };
-
-// The bound a bin of `bound` objects starts at.
-inline std::uint32_t bin_start_capacity(std::uint32_t bound, std::uint32_t min_capacity, bool adaptive) {
-    if (!adaptive) return bound;
-    return min_capacity < bound ? (min_capacity < 1 ? 1 : min_capacity) : bound;
-}
 
 }  // namespace allocsim

@@ -231,11 +231,13 @@ public:
         return base;
     }
 
-    // Frees an exact run (allocate_exact): its whole max-order blocks straight onto
-    // the top list, the rest as aligned pieces that coalesce.
+    // Frees an exact run (allocate_exact; a slab run cut from one says SlabHead): its
+    // whole max-order blocks straight onto the top list, the rest as aligned pieces
+    // that coalesce.
     void free_exact(CpuId cpu, void* run) {
         const PageIndex head = page_of(run);
-        ALLOCSIM_ASSERT(head != kNoPage && desc(head).state() == PageState::LargeHead);
+        ALLOCSIM_ASSERT(head != kNoPage && (desc(head).state() == PageState::LargeHead ||
+                                            desc(head).state() == PageState::SlabHead));
         const std::size_t pages = desc(head).link;
         const std::uint32_t blocks = static_cast<std::uint32_t>(pages >> max_order_);
         if (blocks > 0) free_blocks_of_run(cpu, head, blocks);

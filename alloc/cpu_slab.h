@@ -54,7 +54,6 @@ public:
         run_order_ = table.run_order(cls);
         run_pages_ = table.run_pages(cls);
         objects_per_run_ = table.objects_per_run(cls);
-        half_run_ = objects_per_run_ / 2;
         buddy_ = buddy;
         observer_ = observer;
     }
@@ -99,7 +98,7 @@ public:
         d.free_list = object;
         ++free_objects_;
         if (d.free_count++ == 0) push_partial(run);
-        else if (fullest_first_ && d.free_count == half_run_ + 1 && run != partial_tail_) move_to_back(run);
+        else if (fullest_first_ && d.free_count == objects_per_run_ / 2 + 1 && run != partial_tail_) move_to_back(run);
         if (d.free_count == objects_per_run_) release(run);
     }
 
@@ -216,9 +215,8 @@ private:
         if (pow2_run()) {
             buddy_->free(owner_, buddy_->address_of(run), run_order_);
         } else {
-            // An exact run again, of d.link pages: its pieces go back as its tail
-            // did, cold, to coalesce with it.
-            d.set(PageState::LargeHead, run_order_);
+            // An exact run of d.link pages: its pieces go back as its tail did,
+            // cold, to coalesce with it.
             buddy_->free_exact(owner_, buddy_->address_of(run));
         }
     }
@@ -246,14 +244,14 @@ private:
         --partial_count_;
     }
 
-    // REQUIRES: run is on the partial list and is not its last.
+    // REQUIRES: run is on the partial list and is not its last (so the list stays
+    // non-empty after the unlink).
     void move_to_back(PageIndex run) {
         unlink_partial(run);
         PageDescriptor& d = buddy_->desc(run);
         d.prev = partial_tail_;
         d.next = kNoPage;
-        if (partial_tail_ != kNoPage) buddy_->desc(partial_tail_).next = run;
-        else partial_ = run;
+        buddy_->desc(partial_tail_).next = run;
         partial_tail_ = run;
         ++partial_count_;
     }
@@ -273,7 +271,6 @@ private:
     std::uint32_t run_pages_ = 0;       // const: a run's pages (<= 2^run_order_)
     std::uint32_t object_size_ = 0;     // const
     std::uint32_t objects_per_run_ = 0; // const
-    std::uint32_t half_run_ = 0;        // const: objects_per_run_ / 2
     bool eager_collect_ = false;        // const: collect the remote queue at every refill
     bool fullest_first_ = false;        // const: runs over half free go to the partial list's back
     Buddy* buddy_ = nullptr;            // const

@@ -91,10 +91,10 @@ public:
                                       config.buddy_max_order, config.buddy_lock, &observer_);
             e != InitError::None)
             return e;
+        // An adaptive bin starts at its floor and grows; any other holds its bound.
+        std::uint32_t start[kMaxSizeClasses];
+        for (std::uint32_t k = 0; k < table_.count(); ++k) start[k] = config.adaptive_bins ? bin_floor(k) : bin_capacity_[k];
         for (std::uint32_t c = 0; c < config.cpus; ++c) {
-            std::uint32_t start[kMaxSizeClasses];
-            for (std::uint32_t k = 0; k < table_.count(); ++k)
-                start[k] = bin_start_capacity(bin_capacity_[k], config.cache_min_capacity, config.adaptive_bins);
             new (&caches_[c]) ThreadCache{};
             caches_[c].init(table_.count(), start);
             new (&sizers_[c]) BinSizer{};
@@ -287,7 +287,6 @@ public:
     const AllocatorConfig& config() const { return config_; }
     const SizeClassTable& size_classes() const { return table_; }
     const ThreadCache& cache(CpuId cpu) const { return caches_[index_of(cpu)]; }
-    const BinSizer& bin_sizer(CpuId cpu) const { return sizers_[index_of(cpu)]; }
     // The most a bin of class c may hold (its bound grows up to it).
     std::uint32_t bin_bound(SizeClass c) const { return bin_capacity_[index_of(c)]; }
     const Slab& slab(CpuId cpu, SizeClass c) const { return slabs_[index_of(cpu) * table_.count() + index_of(c)]; }
@@ -443,7 +442,7 @@ private:
         std::uint32_t cap = cache.bin(c).capacity;
         std::uint32_t n = cap < drain_[k] ? cap : drain_[k];
         if (sizers_[index_of(cpu)].overflow_without_miss(k) && config_.adaptive_bins) {
-            cap = cap / 2 > bin_floor(k) ? cap / 2 : bin_floor(k);
+            cap = halved_bound(k, cap);
             cache.set_capacity(c, cap);
             const std::uint32_t keep = cap / 2;
             n = count > keep ? count - keep : 0;
@@ -472,6 +471,11 @@ private:
         return config_.cache_min_capacity < bin_capacity_[k] ? config_.cache_min_capacity : bin_capacity_[k];
     }
 
+    // Half of an adaptive bin's bound `cap`, not below its floor.
+    std::uint32_t halved_bound(std::uint32_t k, std::uint32_t cap) const {
+        return cap / 2 > bin_floor(k) ? cap / 2 : bin_floor(k);
+    }
+
     // One slow-path event of `cpu`: the idle trim's visit to the next class, when due
     // (bin_sizer.h). An idle bin gives half its objects back and its bound halves;
     // every visited class's remote queue comes back to its runs.
@@ -485,9 +489,7 @@ private:
             const std::uint32_t count = cache.bin(c).count;
             if (count > 0) drain(cpu, c, (count + 1) / 2);
             if (config_.adaptive_bins) {
-                const std::uint32_t k = index_of(c);
-                const std::uint32_t cap = cache.bin(c).capacity / 2;
-                const std::uint32_t bound = cap > bin_floor(k) ? cap : bin_floor(k);
+                const std::uint32_t bound = halved_bound(index_of(c), cache.bin(c).capacity);
                 if (cache.bin(c).count <= bound) cache.set_capacity(c, bound);
             }
         }
