@@ -38,7 +38,10 @@
 // The tails go to the back of their free lists (free_block's `cold`) and are taken
 // only when no warm block of the order or any above it is free: a one-page request
 // splits a warm block rather than pin a tail, so tails stay free to coalesce with
-// their run when it is freed.
+// their run when it is freed. The run's own pages go back warm when it is freed (what
+// merges with a cold tail is warm then too), so freed memory is reused first, as a
+// LIFO free list would: freed cold, a freed run sat unused while fresh pages were
+// split, and the replay of a python trace touched twice the pages.
 //
 // Invariants (at quiescence; check() verifies them all):
 //   every block is 2^k pages, aligned to its size, inside the managed range;
@@ -241,7 +244,7 @@ public:
         const std::size_t pages = desc(head).link;
         const std::uint32_t blocks = static_cast<std::uint32_t>(pages >> max_order_);
         if (blocks > 0) free_blocks_of_run(cpu, head, blocks);
-        give_back(cpu, index_of(head) + (std::size_t{blocks} << max_order_), index_of(head) + pages);
+        give_back(cpu, index_of(head) + (std::size_t{blocks} << max_order_), index_of(head) + pages, false);
     }
 
     // Shrinks an exact run in place to `pages` (at least 1, at most its length):
@@ -522,15 +525,16 @@ private:
     }
 
     // Frees the pages [from, to) of an allocation as the aligned power-of-two blocks
-    // that tile them, lowest first; each coalesces as free() does. REQUIRES: from is
+    // that tile them, lowest first; each coalesces as free() does, cold (a tail given
+    // back at allocation) or warm (a run being freed). REQUIRES: from is
     // aligned to the largest block that fits before `to`, as every tail of a block
     // and every prefix of an aligned run is.
-    void give_back(CpuId cpu, std::size_t from, std::size_t to) {
+    void give_back(CpuId cpu, std::size_t from, std::size_t to, bool cold = true) {
         std::size_t i = from;
         while (i < to) {
             std::uint32_t k = max_order_;
             while (k > 0 && ((i & ((std::size_t{1} << k) - 1)) != 0 || i + (std::size_t{1} << k) > to)) --k;
-            free_block(cpu, address_of(PageIndex{static_cast<std::uint32_t>(i)}), order_of(k), true);
+            free_block(cpu, address_of(PageIndex{static_cast<std::uint32_t>(i)}), order_of(k), cold);
             i += std::size_t{1} << k;
         }
     }

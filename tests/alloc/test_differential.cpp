@@ -190,7 +190,8 @@ TEST_CASE("differential: 1M random operations on 4 CPUs against a reference mode
     // run is freed. Taken at the front, they were pinned by small blocks and 4840
     // reallocs here failed with over half the region free; at the back, 97; taken
     // only when no warm block is free, 0 with power-of-two slab runs and 72 with
-    // exact ones (docs/DESIGN.md, "Memory"). Bounded at 5%.
+    // exact ones; with freed runs going back warm, 0 with either (docs/DESIGN.md,
+    // "Memory"). Bounded at 5%.
     MESSAGE("reallocs that found no block large enough: " << realloc_failures);
     CHECK(realloc_failures * 20 <= reallocs_into_large);
     CHECK(reallocs_out_of_large > 100);
