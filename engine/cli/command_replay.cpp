@@ -109,6 +109,18 @@ void apply_replay_options(engine::ReplaySettings& settings, const Arguments& arg
     }
 }
 
+engine::ReplaySettings replay_settings(const Arguments& args) {
+    engine::ReplaySettings settings;
+    apply_replay_options(settings, args);
+    try {
+        for (const std::string& kv : args.values("set")) engine::apply_setting_arg(settings, kv);
+        engine::validate(settings);
+    } catch (const engine::SettingError& e) {
+        throw UsageError(e.what());
+    }
+    return settings;
+}
+
 std::int64_t replay_and_store(traces::Database& db, const std::string& trace, const engine::ReplaySettings& settings,
                               const std::string& label, engine::ReplayResult& result,
                               const engine::ReplayProgress& progress) {
@@ -140,15 +152,7 @@ int command_replay(int argc, char** argv) {
     const auto trace = args.value("trace");
     if (!trace) throw UsageError("--trace NAME is required");
 
-    engine::ReplaySettings settings;
-    apply_replay_options(settings, args);
-    try {
-        for (const std::string& kv : args.values("set")) engine::apply_setting_arg(settings, kv);
-        engine::validate(settings);
-    } catch (const engine::SettingError& e) {
-        throw UsageError(e.what());
-    }
-
+    const engine::ReplaySettings settings = replay_settings(args);
     traces::Database db(args.value_or("db", kDefaultDb), traces::Database::Mode::Existing);
     const auto info = db.find_trace(*trace);
     if (!info) throw traces::TraceError(fmt::format("{}: no trace named '{}'", db.path(), *trace));

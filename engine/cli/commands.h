@@ -20,6 +20,7 @@ int command_gen(int argc, char** argv);
 int command_traces(int argc, char** argv);
 int command_export(int argc, char** argv);
 int command_replay(int argc, char** argv);
+int command_floor(int argc, char** argv);
 int command_sweep(int argc, char** argv);
 int command_record(int argc, char** argv);
 int command_runs(int argc, char** argv);
@@ -40,6 +41,8 @@ bool report_missing_database(const std::string& path, bool json);
 // --model FILE, then --cpus, --map, --allocator, --loop, --check-every (those the
 // command accepts). Throws UsageError for a refused value.
 void apply_replay_options(engine::ReplaySettings& settings, const Arguments& args);
+// The replay options, then each --set, validated (replay, floor). Throws UsageError.
+engine::ReplaySettings replay_settings(const Arguments& args);
 // Replays and stores the run (replay, sweep); a ReplayError becomes a TraceError
 // naming the trace. Returns the run's id.
 std::int64_t replay_and_store(traces::Database& db, const std::string& trace, const engine::ReplaySettings& settings,

@@ -23,6 +23,7 @@ constexpr Command kCommands[] = {
     {"traces", allocsim::cli::command_traces, "list the traces in a database"},
     {"export", allocsim::cli::command_export, "write a trace as CSV"},
     {"replay", allocsim::cli::command_replay, "replay a trace through the core with the cycle cost model"},
+    {"floor", allocsim::cli::command_floor, "the least footprint any policy of the core can have on a trace"},
     {"sweep", allocsim::cli::command_sweep, "replay a trace over the cross product of parameter values"},
     {"record", allocsim::cli::command_record, "run a program and record its malloc/free calls as a trace"},
     {"runs", allocsim::cli::command_runs, "list the stored runs (every replay is stored)"},

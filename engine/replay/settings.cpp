@@ -167,7 +167,7 @@ Setting size_classes_setting() {
         return s.size_classes.empty() ? std::string("default") : join_list(s.size_classes);
     };
     return Setting{std::move(key), Section::Core,
-                   "The slabs' object sizes in bytes; default: 8-byte steps to 64, then 4 per doubling to 16384",
+                   "The slabs' object sizes in bytes; default: 8, 16, then 2 per doubling (2^k, 1.5 x 2^k) to 16384",
                    std::move(accepts), set, get};
 }
 

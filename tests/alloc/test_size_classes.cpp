@@ -30,12 +30,13 @@ TEST_CASE("bin index: the O(1) lookup is the smallest class that fits, for every
         }
     }
     CHECK(t.size(t.class_for(64)) == 64);
-    CHECK(t.size(t.class_for(65)) == 80);
+    CHECK(t.size(t.class_for(65)) == 96);
+    CHECK(t.size(t.class_for(129)) == 192);
     CHECK(t.size(t.class_for(1)) == 8);
     CHECK(t.size(t.class_for(0)) == 8);
 }
 
-TEST_CASE("default table: waste <= 20% per object above 64 B, ~10% on average") {
+TEST_CASE("default table: waste under 1/3 per object above 64 B, under 1/6 on average") {
     const SizeClassTable t = default_table();
     double worst = 0;
     double sum = 0;
@@ -48,8 +49,11 @@ TEST_CASE("default table: waste <= 20% per object above 64 B, ~10% on average") 
         ++n;
     }
     MESSAGE("worst waste above 64 B: " << worst * 100 << "%, mean " << sum / static_cast<double>(n) * 100 << "%");
-    CHECK(worst <= 0.20);
-    CHECK(sum / static_cast<double>(n) <= 0.125);
+    // Two classes per doubling: the worst is the first size past a power of two
+    // (8193 B in the 12 KiB class, 4095/12288); the mean is 14.6%.
+    CHECK(worst < 1.0 / 3);
+    CHECK(worst > 0.32);
+    CHECK(sum / static_cast<double>(n) < 1.0 / 6);
 }
 
 TEST_CASE("slab runs: every class fits at least one object, runs waste at most 1/8") {

@@ -26,7 +26,7 @@ CSV
 case $CASE in
 help)
   expect_code 0 "$ALLOCSIM" --help; contains out.txt "import"
-  for c in import gen traces export record replay sweep runs show diff capture measure compare calibrate; do expect_code 0 "$ALLOCSIM" $c --help; contains out.txt "usage: allocsim $c"; done
+  for c in import gen traces export record replay floor sweep runs show diff capture measure compare calibrate; do expect_code 0 "$ALLOCSIM" $c --help; contains out.txt "usage: allocsim $c"; done
   expect_code 2 "$ALLOCSIM"; expect_code 2 "$ALLOCSIM" frobnicate; contains err.txt "unknown command"
   expect_code 2 "$ALLOCSIM" import csv; contains err.txt "FORMAT and FILE"
   expect_code 2 "$ALLOCSIM" import yaml x.yaml; contains err.txt "unknown format 'yaml'"
@@ -159,6 +159,37 @@ replay)
     [ ! -e typo.db ] || fail "'$cmd' created a missing database"
   done
   [ "$(wc -l < err.txt)" -eq 1 ] || fail "not a one-line error: $(cat err.txt)"
+  ;;
+floor)
+  # The footprint floor: never above the replay's peak footprint, changed by the
+  # class table, deterministic, stores nothing, and bad input is a clear error.
+  expect_code 0 "$ALLOCSIM" gen default
+  expect_code 0 "$ALLOCSIM" replay --trace default --json; cp out.txt replay.json
+  expect_code 0 "$ALLOCSIM" floor --trace default --json; cp out.txt floor.json
+  for key in trace cpus events peak_live_bytes floor_bytes floor_event fixed_metadata_bytes descriptor_bytes \
+             floor_footprint_bytes utilization_bound utilization_bound_no_metadata floor_per_cpu_bytes \
+             floor_per_cpu_footprint_bytes utilization_bound_per_cpu; do
+    contains floor.json "\"$key\":"
+  done
+  contains floor.json '"cpus":4'; contains floor.json '"events":20000'
+  floor=$(field floor.json floor_footprint_bytes) peak=$(field replay.json peak_footprint_bytes)
+  [ "$floor" -gt 0 ] && [ "$floor" -le "$peak" ] || fail "floor $floor B, replay's peak footprint $peak B"
+  [ "$(field floor.json peak_live_bytes)" = "$(field replay.json peak_live_bytes)" ] || fail "peak live differs"
+  expect_code 0 "$ALLOCSIM" floor --trace default --json; cmp -s floor.json out.txt || fail "two floors differ"
+  expect_code 0 "$ALLOCSIM" floor --trace default --json --set size_classes=16,64,256,1024,4096,16384
+  [ "$(field out.txt floor_bytes)" != "$(field floor.json floor_bytes)" ] || fail "--set size_classes changed nothing"
+  expect_code 0 "$ALLOCSIM" floor --trace default --cpus 1 --json
+  [ "$(field out.txt fixed_metadata_bytes)" -lt "$(field floor.json fixed_metadata_bytes)" ] || fail "1 CPU has as much metadata as 4"
+  expect_code 0 "$ALLOCSIM" floor --trace default; contains out.txt "utilization     at most"
+  expect_code 0 "$ALLOCSIM" runs --json
+  [ "$(grep -o '"run":' out.txt | wc -l)" -eq 1 ] || fail "floor stored a run: $(cat out.txt)"
+  expect_code 2 "$ALLOCSIM" floor --trace default --set allocator=linked-list; contains err.txt "the linked list has no classes"
+  expect_code 2 "$ALLOCSIM" floor --trace default --allocator hybrid; contains err.txt "unknown option --allocator"
+  expect_code 2 "$ALLOCSIM" floor --trace default --set slab.tail_permile=30; contains err.txt "slab.tail_permile"
+  expect_code 2 "$ALLOCSIM" floor; contains err.txt "--trace NAME is required"
+  expect_code 1 "$ALLOCSIM" floor --trace nope; contains err.txt "no trace named 'nope'"
+  expect_code 1 "$ALLOCSIM" floor --trace default --db typo.db; contains err.txt "typo.db: no such database"
+  [ ! -e typo.db ] || fail "floor created a missing database"
   ;;
 runs)
   # Every replay is stored: runs lists them, show prints one, diff compares two.

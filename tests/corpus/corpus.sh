@@ -227,6 +227,15 @@ replay)
       wrong=$("${COUNT[@]}" compare "$OUTDIR/$trace.count.json" replay.json failed_allocs=0 invariant_violations=0 cpus="$cpus") \
         || fail "$trace, $ALLOCATOR, $cpus CPUs ($MODE): the replay differs from the count: $wrong"
       echo "ok: $trace, $ALLOCATOR, $cpus CPUs ($MODE): $(field replay.json events) events, $((SECONDS - started)) s"
+      if [ "$MODE" = plain ] && [ "$ALLOCATOR" = hybrid ]; then
+        # The footprint floor (engine/replay/footprint_floor.h) is a lower bound on
+        # the core's footprint under any policy: never above the replay's peak.
+        expect_code 0 "$TOOL" floor --db "$DB" --trace "$trace" --cpus "$cpus" --json
+        floor=$(field out.txt floor_footprint_bytes) peak=$(field replay.json peak_footprint_bytes)
+        [ -n "$floor" ] && [ "$floor" -le "$peak" ] || fail "$trace, $cpus CPUs: the floor $floor B is above the replay's peak footprint $peak B"
+        [ "$(field out.txt peak_live_bytes)" = "$(field replay.json peak_live_bytes)" ] || fail "$trace: the floor's peak live differs from the replay's"
+        echo "ok: $trace, $cpus CPUs: footprint floor $floor B <= peak footprint $peak B"
+      fi
     done
     if [ "$MODE" = plain ] && [ "$ALLOCATOR" = hybrid ]; then
       # The measured paths run the same core: on pinned host threads and in the

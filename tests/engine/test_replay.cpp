@@ -6,6 +6,7 @@
 
 #include "tests/traces/test_support.h"
 
+#include "engine/replay/footprint_floor.h"
 #include "engine/replay/replayer.h"
 #include "engine/replay/run_store.h"
 #include "engine/replay/settings.h"
@@ -253,12 +254,106 @@ TEST_CASE("replay: the footprint's causes on shapes that make each one") {
     CHECK(r.footprint.page_rounding_bytes == 100 * (5 * 4096 - 20000));
     CHECK(r.footprint.live_bytes == 100 * 20000);
     CHECK(r.footprint.total() == r.peak_footprint_bytes);
-    // One 100 B object: class 112 rounds 12 B up; the rest of its run is free in a partial run.
+    // One 100 B object: class 128 rounds 28 B up; the rest of its run is free in a partial run.
     t.write("one", {ev(Op::Alloc, 0, 0, 100)});
     r = replay(t.db(), "one", ReplaySettings{}).summary;
-    CHECK(r.footprint.class_rounding_bytes == 12);
+    CHECK(r.footprint.class_rounding_bytes == 28);
     CHECK(r.footprint.live_bytes == 100);
-    CHECK(r.footprint.cached_bytes + r.footprint.partial_free_bytes + r.footprint.run_tail_bytes == 4096 - 112);
+    CHECK(r.footprint.cached_bytes + r.footprint.partial_free_bytes + r.footprint.run_tail_bytes == 4096 - 128);
+}
+
+TEST_CASE("floor: the runs and pages that packed live objects need, on shapes with known answers") {
+    TempDb t;
+    const ReplaySettings s;
+    // One CPU's structures: the core's footprint before it holds anything.
+    t.write("empty", {ev(Op::Alloc, 0, 0, 8), ev(Op::Free, 0, 0)});
+    const std::uint64_t md1 = footprint_floor(t.db(), "empty", s).fixed_metadata_bytes;
+    CHECK(md1 > 0);
+    // 48 objects of 64 B fill 48 of a one-page run's 64 slots: one page.
+    std::vector<TraceEvent> e;
+    for (std::uint64_t i = 0; i < 48; ++i) e.push_back(ev(Op::Alloc, i, 0, 64));
+    t.write("48x64", e);
+    FootprintFloor f = footprint_floor(t.db(), "48x64", s);
+    CHECK(f.peak_live_bytes == 48 * 64);
+    CHECK(f.floor_bytes == 4096);
+    CHECK(f.floor_event == 0);
+    CHECK(f.floor_footprint_bytes == 4096 + md1 + f.descriptor_bytes);
+    // The 65th takes a second run.
+    for (std::uint64_t i = 48; i < 65; ++i) e.push_back(ev(Op::Alloc, i, 0, 64));
+    t.write("65x64", e);
+    CHECK(footprint_floor(t.db(), "65x64", s).floor_bytes == 2 * 4096);
+    // Above the classes, exact pages: 20000 B takes 5; a page block of order 2, 4 pages.
+    t.write("large", {ev(Op::Alloc, 0, 0, 20000), ev(Op::PageAlloc, 1, 0, 0, traces::kNoTime, 2), ev(Op::Free, 0, 0)});
+    f = footprint_floor(t.db(), "large", s);
+    CHECK(f.floor_bytes == 9 * 4096);
+    CHECK(f.floor_event == 1);
+    CHECK(f.peak_live_bytes == 20000 + 4 * 4096);
+    // A realloc takes the object to its new size's class; from 100 B to 20000 B the
+    // run of the 128 B class is given up, the floor is 5 pages, never 6.
+    t.write("grow", {ev(Op::Alloc, 0, 0, 100), ev(Op::Realloc, 0, 0, 20000), ev(Op::Realloc, 0, 0, 1)});
+    f = footprint_floor(t.db(), "grow", s);
+    CHECK(f.floor_bytes == 5 * 4096);
+    CHECK(f.peak_live_bytes == 20000);
+    // Runs are shared in the floor: one 64 B object on each of two CPUs is one page,
+    // and two CPUs have more per-CPU structures than one.
+    t.write("two", {ev(Op::Alloc, 0, 0, 64), ev(Op::Alloc, 1, 1, 64)});
+    f = footprint_floor(t.db(), "two", s);
+    CHECK(f.cpus == 2);
+    CHECK(f.floor_bytes == 4096);
+    CHECK(f.floor_per_cpu_bytes == 2 * 4096);  // per CPU, a run each
+    // A realloc within its class stays in its CPU's run; to another class, it moves
+    // to the reallocating CPU's.
+    std::vector<TraceEvent> moves = {ev(Op::Alloc, 0, 0, 64), ev(Op::Realloc, 0, 1, 60), ev(Op::Alloc, 1, 1, 64)};
+    t.write("stays", moves);
+    CHECK(footprint_floor(t.db(), "stays", s).floor_per_cpu_bytes == 2 * 4096);  // object 0 is still CPU 0's
+    moves.push_back(ev(Op::Realloc, 0, 1, 100));
+    moves.push_back(ev(Op::Alloc, 2, 1, 100));
+    t.write("moves", moves);
+    CHECK(footprint_floor(t.db(), "moves", s).floor_per_cpu_bytes == 2 * 4096);  // both 128 B objects in one CPU 1 run
+    CHECK(f.fixed_metadata_bytes > md1);
+    // The 12 KiB class: an exact run of 3 pages, or with slab.exact_runs off a power of
+    // two, 16 pages for 5 objects.
+    t.write("12k", {ev(Op::Alloc, 0, 0, 12000)});
+    CHECK(footprint_floor(t.db(), "12k", s).floor_bytes == 3 * 4096);
+    ReplaySettings pow2 = s;
+    apply_setting(pow2, "slab.exact_runs", "off");
+    CHECK(footprint_floor(t.db(), "12k", pow2).floor_bytes == 16 * 4096);
+}
+
+TEST_CASE("floor: never above the hybrid's footprint, after every event, on every generator and policy") {
+    TempDb t;
+    for_each_generated(t, 20000, [&](const std::string& name) {
+        for (const char* policy : {"", "drain.batch=64", "cache.adaptive=on", "slab.exact_runs=off", "cache.bin_bytes=0"}) {
+            for (std::uint32_t cpus : {1u, 4u}) {
+                CAPTURE(policy);
+                CAPTURE(cpus);
+                ReplaySettings s;
+                if (*policy != 0) apply_setting_arg(s, policy);
+                s.cpus = cpus;
+                s.sample_every = 1;
+                const ReplayResult r = replay(t.db(), name, s);
+                std::vector<std::uint64_t> floor_each;
+                const FootprintFloor f = footprint_floor(t.db(), name, s, {}, &floor_each);
+                REQUIRE(r.summary.failed_allocs == 0);
+                CHECK(f.peak_live_bytes == r.summary.peak_live_bytes);
+                CHECK(f.floor_footprint_bytes <= r.summary.peak_footprint_bytes);
+                CHECK(f.utilization_bound >= r.summary.utilization);
+                REQUIRE(floor_each.size() == r.samples.size());
+                std::size_t above = 0;
+                for (std::size_t i = 0; i < floor_each.size(); ++i)
+                    if (floor_each[i] > r.samples[i].footprint_bytes) ++above;
+                CHECK(above == 0);
+                CHECK(f.floor_per_cpu_bytes >= f.floor_bytes);
+                // Its consumers never allocate, so each object stays in its producer's
+                // runs: there the per-CPU floor bounds the hybrid too.
+                if (name == "producer-consumer" && cpus == 4)
+                    CHECK(f.floor_per_cpu_footprint_bytes <= r.summary.peak_footprint_bytes);
+                // And it is tight: 48 live objects of one class on one CPU are one
+                // run, which the core holds with nothing else but its structures.
+                if (name == "cache-64" && *policy == 0 && cpus == 1) CHECK(f.floor_footprint_bytes == r.summary.peak_footprint_bytes);
+            }
+        }
+    });
 }
 
 TEST_CASE("replay: the baseline and the hybrid agree on what is live after every event") {
