@@ -84,6 +84,7 @@ public:
     std::int64_t column_int(int i) { return sqlite3_column_int64(stmt_, i); }
     std::uint64_t column_u64(int i) { return static_cast<std::uint64_t>(sqlite3_column_int64(stmt_, i)); }
     double column_double(int i) { return sqlite3_column_double(stmt_, i); }
+    bool column_is_null(int i) { return sqlite3_column_type(stmt_, i) == SQLITE_NULL; }
     std::string column_text(int i);
     const unsigned char* column_blob(int i) { return static_cast<const unsigned char*>(sqlite3_column_blob(stmt_, i)); }
     std::size_t column_bytes(int i) { return static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i)); }

@@ -34,7 +34,9 @@ constexpr const char* kCompareHelp =
     "  --model FILE      a cost model file (allocsim calibrate --out writes one) instead of\n"
     "                    the run's prices; the core's configuration stays the run's\n"
     "  --db FILE         the database (default allocsim.db)\n"
-    "  --json            the comparison as one JSON object\n";
+    "  --json            the comparison as one JSON object\n"
+    "A run whose ticks are not cycles (TCG, icount, or KVM where RDTSC traps: allocsim\n"
+    "runs --measured says) is compared all the same, with a warning on stderr.\n";
 
 constexpr const char* kCalibrateHelp =
     "usage: allocsim calibrate --measured RUN [--holdout RUN] [--model FILE] [--out FILE]\n"
@@ -47,6 +49,8 @@ constexpr const char* kCalibrateHelp =
     "  --holdout RUN     a second measured run, for validation only\n"
     "  --model FILE      the prior prices (default: the run's)\n"
     "  --out FILE        write the fitted model file (replay, compare and sweep take it with --model)\n"
+    "  --force           fit a run whose ticks are not cycles (refused without it: a fit\n"
+    "                    rescales the prices to whatever the ticks measured)\n"
     "  --db FILE         the database (default allocsim.db)\n"
     "  --json            the fit and both comparisons as one JSON object\n";
 
@@ -117,6 +121,12 @@ engine::MeasuredRun load(traces::Database& db, const std::string& text) {
     return engine::load_measured_run(db, parse_run_id(text));
 }
 
+// One line on stderr for a run whose ticks are not cycles (clock_check.h).
+void warn_if_not_cycles(const engine::MeasuredRun& run, const char* command) {
+    if (!run.cycle_accurate)
+        fmt::print(stderr, "allocsim {}: warning: measured run {} is not cycle-accurate: {}\n", command, run.id, run.clock_note);
+}
+
 // The checks compare and calibrate share: --help (printed: nullopt), no stray
 // argument, and the required --measured RUN, which it returns.
 std::optional<std::string> measured_argument(const Arguments& args, const char* help) {
@@ -138,6 +148,7 @@ int command_compare(int argc, char** argv) {
     if (!id) return 0;
     traces::Database db(args.value_or("db", kDefaultDb), traces::Database::Mode::Existing);
     const engine::MeasuredRun run = load(db, *id);
+    warn_if_not_cycles(run, "compare");
     const engine::ReplaySettings settings = settings_of(run, args);
     const engine::Comparison c = engine::compare_runs(modeled(db, run, settings), run);
     if (args.flag("json")) {
@@ -153,16 +164,21 @@ int command_compare(int argc, char** argv) {
 }
 
 int command_calibrate(int argc, char** argv) {
-    const Arguments args(argc, argv, {"db", "measured", "holdout", "model", "out"}, {"json", "help"});
+    const Arguments args(argc, argv, {"db", "measured", "holdout", "model", "out"}, {"json", "help", "force"});
     const auto id = measured_argument(args, kCalibrateHelp);
     if (!id) return 0;
     traces::Database db(args.value_or("db", kDefaultDb), traces::Database::Mode::Existing);
     const engine::MeasuredRun run = load(db, *id);
+    if (!run.cycle_accurate && !args.flag("force"))
+        throw traces::TraceError(fmt::format("measured run {} is not cycle-accurate ({}): a fit would rescale the prices "
+                                             "to its ticks; --force fits it anyway", run.id, run.clock_note));
+    warn_if_not_cycles(run, "calibrate");
     const engine::ReplaySettings before = settings_of(run, args);
     const auto holdout_id = args.value("holdout");
     engine::MeasuredRun holdout;
     if (holdout_id) {
         holdout = load(db, *holdout_id);
+        warn_if_not_cycles(holdout, "calibrate");
         if (holdout.trace != run.trace)
             throw UsageError(fmt::format("--holdout {} measured trace '{}', not '{}'", holdout.id, holdout.trace, run.trace));
     }

@@ -34,6 +34,8 @@ constexpr const char* kCaptureHelp =
     "                    them (default: one per trace CPU). The core keeps one ThreadCache\n"
     "                    per trace CPU (after --set cpus=..) whatever N is\n"
     "  --accel A         kvm, tcg (software emulation) or auto: KVM when /dev/kvm is usable\n"
+    "                    and a CPU model boots the kernel (probed: -cpu host, then\n"
+    "                    host,-arch-capabilities, then QEMU's default; the run says which)\n"
     "  --icount          deterministic virtual time under TCG (-icount shift=0): one cycle\n"
     "                    per instruction, the same records on every run\n"
     "  --repeat K        boot K times and keep each operation's median cycles (default 1)\n"
@@ -43,6 +45,8 @@ constexpr const char* kCaptureHelp =
     "  --label TEXT      a note stored with the run\n"
     "  --db FILE         the database (default allocsim.db)\n"
     "  --json            print the stored run as one JSON object\n"
+    "Every run is judged: whether its ticks are cycles (not under TCG or icount, nor under\n"
+    "KVM where RDTSC traps: a nested host), with the reason; calibrate refuses those.\n"
     "docs/KERNEL.md says what a cycle means under TCG, icount and KVM.\n";
 
 constexpr const char* kMeasureHelp =
@@ -87,6 +91,10 @@ void print_measured_run(const engine::MeasuredRun& run, std::int64_t id) {
                run.trace, run.ops.size(), run.runners, run.source,
                run.repeats > 1 ? fmt::format(", median of {} replays", run.repeats) : "", run.clock, run.timer_overhead,
                run.wall_seconds);
+    if (!run.qemu_cpu.empty())
+        fmt::print("KVM with {}\n", run.qemu_cpu == "default" ? "QEMU's default CPU model" : "-cpu " + run.qemu_cpu);
+    if (run.cycle_accurate) fmt::print("cycle-accurate: {}\n", run.clock_note);
+    else fmt::print("NOT cycle-accurate: {}\n", run.clock_note);
     fmt::print("\n  {:<16} {:>10} {:>10} {:>10}\n", "class", "events", "p50", "p90");
     for (auto& [name, cycles] : rows) {
         std::sort(cycles.begin(), cycles.end());
@@ -98,9 +106,11 @@ void print_measured_run(const engine::MeasuredRun& run, std::int64_t id) {
 
 void print_json(const engine::MeasuredRun& run, std::int64_t id) {
     fmt::print("{{\"measured_run\":{},\"trace\":{},\"source\":\"{}\",\"clock\":\"{}\",\"runners\":{},\"events\":{},"
-               "\"repeats\":{},\"timer_overhead\":{},\"wall_seconds\":{:.3f},\"actions\":{}}}\n",
+               "\"repeats\":{},\"timer_overhead\":{},\"wall_seconds\":{:.3f},\"actions\":{},\"cycle_accurate\":{},"
+               "\"clock_note\":{},\"qemu_cpu\":{}}}\n",
                id, json_string(run.trace), run.source, run.clock, run.runners, run.ops.size(), run.repeats, run.timer_overhead,
-               run.wall_seconds, engine::actions_json(run.actions));
+               run.wall_seconds, engine::actions_json(run.actions), run.cycle_accurate ? "true" : "false",
+               json_string(run.clock_note), json_string(run.qemu_cpu));
 }
 
 // Runs `take` (`what` is "capture" or "measure") on the trace with a progress line

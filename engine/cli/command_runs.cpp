@@ -85,9 +85,10 @@ int command_runs(int argc, char** argv) {
             std::string json = "[";
             for (const engine::MeasuredRunInfo& r : runs)
                 json += fmt::format(R"({}{{"measured_run":{},"trace":{},"label":{},"source":"{}","clock":"{}","started":{},)"
-                                    R"("runners":{},"events":{},"median_cycles":{}}})",
+                                    R"("runners":{},"events":{},"median_cycles":{},"cycle_accurate":{},"clock_note":{}}})",
                                     json.size() > 1 ? "," : "", r.id, json_string(r.trace), json_string(r.label), r.source,
-                                    r.clock, json_string(r.started), r.runners, r.events, r.median_cycles);
+                                    r.clock, json_string(r.started), r.runners, r.events, r.median_cycles,
+                                    r.cycle_accurate ? "true" : "false", json_string(r.clock_note));
             fmt::print("{}]\n", json);
             return 0;
         }
@@ -95,11 +96,19 @@ int command_runs(int argc, char** argv) {
             fmt::print("no measured runs in {} (allocsim capture or measure makes one)\n", db.path());
             return 0;
         }
-        fmt::print("{:>5}  {:<16} {:<7} {:<11} {:>7} {:>10} {:>8}  {:<20}  {}\n", "run", "trace", "source", "clock", "runners",
-                   "events", "median", "started", "label");
-        for (const engine::MeasuredRunInfo& r : runs)
-            fmt::print("{:>5}  {:<16} {:<7} {:<11} {:>7} {:>10} {:>8}  {:<20}  {}\n", r.id, r.trace, r.source, r.clock,
-                       r.runners, r.events, r.median_cycles, r.started, r.label);
+        fmt::print("{:>5}  {:<16} {:<7} {:<11} {:<7} {:>7} {:>10} {:>8}  {:<20}  {}\n", "run", "trace", "source", "clock",
+                   "cycles?", "runners", "events", "median", "started", "label");
+        bool any_not = false;
+        for (const engine::MeasuredRunInfo& r : runs) {
+            fmt::print("{:>5}  {:<16} {:<7} {:<11} {:<7} {:>7} {:>10} {:>8}  {:<20}  {}\n", r.id, r.trace, r.source, r.clock,
+                       r.cycle_accurate ? "yes" : "NO", r.runners, r.events, r.median_cycles, r.started, r.label);
+            any_not = any_not || !r.cycle_accurate;
+        }
+        if (any_not) {
+            fmt::print("\nnot cycle-accurate:\n");
+            for (const engine::MeasuredRunInfo& r : runs)
+                if (!r.cycle_accurate) fmt::print("  run {}: {}\n", r.id, r.clock_note);
+        }
         return 0;
     }
     std::vector<engine::RunInfo> runs = engine::list_runs(db);

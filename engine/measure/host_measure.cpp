@@ -14,6 +14,7 @@
 #include "alloc/hybrid_allocator.h"
 #include "alloc/measure/timed_replay.h"
 #include "alloc/platform/host/host_platform.h"
+#include "engine/measure/clock_check.h"
 #include "engine/measure/measure_plan_builder.h"
 #include "engine/replay/check_text.h"
 #include "engine/replay/region.h"
@@ -134,6 +135,9 @@ MeasuredRun measure_on_host(traces::Database& db, const std::string& trace, cons
     if (progress) progress(repeats * plan.ops.size(), repeats * plan.ops.size());
     MeasuredRun run = combine_repeats(std::move(runs));
     run.trace = trace;
+    const ClockVerdict verdict = judge_clock(run, nullptr);  // a host whose RDTSC traps is told apart
+    run.cycle_accurate = verdict.cycle_accurate;
+    run.clock_note = verdict.note;
     return run;
 }
 

@@ -2,9 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,7 +17,12 @@
 
 #include "alloc/measure/record_codec.h"
 #include "alloc/measure/timed_replay.h"
+#include "engine/measure/clock_check.h"
+#include "engine/measure/host_measure.h"
+#include "engine/measure/kvm_probe.h"
 #include "engine/measure/measure_plan_builder.h"
+#include "engine/measure/qemu_process.h"
+#include "engine/measure/temp_dir.h"
 #include "engine/replay/region.h"
 #include "engine/replay/run_store.h"
 #include "engine/replay/settings.h"
@@ -29,35 +32,6 @@ namespace allocsim::engine {
 namespace {
 
 constexpr std::uint32_t kKernelMaxCpus = 16;  // kernel/smp.h
-constexpr int kSuccessStatus = 33;            // isa-debug-exit with kExitSuccess (kernel/console.h)
-
-// A temporary folder, removed with everything in it on scope exit.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "allocsim-capture-XXXXXX").string();
-        if (mkdtemp(pattern.data()) == nullptr)
-            throw ReplayError(fmt::format("cannot create a temporary folder: {}", std::strerror(errno)));
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    std::string file(const char* name) const { return (std::filesystem::path(path_) / name).string(); }
-
-private:
-    std::string path_;
-};
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 // The text the kernel printed, without the binary records: for error messages.
 std::string last_lines(const std::string& output, std::size_t lines) {
@@ -112,16 +86,35 @@ std::string default_kernel_image() {
 
 namespace {
 
-MeasuredRun capture_once(traces::Database& db, const std::string& trace, const ReplaySettings& settings,
-                         const CaptureOptions& options, const CaptureProgress& progress) {
-    const std::string kernel = options.kernel.empty() ? default_kernel_image() : options.kernel;
-    if (access(kernel.c_str(), R_OK) != 0)
-        throw ReplayError(fmt::format("{}: no kernel image (it is built with allocsim: cmake --build build)", kernel));
-    const bool kvm = options.accel == Accel::Kvm || (options.accel == Accel::Auto && kvm_usable());
+// How QEMU runs the kernel: KVM with the CPU model the probe chose, or TCG.
+struct Acceleration {
+    bool kvm = false;
+    std::string cpu;   // under KVM: the -cpu value ("" for QEMU's default model)
+    std::string note;  // why KVM was not used under --accel auto, or empty
+};
+
+Acceleration choose_acceleration(const CaptureOptions& options, const std::string& kernel) {
+    if (options.accel == Accel::Kvm && options.icount) throw ReplayError("--icount needs TCG: it cannot be used with KVM");
     if (options.accel == Accel::Kvm && !kvm_usable())
         throw ReplayError("--accel kvm: /dev/kvm is not usable here (use --accel tcg or auto)");
-    if (kvm && options.icount) throw ReplayError("--icount needs TCG: it cannot be used with KVM");
+    Acceleration a;
+    if (options.accel == Accel::Tcg || options.icount || !kvm_usable()) return a;
+    const KvmProbe probe = probe_kvm(options.qemu, kernel, std::min(options.timeout_seconds, 120.0));
+    if (!probe.ok) {
+        if (options.accel == Accel::Kvm) throw ReplayError(kvm_failure_line(probe));
+        a.note = kvm_failure_line(probe) + "; TCG used instead";
+        return a;
+    }
+    a.kvm = true;
+    a.cpu = probe.cpu;
+    for (const std::string& failed : probe.failed) a.note += (a.note.empty() ? "" : "; ") + failed;
+    return a;
+}
 
+MeasuredRun capture_once(traces::Database& db, const std::string& trace, const ReplaySettings& settings,
+                         const CaptureOptions& options, const std::string& kernel, const Acceleration& accel,
+                         const CaptureProgress& progress) {
+    const bool kvm = accel.kvm;
     const MeasurePlan plan = build_measure_plan(db, trace, settings);
     const std::uint32_t smp = std::min(options.cpus != 0 ? options.cpus : plan.header.cpus, kKernelMaxCpus);
     // Memory: the kernel (a few MiB), the plan, the object states, the records, the
@@ -147,7 +140,8 @@ MeasuredRun capture_once(traces::Database& db, const std::string& trace, const R
                                      "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-serial", "none",
                                      "-monitor", "none", "-parallel", "none"};
     if (kvm) {
-        args.insert(args.end(), {"-accel", "kvm", "-cpu", "host"});
+        args.insert(args.end(), {"-accel", "kvm"});
+        if (!accel.cpu.empty()) args.insert(args.end(), {"-cpu", accel.cpu});
     } else if (options.icount) {
         args.insert(args.end(), {"-accel", "tcg", "-icount", "shift=0"});
     } else {
@@ -156,52 +150,23 @@ MeasuredRun capture_once(traces::Database& db, const std::string& trace, const R
     }
 
     const auto started = std::chrono::system_clock::now();
-    const auto wall_start = std::chrono::steady_clock::now();
-    const pid_t pid = fork();
-    if (pid < 0) throw ReplayError(fmt::format("cannot start QEMU: {}", std::strerror(errno)));
-    if (pid == 0) {
-        const int null = open("/dev/null", O_RDWR);
-        if (null >= 0) {
-            dup2(null, 0);
-            dup2(null, 1);
-        }
-        std::vector<char*> argv;
-        for (std::string& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        execvp(argv[0], argv.data());
-        std::fprintf(stderr, "allocsim capture: cannot run %s: %s\n", argv[0], std::strerror(errno));
-        _exit(127);
-    }
-    int status = 0;
-    bool timed_out = false;
     std::uint64_t shown = 0;
-    for (;;) {
-        const pid_t done = waitpid(pid, &status, WNOHANG);
-        if (done == pid) break;
-        if (done < 0 && errno != EINTR) throw ReplayError(fmt::format("waiting for QEMU: {}", std::strerror(errno)));
-        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-        if (elapsed > options.timeout_seconds) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            timed_out = true;
-            break;
-        }
-        if (progress) {
-            shown = std::max(shown, last_progress(read_tail(out_file, 4096)));
-            progress(shown, plan.ops.size());
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-    const std::string output = read_file(out_file);
-    if (timed_out)
+    const QemuExit exit = run_qemu(args, dir.file("stderr.txt"), options.timeout_seconds, [&] {
+        if (!progress) return;
+        shown = std::max(shown, last_progress(read_tail(out_file, 4096)));
+        progress(shown, plan.ops.size());
+    });
+    const double wall = exit.wall_seconds;
+    const std::string output = read_whole_file(out_file);
+    if (exit.timed_out)
         throw ReplayError(fmt::format("QEMU still running after {} s: killed. The kernel's last lines:\n{}",
                                       options.timeout_seconds, last_lines(output, 5)));
-    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    if (code == 127 && output.empty()) throw ReplayError(fmt::format("cannot run {} (is QEMU installed? scripts/setup.sh installs it)", options.qemu));
-    if (code != kSuccessStatus)
-        throw ReplayError(fmt::format("the kernel failed (QEMU status {}{}). Its last lines:\n{}", code,
-                                      code == 0 ? ", a triple fault or a reset" : "", last_lines(output, 8)));
+    if (exit.not_started) throw ReplayError(fmt::format("cannot run {} (is QEMU installed? scripts/setup.sh installs it)", options.qemu));
+    const int code = exit.status;
+    if (code != kKernelSuccessStatus)
+        throw ReplayError(fmt::format("the kernel failed (QEMU status {}{}{}). Its last lines:\n{}", code,
+                                      code == 0 ? ", a triple fault or a reset" : "",
+                                      exit.error.empty() ? "" : ": " + exit.error, last_lines(output, 8)));
 
     MeasuredRun run;
     std::uint64_t records = 0, overhead = 0, runners = 0;
@@ -244,6 +209,7 @@ MeasuredRun capture_once(traces::Database& db, const std::string& trace, const R
     run.trace = trace;
     run.source = "kernel";
     run.clock = kvm ? "kvm" : options.icount ? "tcg-icount" : "tcg";
+    if (kvm) run.qemu_cpu = accel.cpu.empty() ? "default" : accel.cpu;
     run.started = utc_iso8601(started);
     run.version = allocsim_version();
     run.settings_json = settings_to_json(settings);
@@ -261,14 +227,30 @@ MeasuredRun capture_once(traces::Database& db, const std::string& trace, const R
 
 MeasuredRun capture_in_kernel(traces::Database& db, const std::string& trace, const ReplaySettings& settings,
                               const CaptureOptions& options, const CaptureProgress& progress) {
+    const std::string kernel = options.kernel.empty() ? default_kernel_image() : options.kernel;
+    if (access(kernel.c_str(), R_OK) != 0)
+        throw ReplayError(fmt::format("{}: no kernel image (it is built with allocsim: cmake --build build)", kernel));
+    const Acceleration accel = choose_acceleration(options, kernel);
     const std::uint32_t repeats = options.repeats == 0 ? 1 : options.repeats;
     std::vector<MeasuredRun> runs;
     for (std::uint32_t i = 0; i < repeats; ++i) {
-        runs.push_back(capture_once(db, trace, settings, options, [&](std::uint64_t done, std::uint64_t total) {
+        runs.push_back(capture_once(db, trace, settings, options, kernel, accel, [&](std::uint64_t done, std::uint64_t total) {
             if (progress) progress(i * total + done, repeats * total);
         }));
     }
-    return combine_repeats(std::move(runs));
+    MeasuredRun run = combine_repeats(std::move(runs));
+    // Judged against the same plan on one host thread: a KVM run's ticks must look
+    // like the host's cycles (clock_check.h).
+    ClockVerdict verdict;
+    if (accel.kvm) {
+        const MeasuredRun host = measure_on_host(db, trace, settings, 1);
+        verdict = judge_clock(run, &host);
+    } else {
+        verdict = judge_clock(run, nullptr);
+    }
+    run.cycle_accurate = verdict.cycle_accurate;
+    run.clock_note = accel.note.empty() ? verdict.note : verdict.note + "; " + accel.note;
+    return run;
 }
 
 }  // namespace allocsim::engine

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "engine/measure/clock_check.h"
 #include "engine/replay/flat_json.h"
 #include "traces/import_error.h"
 
@@ -30,7 +31,10 @@ CREATE TABLE IF NOT EXISTS measured_runs(
   wall_seconds   REAL,
   actions        TEXT,
   events         INTEGER NOT NULL,
-  median_cycles  INTEGER NOT NULL
+  median_cycles  INTEGER NOT NULL,
+  cycle_accurate INTEGER,
+  clock_note     TEXT,
+  qemu_cpu       TEXT
 );
 CREATE TABLE IF NOT EXISTS measured_chunks(
   run_id  INTEGER NOT NULL REFERENCES measured_runs(id) ON DELETE CASCADE,
@@ -50,12 +54,37 @@ bool has_measured_tables(traces::Database& db) {
     return q.column_int(0) > 0;
 }
 
+bool has_clock_verdict(traces::Database& db) {
+    traces::Statement has(db, "SELECT count(*) FROM pragma_table_info('measured_runs') WHERE name = 'cycle_accurate'");
+    has.step();
+    return has.column_int(0) > 0;
+}
+
+// The verdict of a row: stored, or for a row from before verdicts, from its clock.
+void read_verdict(traces::Statement& q, int column, const std::string& clock, bool& accurate, std::string& note) {
+    if (q.column_is_null(column)) {
+        const ClockVerdict v = legacy_clock_verdict(clock);
+        accurate = v.cycle_accurate;
+        note = v.note;
+    } else {
+        accurate = q.column_int(column) != 0;
+        note = q.column_text(column + 1);
+    }
+}
+
 void create_measured_tables(traces::Database& db) {
     db.exec(kMeasuredTables);
     // Tables made before `repeats` existed (the first measured runs) gain it.
     traces::Statement has(db, "SELECT count(*) FROM pragma_table_info('measured_runs') WHERE name = 'repeats'");
     has.step();
     if (has.column_int(0) == 0) db.exec("ALTER TABLE measured_runs ADD COLUMN repeats INTEGER NOT NULL DEFAULT 1");
+    // And those made before runs were judged (clock_check.h) gain the verdict, NULL
+    // for their old rows: read as legacy_clock_verdict().
+    if (!has_clock_verdict(db)) {
+        db.exec("ALTER TABLE measured_runs ADD COLUMN cycle_accurate INTEGER");
+        db.exec("ALTER TABLE measured_runs ADD COLUMN clock_note TEXT");
+        db.exec("ALTER TABLE measured_runs ADD COLUMN qemu_cpu TEXT");
+    }
 }
 
 std::uint64_t median_cycles(const std::vector<measure::MeasuredOp>& ops) {
@@ -111,11 +140,13 @@ std::int64_t store_measured_run(traces::Database& db, const MeasuredRun& run) {
                                                  db.path(), run.trace, trace.column_u64(1), run.ops.size()));
         traces::Statement insert(db,
             "INSERT INTO measured_runs(trace_id, label, source, clock, started, version, settings, runners, timer_overhead, "
-            "timer_overhead_mean, wall_seconds, actions, events, median_cycles, repeats) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            "timer_overhead_mean, wall_seconds, actions, events, median_cycles, repeats, cycle_accurate, clock_note, qemu_cpu) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         insert.bind(1, trace.column_int(0)).bind(2, run.label).bind(3, run.source).bind(4, run.clock);
         insert.bind(5, run.started).bind(6, run.version).bind(7, run.settings_json).bind(8, run.runners);
         insert.bind(9, run.timer_overhead).bind(10, run.timer_overhead_mean).bind(11, run.wall_seconds);
-        insert.bind(12, actions_json(run.actions)).bind(13, run.ops.size()).bind(14, median_cycles(run.ops)).bind(15, run.repeats).step();
+        insert.bind(12, actions_json(run.actions)).bind(13, run.ops.size()).bind(14, median_cycles(run.ops)).bind(15, run.repeats);
+        insert.bind(16, run.cycle_accurate ? 1 : 0).bind(17, run.clock_note).bind(18, run.qemu_cpu).step();
         const std::int64_t id = sqlite3_last_insert_rowid(db.handle());
         traces::Statement chunk(db, "INSERT INTO measured_chunks(run_id, chunk, records) VALUES (?, ?, ?)");
         for (std::size_t first = 0, n = 0; first < run.ops.size(); first += kChunkOps, ++n) {
@@ -143,9 +174,11 @@ MeasuredRun load_measured_run(traces::Database& db, std::int64_t id) {
         traces::Statement has(db, "SELECT count(*) FROM pragma_table_info('measured_runs') WHERE name = 'repeats'");
         has.step();
         const bool repeats = has.column_int(0) > 0;
+        const bool verdicts = has_clock_verdict(db);
         const std::string sql = std::string(
             "SELECT t.name, r.label, r.source, r.clock, r.started, r.version, r.settings, r.runners, r.timer_overhead, "
             "r.wall_seconds, r.actions, r.events, r.timer_overhead_mean, ") + (repeats ? "r.repeats" : "1") +
+            (verdicts ? ", r.cycle_accurate, r.clock_note, r.qemu_cpu" : ", NULL, NULL, NULL") +
             " FROM measured_runs r JOIN traces t ON t.id = r.trace_id WHERE r.id = ?";
         traces::Statement q(db, sql.c_str());
         q.bind(1, id);
@@ -169,6 +202,8 @@ MeasuredRun load_measured_run(traces::Database& db, std::int64_t id) {
         events = q.column_u64(11);
         run.timer_overhead_mean = q.column_double(12);
         run.repeats = static_cast<std::uint32_t>(q.column_int(13));
+        read_verdict(q, 14, run.clock, run.cycle_accurate, run.clock_note);
+        run.qemu_cpu = q.column_text(16);
     }
     run.ops.reserve(events);
     traces::Statement chunks(db, "SELECT chunk, records FROM measured_chunks WHERE run_id = ? ORDER BY chunk");
@@ -192,13 +227,26 @@ MeasuredRun load_measured_run(traces::Database& db, std::int64_t id) {
 
 std::vector<MeasuredRunInfo> list_measured_runs(traces::Database& db) {
     if (!has_measured_tables(db)) return {};
-    traces::Statement q(db, "SELECT r.id, t.name, r.label, r.source, r.clock, r.started, r.runners, r.events, r.median_cycles "
-                            "FROM measured_runs r JOIN traces t ON t.id = r.trace_id ORDER BY r.id");
+    const std::string sql = std::string("SELECT r.id, t.name, r.label, r.source, r.clock, r.started, r.runners, r.events, "
+                                        "r.median_cycles, ") +
+                            (has_clock_verdict(db) ? "r.cycle_accurate, r.clock_note" : "NULL, NULL") +
+                            " FROM measured_runs r JOIN traces t ON t.id = r.trace_id ORDER BY r.id";
+    traces::Statement q(db, sql.c_str());
     std::vector<MeasuredRunInfo> out;
-    while (q.step())
-        out.push_back(MeasuredRunInfo{q.column_int(0), q.column_text(1), q.column_text(2), q.column_text(3), q.column_text(4),
-                                      q.column_text(5), static_cast<std::uint32_t>(q.column_int(6)), q.column_u64(7),
-                                      q.column_u64(8)});
+    while (q.step()) {
+        MeasuredRunInfo info;
+        info.id = q.column_int(0);
+        info.trace = q.column_text(1);
+        info.label = q.column_text(2);
+        info.source = q.column_text(3);
+        info.clock = q.column_text(4);
+        info.started = q.column_text(5);
+        info.runners = static_cast<std::uint32_t>(q.column_int(6));
+        info.events = q.column_u64(7);
+        info.median_cycles = q.column_u64(8);
+        read_verdict(q, 9, info.clock, info.cycle_accurate, info.clock_note);
+        out.push_back(std::move(info));
+    }
     return out;
 }
 

@@ -22,6 +22,9 @@ struct MeasuredRun {
     std::string label;
     std::string source;              // "kernel" or "host"
     std::string clock;               // what a cycle is: "tcg", "tcg-icount", "kvm", "host-tsc"
+    bool cycle_accurate = true;      // whether a tick is a cycle (clock_check.h)
+    std::string clock_note;          // why not, or the figures it was judged on
+    std::string qemu_cpu;            // under KVM, the -cpu model the probe chose ("default": QEMU's); else ""
     std::string started;             // UTC, ISO 8601
     std::string version;
     std::string settings_json;       // the replay settings the plan was built with (settings_to_json)
@@ -38,6 +41,8 @@ struct MeasuredRun {
 struct MeasuredRunInfo {
     std::int64_t id = 0;
     std::string trace, label, source, clock, started;
+    bool cycle_accurate = true;
+    std::string clock_note;
     std::uint32_t runners = 0;
     std::uint64_t events = 0;
     std::uint64_t median_cycles = 0;

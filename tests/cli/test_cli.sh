@@ -295,12 +295,25 @@ measured)
   expect_code 0 "$ALLOCSIM" gen larson --cpus 2 --ops 4000 --name lar --db m.db
   expect_code 0 "$ALLOCSIM" measure --trace lar --threads 1 --repeat 3 --db m.db --json
   contains out.txt '"measured_run":1,'; contains out.txt '"repeats":3,'
+  # The host's TSC is judged too: cycles, unless this host's RDTSC traps (then the reason says so).
+  host_cycles=true
+  grep -q '"cycle_accurate":true' out.txt || { host_cycles=false; contains out.txt "RDTSC traps on this host"; }
   expect_code 0 "$ALLOCSIM" capture --trace lar --cpus 2 --accel tcg --db m.db --json
   contains out.txt '"measured_run":2,'; contains out.txt '"clock":"tcg","runners":2,"events":'
+  contains out.txt '"cycle_accurate":false,"clock_note":"emulated (TCG)'; contains out.txt '"qemu_cpu":""'
   expect_code 0 "$ALLOCSIM" runs --measured --db m.db --json
   [ "$(grep -o '"measured_run"' out.txt | wc -l)" -eq 2 ] || fail "runs --measured: $(cat out.txt)"
+  contains out.txt '"cycle_accurate":false,"clock_note":"emulated (TCG)'
+  expect_code 0 "$ALLOCSIM" runs --measured --db m.db; contains out.txt "run 2: emulated (TCG)"
   expect_code 0 "$ALLOCSIM" compare --measured 1 --db m.db --json; contains out.txt '"actions_agree":true'
+  [ $host_cycles = false ] || [ ! -s err.txt ] || fail "compare warned on a host run: $(cat err.txt)"
   expect_code 0 "$ALLOCSIM" compare --measured 2 --db m.db; contains out.txt "alloc hit"
+  contains err.txt "warning: measured run 2 is not cycle-accurate: emulated (TCG)"
+  # A fit to ticks that are not cycles is refused, unless forced.
+  expect_code 1 "$ALLOCSIM" calibrate --measured 2 --db m.db; contains err.txt "measured run 2 is not cycle-accurate"
+  contains err.txt "--force"
+  expect_code 0 "$ALLOCSIM" calibrate --measured 2 --force --db m.db; contains out.txt "R²"
+  contains err.txt "warning: measured run 2 is not cycle-accurate"
   expect_code 0 "$ALLOCSIM" calibrate --measured 1 --out fitted.toml --db m.db; contains out.txt "R²"
   [ -s fitted.toml ] || fail "calibrate wrote no model file"
   expect_code 0 "$ALLOCSIM" replay --trace lar --model fitted.toml --db m.db

@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <set>
 
@@ -11,10 +13,12 @@
 
 #include "alloc/measure/op_profile.h"
 #include "engine/measure/calibration.h"
+#include "engine/measure/clock_check.h"
 #include "engine/measure/comparison.h"
 #include "engine/measure/cost_features.h"
 #include "engine/measure/host_measure.h"
 #include "engine/measure/kernel_capture.h"
+#include "engine/measure/kvm_probe.h"
 #include "engine/measure/measure_plan_builder.h"
 #include "engine/measure/measured_run.h"
 #include "engine/measure/modeled_ops.h"
@@ -265,6 +269,59 @@ TEST_CASE("kernel capture: a missing image or QEMU is a clear error") {
     o.kernel = ALLOCSIM_KERNEL_IMAGE;
     o.qemu = "/nonexistent/qemu";
     CHECK_THROWS_WITH_AS(capture_in_kernel(t.db(), "lar", ReplaySettings{}, o), doctest::Contains("cannot run"), ReplayError);
+    CHECK_THROWS_WITH_AS(probe_kvm("/nonexistent/qemu", ALLOCSIM_KERNEL_IMAGE), doctest::Contains("cannot run"), ReplayError);
+}
+
+namespace {
+// An executable script in a temporary folder, removed with it.
+class StandInQemu {
+public:
+    StandInQemu(const char* name, const std::string& body) {
+        std::string pattern = (std::filesystem::temp_directory_path() / "allocsim-qemu-XXXXXX").string();
+        REQUIRE(mkdtemp(pattern.data()) != nullptr);
+        dir_ = pattern;
+        path_ = (dir_ / name).string();
+        std::ofstream(path_) << "#!/bin/bash\n" << body;
+        std::filesystem::permissions(path_, std::filesystem::perms::owner_all);
+    }
+    ~StandInQemu() { std::filesystem::remove_all(dir_); }
+    const std::string& path() const { return path_; }
+
+private:
+    std::filesystem::path dir_;
+    std::string path_;
+};
+}  // namespace
+
+TEST_CASE("kvm probe: the first CPU model that boots the kernel, after the ones that do not") {
+    // A stand-in for QEMU on a nested host: `-cpu host` aborts on an MSR, as QEMU
+    // does there; any other model boots, under TCG (so the test runs anywhere).
+    const StandInQemu nested("qemu-nested", R"sh(
+args=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    -cpu) if [ "$2" = host ]; then echo "qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69" >&2; exit 134; fi; shift ;;
+    kvm) args+=(tcg) ;;
+    *) args+=("$1") ;;
+  esac
+  shift
+done
+exec qemu-system-x86_64 "${args[@]}"
+)sh");
+    const KvmProbe probe = probe_kvm(nested.path(), ALLOCSIM_KERNEL_IMAGE);
+    REQUIRE(probe.ok);
+    CHECK(probe.cpu == "host,-arch-capabilities");
+    REQUIRE(probe.failed.size() == 1);
+    CHECK(probe.failed[0] == "-cpu host: failed to set MSR 0x10a to 0x69");
+    CHECK(probe.timer_overhead > 0);
+    // Where nothing boots: every model, and why, on one line.
+    const StandInQemu broken("qemu-broken", "echo \"qemu-system-x86_64: error: kvm: no such device\" >&2; exit 1\n");
+    const KvmProbe none = probe_kvm(broken.path(), ALLOCSIM_KERNEL_IMAGE);
+    CHECK_FALSE(none.ok);
+    REQUIRE(none.failed.size() == kvm_cpu_models().size());
+    CHECK(kvm_failure_line(none) ==
+          "KVM does not boot the kernel with any CPU model: -cpu host: kvm: no such device; "
+          "-cpu host,-arch-capabilities: kvm: no such device; QEMU's default CPU model: kvm: no such device");
 }
 #endif
 
@@ -281,10 +338,69 @@ CREATE TABLE measured_chunks(run_id INTEGER NOT NULL REFERENCES measured_runs(id
 INSERT INTO measured_runs(trace_id, source, clock, runners, timer_overhead, timer_overhead_mean, actions, events, median_cycles)
   SELECT id, 'host', 'host-tsc', 1, 40, 41.5, '{}', 0, 0 FROM traces;
 )sql");
+    t.db().exec("INSERT INTO measured_runs(trace_id, source, clock, runners, timer_overhead, timer_overhead_mean, actions, "
+                "events, median_cycles) SELECT id, 'kernel', 'kvm', 1, 40, 41.5, '{}', 0, 0 FROM traces");
     const MeasuredRun old = load_measured_run(t.db(), 1);
     CHECK(old.repeats == 1);
     CHECK(old.timer_overhead_mean == 41.5);
+    // Stored before runs were judged: a host run is trusted, a KVM run of then is not.
+    CHECK(old.cycle_accurate);
+    CHECK_FALSE(load_measured_run(t.db(), 2).cycle_accurate);
+    CHECK(load_measured_run(t.db(), 2).clock_note.find("capture it again") != std::string::npos);
+    CHECK_FALSE(list_measured_runs(t.db()).at(1).cycle_accurate);
     MeasuredRun run = measure_on_host(t.db(), "lar", ReplaySettings{}, 1, 2);
-    const std::int64_t id = store_measured_run(t.db(), run);  // adds the column
-    CHECK(load_measured_run(t.db(), id).repeats == 2);
+    const std::int64_t id = store_measured_run(t.db(), run);  // adds the columns
+    const MeasuredRun back = load_measured_run(t.db(), id);
+    CHECK(back.repeats == 2);
+    CHECK(back.cycle_accurate == run.cycle_accurate);
+    CHECK(back.clock_note == run.clock_note);
+    CHECK_FALSE(load_measured_run(t.db(), 2).cycle_accurate);  // the old rows keep reading as before
+}
+
+namespace {
+// A measured run of `clock` whose timer overhead is `timer`, with `hits` alloc hits of
+// `hit` ticks and as many free hits of 3 * `hit`.
+MeasuredRun fake_run(const char* clock, std::uint64_t timer, std::uint32_t hit, int hits = 101) {
+    MeasuredRun r;
+    r.clock = clock;
+    r.timer_overhead = timer;
+    for (int i = 0; i < hits; ++i) {
+        r.ops.push_back(measure::MeasuredOp{hit + static_cast<std::uint32_t>(i % 3), 0, 0, 0, measure::kind_bit(ActionKind::CacheHit)});
+        r.ops.push_back(measure::MeasuredOp{3 * hit, 0, 0, 0, measure::kind_bit(ActionKind::CacheFree)});
+    }
+    return r;
+}
+}  // namespace
+
+TEST_CASE("clock check: which runs' ticks are cycles") {
+    const MeasuredRun host = fake_run("host-tsc", 49, 20);
+    CHECK(alloc_hit_median(host) == 21);
+    CHECK(alloc_hit_median(MeasuredRun{}) == 0);
+    // Emulated ticks are never cycles, whatever they read.
+    ClockVerdict v = judge_clock(fake_run("tcg", 30, 20), &host);
+    CHECK_FALSE(v.cycle_accurate);
+    CHECK(v.note.find("TCG") != std::string::npos);
+    CHECK_FALSE(judge_clock(fake_run("tcg-icount", 1, 5), nullptr).cycle_accurate);
+    CHECK_FALSE(judge_clock(fake_run("sundial", 1, 5), nullptr).cycle_accurate);
+    // KVM on bare metal reads what the host reads.
+    v = judge_clock(fake_run("kvm", 52, 24), &host);
+    CHECK(v.cycle_accurate);
+    CHECK(v.note.find("timer overhead 52 ticks (host 49)") != std::string::npos);
+    // Nested: the timer traps (as measured here: 6578 against 26), or the hits read thousands.
+    v = judge_clock(fake_run("kvm", 6578, 24), &host);
+    CHECK_FALSE(v.cycle_accurate);
+    CHECK(v.note.find("the timer's overhead reads 6578 ticks against the host's 49") != std::string::npos);
+    v = judge_clock(fake_run("kvm", 60, 55926), &host);
+    CHECK_FALSE(v.cycle_accurate);
+    CHECK(v.note.find("an alloc hit's median reads 55927 ticks against the host's 21") != std::string::npos);
+    // The bounds: ten times the host's, and kTrappedTimerTicks at least.
+    CHECK(judge_clock(fake_run("kvm", 490, 24), &host).cycle_accurate);
+    CHECK_FALSE(judge_clock(fake_run("kvm", 501, 24), &host).cycle_accurate);
+    CHECK(judge_clock(fake_run("kvm", 60, 500), &host).cycle_accurate);   // 24x the host, but within 500 ticks of it
+    CHECK_FALSE(judge_clock(fake_run("kvm", 60, 600), &host).cycle_accurate);
+    // A host whose own RDTSC traps.
+    CHECK(judge_clock(host, nullptr).cycle_accurate);
+    v = judge_clock(fake_run("host-tsc", 7000, 20), nullptr);
+    CHECK_FALSE(v.cycle_accurate);
+    CHECK(v.note.find("RDTSC traps on this host") != std::string::npos);
 }

@@ -9,11 +9,14 @@
 #                  error code, RIP, CR2 and the registers, and exits with status 11.
 #   triple-fault:  booted with selftest=triple-fault, QEMU stops on the fault
 #                  (-no-reboot); the verdict must be a failure.
+#   probe:         booted with `probe` (allocsim capture's check of an accelerator
+#                  and CPU model): the boot line, the timer overhead, "probe ok",
+#                  status 33, and no self-test.
 #   smp:           booted with -smp 4 and cpus=4, the kernel wakes the three APs;
 #                  each CPU prints "cpu K: up" once (K = 0..3), then "cpus: 4 running".
 # The verdict is the one rule the host side uses too: status 33 and the three lines,
 # else a failure; a QEMU still running after the timeout is killed and fails.
-# usage: test_boot.sh KERNEL_IMAGE pass|bad-check|page-fault|triple-fault|smp
+# usage: test_boot.sh KERNEL_IMAGE pass|bad-check|page-fault|triple-fault|probe|smp
 # QEMU_EXTRA_ARGS adds options to QEMU's, e.g. QEMU_EXTRA_ARGS="-accel tcg,thread=multi".
 set -u
 image=$1
@@ -28,6 +31,7 @@ cpus=2
 case $mode in
   pass) ;;
   smp) append="cpus=4"; cpus=4 ;;
+  probe) append="probe" ;;
   *) append="selftest=$mode" ;;
 esac
 # shellcheck disable=SC2086  # QEMU_EXTRA_ARGS is a list of words
@@ -41,11 +45,16 @@ verdict=pass
 [ $status -eq 33 ] || verdict="failure (QEMU status $status)"
 grep -q "^allocsim kernel: long mode, cpu 0$" "$out" || verdict="failure (no boot line)"
 grep -q "^timer overhead: [0-9]* cycles, mean/256 [0-9]*$" "$out" || verdict="failure (no timer overhead line)"
-grep -q "^core self-test: check ok" "$out" || verdict="failure (the self-test did not pass)"
+if [ "$mode" = probe ]; then
+  grep -q "^probe ok$" "$out" || verdict="failure (no 'probe ok' line)"
+  grep -q "^core self-test" "$out" && verdict="failure (a probe ran the self-test)"
+else
+  grep -q "^core self-test: check ok" "$out" || verdict="failure (the self-test did not pass)"
+fi
 echo "verdict: $verdict"
 
 case $mode in
-  pass) [ "$verdict" = pass ] || fail "the kernel did not pass: $verdict" ;;
+  pass|probe) [ "$verdict" = pass ] || fail "the kernel did not pass: $verdict" ;;
   bad-check)
     [ "$verdict" != pass ] || fail "a broken bin was judged a pass"
     [ $status -eq 7 ] || fail "expected status 7 (a failed check), got $status"
