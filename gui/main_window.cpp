@@ -322,8 +322,9 @@ void MainWindow::buildMenus() {
         std::vector<std::int64_t> ids;
         for (const auto& r : runs)
             if (r.trace == trace_.toStdString()) {
-                items << tr("run %1: %2, %3, %4 runner(s), %5").arg(r.id).arg(QString::fromStdString(r.source),
-                                                                            QString::fromStdString(r.clock)).arg(r.runners).arg(QString::fromStdString(r.started));
+                items << tr("run %1: %2, %3, %4 runner(s), %5%6").arg(r.id).arg(QString::fromStdString(r.source),
+                                                                            QString::fromStdString(r.clock)).arg(r.runners).arg(QString::fromStdString(r.started))
+                             .arg(r.cycle_accurate ? QString() : tr(" (not cycle-accurate: %1)").arg(QString::fromStdString(r.clock_note)));
                 ids.push_back(r.id);
             }
         if (items.isEmpty()) {

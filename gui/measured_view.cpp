@@ -32,9 +32,10 @@ void MeasuredView::paintEvent(QPaintEvent*) {
         return;
     }
     p.drawText(QRectF(8, 2, width() - 16, 16), Qt::AlignLeft | Qt::AlignVCenter,
-               tr("measured run %1 (%2 cycles): outline = model, filled = measured, lines = medians; bins are powers of two")
+               tr("measured run %1 (%2 ticks%3): outline = model, filled = measured, lines = medians; bins are powers of two")
                    .arg(histograms_->run)
-                   .arg(QString::fromStdString(histograms_->clock)));
+                   .arg(QString::fromStdString(histograms_->clock))
+                   .arg(histograms_->cycle_accurate ? QString() : tr(", NOT cycle-accurate")));
     const int n = static_cast<int>(classes.size());
     const int cols = std::max(1, std::min(n, width() / 220));
     const int rows = (n + cols - 1) / cols;

@@ -23,6 +23,7 @@ struct ClassHistogram {
 struct MeasuredHistograms {
     std::int64_t run = 0;
     std::string clock;                   // what the measured cycles are (tcg, kvm, host-tsc...)
+    bool cycle_accurate = true;          // whether its ticks are cycles (engine/measure/clock_check.h)
     std::vector<ClassHistogram> classes; // most frequent first
 };
 using MeasuredPtr = std::shared_ptr<const MeasuredHistograms>;

@@ -206,6 +206,7 @@ void SessionWorker::compareMeasured(qint64 run_id) {
         auto h = std::make_shared<MeasuredHistograms>();
         h->run = run_id;
         h->clock = run.clock;
+        h->cycle_accurate = run.cycle_accurate;
         const auto bin_of = [](std::uint64_t v) { return v == 0 ? 0u : static_cast<unsigned>(std::bit_width(v) - 1); };
         for (auto& [name, sides] : by_class) {
             ClassHistogram c;
