@@ -18,6 +18,7 @@ ALLOCSIM_PACKAGES=(
   clang-14 libclang-rt-14-dev
   python3 perl xz-utils git
   qemu-system-x86
+  slurm-wlm munge parallel
   qt6-base-dev
   libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev
 )
