@@ -77,8 +77,9 @@ void print_replay_report(const engine::ReplaySummary& s, const std::vector<engin
                percent(s.thread_cache_hit_rate), s.refills, s.drains, s.remote_frees);
     fmt::print("  buddy           {} splits, {} coalesces; {} lock acquires, {} contended\n", s.buddy_splits,
                s.buddy_coalesces, s.lock_acquires, s.lock_contended);
-    fmt::print("  modeled cycles  {} in all ({} work, {} lock wait, {} line wait); per op p50 {}, p99 {}, max {}\n",
+    fmt::print("  modeled cycles  {} in all ({} work, {} lock wait, {} line wait{}); per op p50 {}, p99 {}, max {}\n",
                s.modeled_cycles_total, s.work_cycles_total, s.lock_wait_cycles, s.line_wait_cycles,
+               s.dependency_wait_cycles == 0 ? std::string() : fmt::format(", {} dependency wait", s.dependency_wait_cycles),
                s.modeled_cycles_p50, s.modeled_cycles_p99, s.modeled_cycles_max);
     fmt::print("  memory          peak live {} B, peak footprint {} B, utilization {}; fragmentation internal {}, "
                "external {} (region {} MiB)\n",

@@ -14,6 +14,7 @@
 #include "alloc/hybrid_allocator_check.h"
 #include "engine/replay/check_text.h"
 #include "engine/replay/cycle_histogram.h"
+#include "engine/replay/event_queue.h"
 #include "engine/replay/op_pricer.h"
 #include "engine/replay/region.h"
 #include "engine/replay/replayer.h"
@@ -51,6 +52,9 @@ class ReplayMachine {
     // How far ahead, in events, the live map's slot is loaded: a free's slot was last
     // touched when its object was allocated, long ago, and would cost a miss.
     static constexpr std::size_t kPrefetchDistance = 16;
+    // In simulated-time order, how many operations at least are read ahead of the
+    // one running (run_in_time_order).
+    static constexpr std::uint64_t kReadAhead = 32;
 
 public:
     ReplayMachine(const ReplaySettings& settings, std::uint32_t cpus, std::vector<std::uint16_t> cpu_of_trace_cpu,
@@ -79,6 +83,7 @@ public:
     }
 
     void run(traces::TraceReader& reader, const ReplayProgress& progress) {
+        if (s_.order == ReplayOrder::Time) return run_in_time_order(reader, progress);
         // Events are decoded one by one straight from SQLite's page, not copied out
         // into a chunk first.
         const unsigned char* records = nullptr;
@@ -97,6 +102,11 @@ public:
     // One event: the operation, then the periodic check and sample.
     ALLOCSIM_ALWAYS_INLINE void apply(const TraceEvent& e) {
         step(e);
+        after_event();
+    }
+
+    // After each operation: the count, then the periodic check and sample.
+    ALLOCSIM_ALWAYS_INLINE void after_event() {
         ++index_;
         // Countdowns rather than index_ % N: two divisions per event were a
         // tenth of the replay's time.
@@ -238,13 +248,11 @@ private:
 
     std::int64_t cycles_of_ns(std::int64_t ns) const { return ns * static_cast<std::int64_t>(m_.mhz) / 1000; }
 
-    // Always inlined: the machine is instantiated in replayer.cpp and in the GUI's
-    // session, and an out-of-line copy chosen from the other one made replay() 20-40%
-    // slower.
-    ALLOCSIM_ALWAYS_INLINE void step(const TraceEvent& e) {
-        const std::uint16_t cpu = cpu_of(e.cpu);
-        const CpuId id{cpu};
-        // When the operation starts.
+    // When an operation of `cpu` could start, from its CPU's clock (the end of the
+    // CPU's previous operation) and, in open loop, its trace time, or, in closed loop,
+    // the trace's think time since the CPU's previous operation. Called once per
+    // operation, in its CPU's order (it keeps the CPU's last trace time).
+    ALLOCSIM_ALWAYS_INLINE std::int64_t ready_time(const TraceEvent& e, std::uint16_t cpu) {
         std::int64_t start = clock_[cpu];
         if (e.time_ns != traces::kNoTime) {
             if (open_loop_) {
@@ -254,9 +262,26 @@ private:
             }
             last_trace_time_[cpu] = e.time_ns;
         }
+        return start;
+    }
 
+    // Always inlined: the machine is instantiated in replayer.cpp and in the GUI's
+    // session, and an out-of-line copy chosen from the other one made replay() 20-40%
+    // slower.
+    ALLOCSIM_ALWAYS_INLINE void step(const TraceEvent& e) {
+        const std::uint16_t cpu = cpu_of(e.cpu);
+        const std::int64_t start = ready_time(e, cpu);
+        execute(e, cpu, start, start, index_);
+    }
+
+    // Runs trace event `seq` on `cpu` at simulated cycle `start`, the core taking the
+    // whole operation at once; `ready` is when it could have started, before waiting
+    // for another CPU's operation on its object (start - ready is that wait).
+    ALLOCSIM_ALWAYS_INLINE void execute(const TraceEvent& e, std::uint16_t cpu, std::int64_t ready, std::int64_t start,
+                                        std::uint64_t seq) {
+        const CpuId id{cpu};
         OpPricer& pricer = core_.observer();
-        pricer.begin(index_, cpu, start + m_.op_base, m_.op_base);
+        pricer.begin(seq, cpu, start + m_.op_base, m_.op_base);
         const void* new_block = nullptr;
         ReplaySummary& s = result_.summary;
         switch (e.op) {
@@ -264,7 +289,7 @@ private:
             case Op::PageAlloc: {
                 // One probe: the slot is claimed now and released if the core fails.
                 const auto [slot, fresh] = live_.try_emplace(e.object, LiveObject{});
-                if (!fresh) throw ReplayError(fmt::format("event {}: object {} is allocated while live", index_, e.object));
+                if (!fresh) throw ReplayError(fmt::format("event {}: object {} is allocated while live", seq, e.object));
                 void* p = nullptr;
                 LiveObject o;
                 o.last_cpu = cpu;
@@ -342,9 +367,11 @@ private:
 
         pricer.end();
         const std::int64_t t = pricer.time();
-        const std::uint64_t work = pricer.work(), wait = pricer.wait();
+        const std::uint64_t dependency_wait = static_cast<std::uint64_t>(start - ready);
+        const std::uint64_t work = pricer.work(), wait = pricer.wait() + dependency_wait;
+        s.dependency_wait_cycles += dependency_wait;
         clock_[cpu] = t;
-        if (listener_ != nullptr && listener_->op) listener_->op(OpSpan{index_, cpu, e.op, start, t, wait, pricer.transfers()});
+        if (listener_ != nullptr && listener_->op) listener_->op(OpSpan{seq, cpu, e.op, ready, t, wait, pricer.transfers()});
         // Per-CPU sums only: the run's totals and the samples' windows add them up.
         const std::uint64_t total = work + wait;
         histogram_.add(total);
@@ -354,6 +381,188 @@ private:
         f.work_cycles += work;
         f.wait_cycles += wait;
         note_footprint(new_block);
+    }
+
+    // --- simulated-time order (--set order=time) ----------------------------------------
+    //
+    // Each modeled CPU is a stream of operations, in trace order (trace CPUs folded onto
+    // one modeled CPU form one stream). The EventQueue holds each stream's next
+    // operation at the cycle it starts; the earliest runs next. An operation on an
+    // object waits for the trace's previous operation on that object, wherever it ran:
+    // until it has run (a stream whose head waits is parked on the object) and, if
+    // another CPU ran it, until it ended (a dependency wait, counted apart).
+    //
+    // The trace is read ahead only as far as needed: the earliest queued operation can
+    // run once no stream whose next operation is not read yet could start before it.
+    // Such a stream starts no earlier than its CPU's clock, and in open loop over a
+    // trace whose times never go back, no earlier than the last time read either.
+    // Reading ahead buffers the events of the streams that are behind in the trace and
+    // ahead in simulated time: memory follows how far the streams drift apart.
+
+    struct PendingOp {
+        TraceEvent e;
+        std::uint64_t seq = 0;
+        std::uint64_t after = 0;  // 1 + the seq of the trace's previous event on its object; 0: none
+    };
+    struct ObjectOrder {
+        std::uint64_t last_read = 0;  // 1 + the seq of the last event read on the object
+        std::uint64_t done = 0;       // 1 + the seq of the last one run
+        std::int64_t end = 0;         // when that one ended
+        std::uint16_t cpu = kNoCpu;   // where it ran
+        std::uint16_t parked = kNoCpu;  // a stream whose head waits for the object's next run
+    };
+    enum class StreamState : std::uint8_t { Empty, Queued, Parked };
+    // A FIFO of the operations read and not run, on a power-of-two ring that doubles.
+    class PendingRing {
+    public:
+        bool empty() const { return head_ == tail_; }
+        const PendingOp& front() const { return ring_[head_ & mask_]; }
+        void pop_front() { ++head_; }
+        void push_back(const PendingOp& op) {
+            if (tail_ - head_ == ring_.size()) grow();
+            ring_[tail_++ & mask_] = op;
+        }
+
+    private:
+        void grow() {
+            std::vector<PendingOp> bigger(ring_.empty() ? 64 : 2 * ring_.size());
+            for (std::uint64_t i = head_; i != tail_; ++i) bigger[i - head_] = ring_[i & mask_];
+            tail_ -= head_;
+            head_ = 0;
+            ring_ = std::move(bigger);
+            mask_ = ring_.size() - 1;
+        }
+        std::vector<PendingOp> ring_;
+        std::uint64_t head_ = 0, tail_ = 0, mask_ = 0;
+    };
+    struct Stream {
+        PendingRing ops;              // read, not run; the head is queued or parked
+        StreamState state = StreamState::Empty;
+        std::int64_t ready = 0;       // the head's ready_time()
+        std::uint64_t end_seq = 0;    // 1 + the seq of the stream's last event in the trace
+    };
+
+    void run_in_time_order(traces::TraceReader& reader, const ReplayProgress& progress) {
+        std::vector<Stream> streams(cpus_);
+        // One pass first: where each stream ends, and whether the times never go back.
+        bool monotone = open_loop_;
+        {
+            const unsigned char* records = nullptr;
+            std::size_t n = 0;
+            std::uint64_t seq = 0;
+            std::int64_t last_time = INT64_MIN;
+            while (reader.next_records(records, n)) {
+                for (std::size_t i = 0; i < n; ++i, ++seq) {
+                    const TraceEvent e = traces::decode_event(records + i * traces::kEventRecordBytes);
+                    streams[cpu_of(e.cpu)].end_seq = seq + 1;
+                    if (e.time_ns == traces::kNoTime || e.time_ns < last_time) monotone = false;
+                    else last_time = e.time_ns;
+                }
+            }
+            reader.seek(0);
+        }
+        DenseIdMap<ObjectOrder> order;
+        EventQueue queue;
+        const unsigned char* records = nullptr;
+        std::size_t n = 0, at = 0;
+        std::uint64_t next_seq = 0;
+        std::int64_t read_time = INT64_MIN;  // cycles: the last trace time read (monotone open loop)
+        bool eof = false;
+
+        // A stream's head becomes runnable: queued at its start, or parked on its object.
+        const auto promote = [&](std::uint16_t cpu) {
+            Stream& st = streams[cpu];
+            const PendingOp& head = st.ops.front();
+            st.ready = ready_time(head.e, cpu);
+            std::int64_t start = st.ready;
+            if (head.after != 0) {
+                ObjectOrder& o = *order.find(head.e.object);
+                if (o.done != head.after) {
+                    o.parked = cpu;
+                    st.state = StreamState::Parked;
+                    return;
+                }
+                if (o.cpu != cpu) start = std::max(start, o.end);
+            }
+            queue.push(QueuedOp{start, head.seq, cpu});
+            st.state = StreamState::Queued;
+        };
+        const auto read_one = [&]() {
+            if (at == n) {
+                if (!reader.next_records(records, n)) {
+                    eof = true;
+                    return;
+                }
+                at = 0;
+                if (progress) progress(index_);
+            }
+            if (at + kPrefetchDistance < n) {
+                // The object's slots in both maps: touched now, and again when it runs.
+                const std::uint64_t ahead = traces::record_object(records + (at + kPrefetchDistance) * traces::kEventRecordBytes);
+                order.prefetch(ahead);
+                live_.prefetch(ahead);
+            }
+            const TraceEvent e = traces::decode_event(records + at++ * traces::kEventRecordBytes);
+            const std::uint64_t seq = next_seq++;
+            if (monotone) read_time = cycles_of_ns(e.time_ns);
+            const auto [o, fresh] = order.try_emplace(e.object, ObjectOrder{});
+            const std::uint64_t after = o->last_read;
+            o->last_read = seq + 1;
+            const std::uint16_t cpu = cpu_of(e.cpu);
+            Stream& st = streams[cpu];
+            st.ops.push_back(PendingOp{e, seq, after});
+            if (st.state == StreamState::Empty) promote(cpu);
+        };
+        // Whether a stream not read up to its next operation could start before `first`.
+        const auto must_read = [&]() {
+            if (eof) return false;
+            // A few operations read ahead of the one running: their map slots, fetched
+            // when they were read, are in the cache when they run.
+            if (queue.empty() || next_seq < index_ + kReadAhead) return true;
+            const std::int64_t first = queue.top().start;
+            if (monotone && first <= read_time) return false;  // every unread operation starts at read_time or later
+            for (std::uint32_t c = 0; c < cpus_; ++c) {
+                const Stream& st = streams[c];
+                if (st.state != StreamState::Empty || st.end_seq <= next_seq) continue;
+                const std::int64_t bound = monotone ? std::max(clock_[c], read_time) : clock_[c];
+                if (bound < first) return true;  // at equal starts the queued one, earlier in the trace, goes first
+            }
+            return false;
+        };
+
+        for (;;) {
+            while (must_read()) read_one();
+            if (queue.empty()) break;
+            const QueuedOp next = queue.pop();
+            Stream& st = streams[next.cpu];
+            const PendingOp op = st.ops.front();
+            st.ops.pop_front();
+            execute(op.e, next.cpu, st.ready, next.start, op.seq);
+            ObjectOrder& o = *order.find(op.e.object);
+            o.done = op.seq + 1;
+            o.end = clock_[next.cpu];
+            o.cpu = next.cpu;
+            if (o.parked != kNoCpu) {
+                // The parked head is the object's next event: it may run now.
+                const std::uint16_t waiting = o.parked;
+                o.parked = kNoCpu;
+                Stream& w = streams[waiting];
+                const std::int64_t start = o.cpu != waiting ? std::max(w.ready, o.end) : w.ready;
+                queue.push(QueuedOp{start, w.ops.front().seq, waiting});
+                w.state = StreamState::Queued;
+            } else if (o.last_read == o.done && live_.find(op.e.object) == nullptr) {
+                order.erase(op.e.object);  // dead, and nothing read waits on it
+            }
+            st.state = StreamState::Empty;
+            if (!st.ops.empty()) promote(next.cpu);
+            after_event();
+        }
+        for (std::uint32_t c = 0; c < cpus_; ++c)
+            if (!streams[c].ops.empty())
+                throw ReplayError(fmt::format("event {} on CPU {} never became runnable (its object's earlier event never ran)",
+                                              streams[c].ops.front().seq, c));
+        if (progress) progress(index_);
+        end();
     }
 
     // ThreadCache hits over hits and misses, so far.

@@ -19,6 +19,11 @@ enum class LoopMode : std::uint8_t {
     Closed,  // back to back on each CPU, keeping the trace's think time between ops
 };
 
+enum class ReplayOrder : std::uint8_t {
+    Trace,  // events run in the trace's order (a lock's state is what the last one in trace order left)
+    Time,   // a future event set: each CPU's next operation runs at its simulated start (replay_machine.h)
+};
+
 struct ReplaySettings {
     AllocatorKind allocator = AllocatorKind::Hybrid;
     AllocatorConfig core;                    // core.cpus is set from the trace or --cpus
@@ -28,6 +33,7 @@ struct ReplaySettings {
     std::uint32_t cpus = 0;                  // 0: the trace's; else fold trace CPU c onto c % cpus
     std::vector<std::uint32_t> cpu_map;      // if set: trace CPU c runs on cpu_map[c % size]
     LoopMode loop = LoopMode::Auto;
+    ReplayOrder order = ReplayOrder::Trace;
     std::uint64_t check_every = 0;           // run the core's check() every N events (0: at the end only)
     std::uint64_t sample_every = 10000;      // time-series sample interval, in events
 };

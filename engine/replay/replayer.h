@@ -1,8 +1,11 @@
 // The replay: streams a stored trace through the real core, one modeled CPU per
 // ThreadCache, and prices every operation with the cost model in simulated time.
 //
-// Order and time. Events run in trace order, which is the causal order (an object
-// is freed after it is allocated, by whichever CPU). Each modeled CPU has its own
+// Order and time. With settings.order = Trace, events run in trace order, which is
+// the causal order (an object is freed after it is allocated, by whichever CPU);
+// with Time, in simulated-time order from a future event set, an operation on an
+// object waiting for the trace's previous one on it (replay_machine.h,
+// run_in_time_order; docs/ENGINE.md says what each captures). Each modeled CPU has its own
 // clock; an operation starts when its CPU is free and, in open loop, not before its
 // trace time (converted at CostModel::mhz). In closed loop it starts right after
 // the CPU's previous operation plus the trace's think time on that CPU. Its modeled
@@ -13,10 +16,10 @@
 // CPU that wants it earlier waits until then, plus the handoff price. Atomics on a
 // remote queue's line serialize the same way, and pay a line transfer when the
 // line was last touched by another CPU; so does freeing an object another CPU
-// allocated or last touched. Waiting is counted apart from work. Because events
-// run in trace order rather than in simulated-time order, a lock's state is the
-// one left by the last operation that took it in trace order: an approximation
-// that is exact when the trace's order agrees with the simulated times.
+// allocated or last touched. Waiting is counted apart from work. In trace order, a
+// lock's state is the one left by the last operation that took it in trace order:
+// an approximation that is exact when the trace's order agrees with the simulated
+// times; in time order, operations take it in the order they start.
 #pragma once
 
 #include <functional>

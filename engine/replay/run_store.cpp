@@ -289,6 +289,7 @@ ReplaySummary parse_summary_json(const std::string& json) {
     read_whole(o, "footprint_heap_free_bytes", f.heap_free_bytes);
     read_whole(o, "invariant_violations", s.invariant_violations);
     read_whole(o, "region_bytes", s.region_bytes);
+    read_whole(o, "dependency_wait_cycles", s.dependency_wait_cycles);
     s.events_per_second = o.number_or("events_per_second", 0);
     return s;
 }

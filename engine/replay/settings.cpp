@@ -348,6 +348,12 @@ std::vector<Setting> make_table() {
                        "closed: back to back on each CPU, keeping the trace's think time between operations",
                        [](auto& s) -> auto& { return s.loop; },
                        {{"auto", LoopMode::Auto}, {"open", LoopMode::Open}, {"closed", LoopMode::Closed}}));
+    t.push_back(choice("order", Section::Replay,
+                       "The order operations run in. trace: the trace's order; "
+                       "time: simulated-time order, each CPU's next operation from a future event set, "
+                       "an operation on an object waiting for the trace's previous one on it",
+                       [](auto& s) -> auto& { return s.order; },
+                       {{"trace", ReplayOrder::Trace}, {"time", ReplayOrder::Time}}));
     t.push_back(whole("check_every", Section::Replay, "Run the core's check() every N events; 0: at the end only",
                       [](auto& s) -> auto& { return s.check_every; }, 0, kUnbounded));
     t.push_back(whole("sample_every", Section::Replay, "Time-series sample interval, in events",

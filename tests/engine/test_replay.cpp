@@ -356,6 +356,137 @@ TEST_CASE("floor: never above the hybrid's footprint, after every event, on ever
     });
 }
 
+// The order in which operations reached the core (their trace indices), and the summary.
+std::pair<std::vector<std::uint64_t>, ReplaySummary> replay_order(TempDb& t, const std::string& trace, const ReplaySettings& s) {
+    std::vector<std::uint64_t> order;
+    ReplayListener listener;
+    listener.op = [&](const OpSpan& span) { order.push_back(span.event); };
+    const ReplaySummary summary = replay(t.db(), trace, s, {}, &listener).summary;
+    return {order, summary};
+}
+
+TEST_CASE("time order: a trace whose order agrees with simulated time replays exactly as in trace order") {
+    TempDb t;
+    // 4 CPUs, one operation every 100 us: every operation ends long before the next
+    // starts, so simulated time and the trace agree. Objects move between CPUs: each
+    // is freed by the next CPU, some resized by a third.
+    std::vector<TraceEvent> e;
+    std::uint64_t next = 0;
+    std::int64_t ns = 0;
+    std::vector<std::uint64_t> live;
+    for (int i = 0; i < 3000; ++i) {
+        const auto cpu = static_cast<std::uint16_t>(i % 4);
+        ns += 100000;
+        if (i % 3 == 2 && !live.empty()) {
+            e.push_back(ev(Op::Free, live.front(), cpu, 0, ns));
+            live.erase(live.begin());
+        } else if (i % 7 == 3 && !live.empty()) {
+            e.push_back(ev(Op::Realloc, live.back(), cpu, 24 + 40 * static_cast<std::uint64_t>(i % 50), ns));
+        } else {
+            e.push_back(ev(Op::Alloc, next, cpu, 16 + 8 * static_cast<std::uint64_t>(i % 300), ns));
+            live.push_back(next++);
+        }
+    }
+    t.write("agree", e);
+    ReplaySettings by_trace, by_time;
+    by_time.order = ReplayOrder::Time;
+    const auto [trace_order, a] = replay_order(t, "agree", by_trace);
+    const auto [time_order, b] = replay_order(t, "agree", by_time);
+    CHECK(b.dependency_wait_cycles == 0);
+    CHECK(time_order == trace_order);
+    CHECK(summary_json(a, true) == summary_json(b, true));
+    CHECK(a.remote_frees > 500);
+}
+
+TEST_CASE("time order: a free of an object another CPU allocated waits until the allocation has ended") {
+    TempDb t;
+    // Closed loop, no times: CPU 1's free is ready at cycle 0, but CPU 0's allocation
+    // of the object runs 0..500 (a page block: buddy_alloc 500, the rest free).
+    t.write("dep", {ev(Op::PageAlloc, 0, 0, 0, traces::kNoTime, 0), ev(Op::PageFree, 0, 1), ev(Op::Alloc, 1, 1, 64)});
+    ReplaySettings s = zero_priced();
+    apply_setting(s, "model.buddy_alloc", "500");
+    apply_setting(s, "order", "time");
+    std::vector<OpSpan> spans;
+    ReplayListener listener;
+    listener.op = [&](const OpSpan& span) { spans.push_back(span); };
+    const ReplaySummary r = replay(t.db(), "dep", s, {}, &listener).summary;
+    REQUIRE(spans.size() == 3);
+    CHECK(r.dependency_wait_cycles == 500);
+    CHECK(spans[0].event == 0);
+    CHECK(spans[0].end == 500);
+    CHECK(spans[1].event == 1);  // the free: ready at 0, waited 500, ran at 500
+    CHECK(spans[1].start == 0);
+    CHECK(spans[1].wait == 500);
+    CHECK(spans[1].end == 500);
+    CHECK(spans[2].event == 2);  // CPU 1's next operation, after its free
+    CHECK(spans[2].start == 500);
+    // In trace order nothing waits: the free runs at 0, before the allocation has ended.
+    apply_setting(s, "order", "trace");
+    CHECK(replay(t.db(), "dep", s).summary.dependency_wait_cycles == 0);
+}
+
+TEST_CASE("time order: raising the lock handoff changes the order operations reach the core, and what the core does") {
+    TempDb t;
+    traces::GeneratorOptions o;
+    o.cpus = 4;
+    o.ops = 20000;
+    t.generate("pc", "producer-consumer", o);
+    ReplaySettings cheap, dear;
+    dear.model.lock_handoff = 100000;
+    const auto [trace_cheap, tc] = replay_order(t, "pc", cheap);
+    const auto [trace_dear, td] = replay_order(t, "pc", dear);
+    // In trace order the order is the trace's whatever the prices: the core does the same.
+    CHECK(trace_cheap == trace_dear);
+    CHECK(tc.buddy_splits == td.buddy_splits);
+    CHECK(tc.peak_footprint_bytes == td.peak_footprint_bytes);
+    cheap.order = dear.order = ReplayOrder::Time;
+    const auto [time_cheap, c] = replay_order(t, "pc", cheap);
+    const auto [time_dear, d] = replay_order(t, "pc", dear);
+    CHECK(time_cheap != time_dear);
+    // Lock waits push operations later, so blocks go back and come out in another
+    // order: the buddy splits and merges differently.
+    CHECK(c.buddy_splits != d.buddy_splits);
+    CHECK(c.peak_footprint_bytes != d.peak_footprint_bytes);
+    // What each CPU does is its own stream: the allocations, frees and remote frees
+    // are the trace's, whatever the order.
+    CHECK(c.allocs == d.allocs);
+    CHECK(c.remote_frees == d.remote_frees);
+    CHECK(d.dependency_wait_cycles > c.dependency_wait_cycles);
+    // And the same settings give the same run.
+    CHECK(replay_order(t, "pc", dear).first == time_dear);
+    CHECK(summary_json(replay_order(t, "pc", dear).second, true) == summary_json(d, true));
+}
+
+TEST_CASE("time order: every generator, 1 and 4 CPUs, open and closed loop, with the core's invariants checked") {
+    TempDb t;
+    for_each_generated(t, 20000, [&](const std::string& name) {
+        for (std::uint32_t cpus : {1u, 4u}) {
+            for (LoopMode loop : {LoopMode::Auto, LoopMode::Closed}) {
+                CAPTURE(cpus);
+                ReplaySettings s;
+                s.order = ReplayOrder::Time;
+                s.cpus = cpus;
+                s.loop = loop;
+                s.check_every = 500;
+                ReplaySettings by_trace = s;
+                by_trace.order = ReplayOrder::Trace;
+                const ReplaySummary r = replay(t.db(), name, s).summary;
+                const ReplaySummary q = replay(t.db(), name, by_trace).summary;
+                CHECK(r.events == q.events);
+                CHECK(r.invariant_violations == 0);
+                CHECK(r.failed_allocs == 0);
+                CHECK(r.allocs == q.allocs);
+                CHECK(r.frees == q.frees);
+                CHECK(r.remote_frees == q.remote_frees);
+                // (Peak live bytes are the interleaving's: a closed-loop producer that
+                // runs ahead of its consumers holds more than the trace's order did.)
+                // One CPU: one stream, so simulated time is the trace's order.
+                if (cpus == 1) CHECK(summary_json(r, true) == summary_json(q, true));
+            }
+        }
+    });
+}
+
 TEST_CASE("replay: the baseline and the hybrid agree on what is live after every event") {
     TempDb t;
     for_each_generated(t, 4000, [&](const std::string& name) {

@@ -82,7 +82,7 @@ ReplaySettings all_changed() {
     ReplaySettings s;
     for (const char* arg : {"cache.capacity=128", "refill.batch=17", "drain.batch=100", "buddy.max_order=10",
                             "buddy.lock=per-order", "size_classes=16,48,4096,32768", "allocator=linked-list",
-                            "region=3GiB", "cpus=4", "map=3,2,1,0,0", "loop=closed", "check_every=1000",
+                            "region=3GiB", "cpus=4", "map=3,2,1,0,0", "loop=closed", "order=time", "check_every=1000",
                             "sample_every=7", "cache.adaptive=on", "cache.min_capacity=9", "cache.trim_every=33",
                             "slab.eager_collect=on", "slab.fullest_first=on", "slab.exact_runs=off"})
         apply_setting_arg(s, arg);
@@ -113,6 +113,7 @@ void check_same(const ReplaySettings& a, const ReplaySettings& b) {
     CHECK(a.cpus == b.cpus);
     CHECK(a.cpu_map == b.cpu_map);
     CHECK(a.loop == b.loop);
+    CHECK(a.order == b.order);
     CHECK(a.check_every == b.check_every);
     CHECK(a.sample_every == b.sample_every);
 }
@@ -125,7 +126,8 @@ TEST_CASE("settings: the keys, in the table's order") {
                                          "slab.eager_collect", "slab.fullest_first", "slab.exact_runs",
                                          "slab.tail_permille", "buddy.max_order", "buddy.lock", "pages.exact", "size_classes",
                                          "allocator",       "region",       "cpus",            "map",
-                                         "loop",            "check_every",  "sample_every",    "model.mhz"};
+                                         "loop",            "order",        "check_every",     "sample_every",
+                                         "model.mhz"};
     for (const Price& p : kPrices) expected.push_back(std::string("model.") + p.name);
     CHECK(setting_keys() == expected);
 }
@@ -224,7 +226,7 @@ TEST_CASE("settings: JSON holds every key, the defaults exactly") {
           R"("cache.adaptive":"off","cache.min_capacity":4,"cache.trim_every":0,"slab.eager_collect":"off",)"
           R"("slab.fullest_first":"off","slab.exact_runs":"on","slab.tail_permille":125,)"
           R"("buddy.max_order":8,"buddy.lock":"global","pages.exact":"on",)"
-          R"("size_classes":"default","allocator":"hybrid","region":"auto","cpus":0,"map":"none","loop":"auto",)"
+          R"("size_classes":"default","allocator":"hybrid","region":"auto","cpus":0,"map":"none","loop":"auto","order":"trace",)"
           R"("check_every":0,"sample_every":10000,"model.mhz":3000,)"
           R"("model.op_base":4,"model.cache_hit":6,"model.cache_free":6,)"
           R"("model.cache_miss":10,"model.cache_full":10,"model.refill_per_object":3,"model.drain_per_object":3,)"
