@@ -10,10 +10,19 @@ namespace allocsim::cli {
 
 int command_gen(int argc, char** argv) {
     const Arguments args(argc, argv, {"db", "name", "cpus", "ops", "seed"}, {"json", "replace", "list", "help"});
+    if (args.flag("list") && args.flag("json")) {
+        std::string json = "[";
+        for (const auto& w : traces::workloads())
+            json += fmt::format("{}{{\"name\":{},\"description\":{},\"default_cpus\":{},\"default_events\":{}}}",
+                                json.size() > 1 ? "," : "", json_string(w.name), json_string(w.description), w.default_cpus,
+                                w.default_ops);
+        fmt::print("{}]\n", json);
+        return 0;
+    }
     if (args.flag("help") || args.flag("list")) {
         if (args.flag("help"))
             fmt::print("usage: allocsim gen WORKLOAD [--name NAME] [--cpus N] [--ops N] [--seed S] [--db FILE] "
-                       "[--replace] [--json]\n       allocsim gen --list\n\n"
+                       "[--replace] [--json]\n       allocsim gen --list [--json]\n\n"
                        "Generates a workload trace; the same workload, options and seed always give the same trace.\n"
                        "  --name NAME  the trace's name (default: the workload's)\n"
                        "  --cpus N     CPUs (1..64; default: the workload's)\n"

@@ -9,6 +9,7 @@
 #include "engine/replay/replayer.h"
 #include "engine/replay/run_store.h"
 #include "engine/replay/settings.h"
+#include "engine/replay/trajectory_fingerprint.h"
 #include "traces/import_error.h"
 
 namespace allocsim::cli {
@@ -86,6 +87,7 @@ void print_replay_report(const engine::ReplaySummary& s, const std::vector<engin
                s.peak_live_bytes, s.peak_footprint_bytes, percent(s.utilization), percent(s.internal_fragmentation),
                percent(s.external_fragmentation), s.region_bytes >> 20);
     print_footprint_breakdown(s);
+    if (s.fingerprint != 0) fmt::print("  trajectory      fingerprint {}\n", engine::fingerprint_text(s.fingerprint));
     fmt::print("\n  {:>4} {:>10} {:>14} {:>12} {:>9} {:>8} {:>14}\n", "cpu", "ops", "work cycles", "wait cycles",
                "hit rate", "remote", "clock");
     for (std::size_t c = 0; c < per_cpu.size(); ++c) {

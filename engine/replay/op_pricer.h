@@ -63,14 +63,14 @@ public:
         wait_ = 0;
         held_ = nullptr;
         after_remote_free_ = false;
-        blocks_moved_ = 0;
+        kinds_ = 0;
         transfers_ = 0;
     }
 
     ALLOCSIM_ALWAYS_INLINE void record(const Action& a) {
         if (action_listener_ != nullptr) [[unlikely]] (*action_listener_)(a);
         ++counts_[index_of(a.cpu) % kMaxCpus][static_cast<unsigned>(a.kind)];
-        blocks_moved_ |= (kBlockMoves >> static_cast<unsigned>(a.kind)) & 1u;
+        kinds_ |= 1u << static_cast<unsigned>(a.kind);
         std::uint64_t price = price_of(a);
         if (a.kind == ActionKind::LockAcquire) take_lock(a);
         else if (a.kind == ActionKind::AtomicOp) price += touch_line(a, price);
@@ -102,7 +102,9 @@ public:
     std::uint32_t transfers() const { return transfers_; }
     // Whether blocks left or returned to the buddy in this operation: the only way
     // the hybrid core's footprint moves.
-    bool blocks_moved() const { return blocks_moved_ != 0; }
+    bool blocks_moved() const { return (kinds_ & kBlockMoves) != 0; }
+    // The kinds of action the operation's core call reported (bit k: ActionKind k).
+    std::uint32_t kinds() const { return kinds_; }
 
     // Actions of a kind, on one CPU or on all. (Only counts: the replay's figures need
     // no more, and one add per action is what the hot path can afford.)
@@ -203,7 +205,7 @@ private:
     bool after_remote_free_ = false;
     CpuId remote_owner_{};
     SizeClass remote_class_{};
-    unsigned blocks_moved_ = 0;
+    std::uint32_t kinds_ = 0;
     std::uint32_t transfers_ = 0;
     // The remote queues' lines (64 KiB) live outside the pricer: it sits in the
     // core, whose bytes a checkpoint copies (replay_machine.h), so it may own nothing

@@ -19,6 +19,7 @@
 #include "engine/replay/region.h"
 #include "engine/replay/replayer.h"
 #include "engine/replay/sim_platform.h"
+#include "engine/replay/trajectory_fingerprint.h"
 #include "traces/dense_id_map.h"
 #include "traces/event_codec.h"
 #include "traces/trace_reader.h"
@@ -152,7 +153,7 @@ public:
         CycleHistogram histogram;
         ReplayResult result;
         std::uint64_t index = 0, until_check = 0, until_sample = 0, live_bytes = 0, requested_slab = 0, requested_pages = 0;
-        std::uint64_t sampled_cycles = 0, sampled_events = 0, measured_peak = 0;
+        std::uint64_t sampled_cycles = 0, sampled_events = 0, measured_peak = 0, fingerprint = 0;
     };
 
     void save(Checkpoint& c) const {
@@ -173,6 +174,7 @@ public:
         c.sampled_cycles = sampled_cycles_;
         c.sampled_events = sampled_events_;
         c.measured_peak = measured_peak_;
+        c.fingerprint = fingerprint_;
     }
 
     // REQUIRES: the region holds the pages it held at save() (region_snapshot.h).
@@ -194,6 +196,7 @@ public:
         sampled_cycles_ = c.sampled_cycles;
         sampled_events_ = c.sampled_events;
         measured_peak_ = c.measured_peak;
+        fingerprint_ = c.fingerprint;
     }
 
     ReplayResult finish() {
@@ -214,6 +217,7 @@ private:
     void fill(ReplaySummary& s, std::vector<CpuFigures>& per_cpu) const {
         s.events = index_;
         s.cpus = cpus_;
+        s.fingerprint = fingerprint_;
         const OpPricer& counted = core_.observer();
         s.thread_cache_hit_rate = hit_rate();
         s.refills = counted.count(ActionKind::Refill);
@@ -370,6 +374,7 @@ private:
         const std::uint64_t dependency_wait = static_cast<std::uint64_t>(start - ready);
         const std::uint64_t work = pricer.work(), wait = pricer.wait() + dependency_wait;
         s.dependency_wait_cycles += dependency_wait;
+        fingerprint_ = fingerprint_step(fingerprint_, seq, cpu, ready, t, wait, pricer.kinds());
         clock_[cpu] = t;
         if (listener_ != nullptr && listener_->op) listener_->op(OpSpan{seq, cpu, e.op, ready, t, wait, pricer.transfers()});
         // Per-CPU sums only: the run's totals and the samples' windows add them up.
@@ -720,6 +725,7 @@ private:
     std::uint64_t requested_slab_ = 0, requested_pages_ = 0;  // live_bytes_ split by slab_object()
     std::uint64_t sampled_cycles_ = 0, sampled_events_ = 0;  // modeled_cycles_so_far() and index_ at the last sample
     std::uint64_t measured_peak_ = 0;  // the footprint fragmentation was last measured at
+    std::uint64_t fingerprint_ = kFingerprintSeed;  // trajectory_fingerprint.h, over the operations run so far
 };
 
 }  // namespace replay_detail

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "engine/replay/trajectory_fingerprint.h"
+
 namespace allocsim::engine {
 
 std::string summary_json(const ReplaySummary& s, bool deterministic) {
@@ -13,13 +15,13 @@ std::string summary_json(const ReplaySummary& s, bool deterministic) {
         R"("modeled_cycles_total":{},"work_cycles_total":{},"modeled_cycles_p50":{},"modeled_cycles_p99":{},)"
         R"("modeled_cycles_max":{},"makespan_cycles":{},"peak_live_bytes":{},"peak_footprint_bytes":{},)"
         R"("utilization":{:.6f},"internal_fragmentation":{:.6f},"external_fragmentation":{:.6f},)"
-        R"("invariant_violations":{},"region_bytes":{},"dependency_wait_cycles":{})",
+        R"("invariant_violations":{},"region_bytes":{},"dependency_wait_cycles":{},"fingerprint":"{}")",
         s.events, s.allocs, s.frees, s.reallocs, s.page_allocs, s.page_frees, s.failed_allocs, s.cpus,
         s.thread_cache_hit_rate, s.refills, s.drains, s.remote_frees, s.buddy_splits, s.buddy_coalesces,
         s.lock_acquires, s.lock_contended, s.lock_wait_cycles, s.line_wait_cycles, s.modeled_cycles_total,
         s.work_cycles_total, s.modeled_cycles_p50, s.modeled_cycles_p99, s.modeled_cycles_max, s.makespan_cycles,
         s.peak_live_bytes, s.peak_footprint_bytes, s.utilization, s.internal_fragmentation, s.external_fragmentation,
-        s.invariant_violations, s.region_bytes, s.dependency_wait_cycles);
+        s.invariant_violations, s.region_bytes, s.dependency_wait_cycles, fingerprint_text(s.fingerprint));
     const FootprintBreakdown& f = s.footprint;
     out += fmt::format(
         R"(,"footprint_event":{},"footprint_live_bytes":{},"footprint_class_rounding_bytes":{},)"

@@ -59,6 +59,7 @@ struct ReplaySummary {
     std::uint64_t lock_acquires = 0, lock_contended = 0, lock_wait_cycles = 0, line_wait_cycles = 0;
     // Waits for another CPU's operation on the same object to end (order = time).
     std::uint64_t dependency_wait_cycles = 0;
+    std::uint64_t fingerprint = 0;       // the trajectory's (trajectory_fingerprint.h)
     std::uint64_t modeled_cycles_total = 0, work_cycles_total = 0;
     std::uint64_t modeled_cycles_p50 = 0, modeled_cycles_p99 = 0, modeled_cycles_max = 0;
     std::int64_t makespan_cycles = 0;    // the furthest CPU clock at the end

@@ -2,8 +2,10 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+
 #include <sqlite3.h>
 
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 
@@ -290,6 +292,8 @@ ReplaySummary parse_summary_json(const std::string& json) {
     read_whole(o, "invariant_violations", s.invariant_violations);
     read_whole(o, "region_bytes", s.region_bytes);
     read_whole(o, "dependency_wait_cycles", s.dependency_wait_cycles);
+    if (const FlatEntry* print = o.find("fingerprint"); print != nullptr && !print->is_number)
+        s.fingerprint = std::strtoull(print->text.c_str(), nullptr, 16);  // runs stored before fingerprints: 0
     s.events_per_second = o.number_or("events_per_second", 0);
     return s;
 }

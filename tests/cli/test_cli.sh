@@ -26,6 +26,8 @@ CSV
 case $CASE in
 help)
   expect_code 0 "$ALLOCSIM" --help; contains out.txt "import"
+  expect_code 0 "$ALLOCSIM" gen --list --json; contains out.txt '{"name":"larson","description":"'
+  contains out.txt '"default_cpus":4,"default_events":200000}' 
   for c in import gen traces export record replay floor sweep runs show diff capture measure compare calibrate; do expect_code 0 "$ALLOCSIM" $c --help; contains out.txt "usage: allocsim $c"; done
   expect_code 2 "$ALLOCSIM"; expect_code 2 "$ALLOCSIM" frobnicate; contains err.txt "unknown command"
   expect_code 2 "$ALLOCSIM" import csv; contains err.txt "FORMAT and FILE"
