@@ -17,7 +17,9 @@
 #pragma once
 
 #include <array>
+#include <algorithm>
 #include <cstdint>
+#include <vector>
 
 #include "alloc/action.h"
 #include "engine/replay/cost_model.h"
@@ -55,11 +57,23 @@ public:
         action_listener_ = listener != nullptr && listener->action ? &listener->action : nullptr;
     }
 
-    void begin(std::uint64_t event, std::uint16_t cpu, std::int64_t t, std::uint64_t work) {
+    // A what-if: each CPU's speed in thousandths (settings' cpu.speed; missing: 1000).
+    // A CPU's work is its priced cycles times 1000 / speed, in 16.16 fixed point:
+    // exact at speed 1.
+    void set_speeds(const std::vector<std::uint32_t>& permille) {
+        for (std::size_t c = 0; c < kMaxCpus; ++c) {
+            const std::uint64_t speed = c < permille.size() && permille[c] != 0 ? permille[c] : 1000;
+            scale_q16_[c] = static_cast<std::uint32_t>(std::min<std::uint64_t>((std::uint64_t{1000} << 16) / speed, 0xFFFFFFFFu));
+        }
+    }
+
+    // The operation starts at `t` on `cpu`, its entry (`base` priced cycles) first.
+    void begin(std::uint64_t event, std::uint16_t cpu, std::int64_t t, std::uint64_t base) {
         event_ = event;
         cpu_ = cpu;
-        t_ = t;
-        work_ = work;
+        scale_ = scale_q16_[cpu % kMaxCpus];
+        work_ = scaled(base);
+        t_ = t + static_cast<std::int64_t>(work_);
         wait_ = 0;
         held_ = nullptr;
         after_remote_free_ = false;
@@ -71,7 +85,7 @@ public:
         if (action_listener_ != nullptr) [[unlikely]] (*action_listener_)(a);
         ++counts_[index_of(a.cpu) % kMaxCpus][static_cast<unsigned>(a.kind)];
         kinds_ |= 1u << static_cast<unsigned>(a.kind);
-        std::uint64_t price = price_of(a);
+        std::uint64_t price = scaled(price_of(a));
         if (a.kind == ActionKind::LockAcquire) take_lock(a);
         else if (a.kind == ActionKind::AtomicOp) price += touch_line(a, price);
         after_remote_free_ = a.kind == ActionKind::RemoteFree;
@@ -86,6 +100,7 @@ public:
     // Work the replayer prices itself (a line transfer for an object another CPU
     // touched last), charged before the core's actions.
     void charge(std::uint64_t cycles) {
+        cycles = scaled(cycles);
         ++transfers_;
         work_ += cycles;
         t_ += static_cast<std::int64_t>(cycles);
@@ -123,6 +138,8 @@ private:
         1u << static_cast<unsigned>(ActionKind::BuddyAlloc) | 1u << static_cast<unsigned>(ActionKind::BuddyFree) |
         1u << static_cast<unsigned>(ActionKind::LargeAlloc) | 1u << static_cast<unsigned>(ActionKind::LargeFree);
     static_assert(kActionKindCount <= 32);
+
+    std::uint64_t scaled(std::uint64_t cycles) const { return (cycles * scale_ + 0x8000) >> 16; }
 
     std::uint64_t price_of(const Action& a) const {
         const CostModel& m = *m_;
@@ -206,6 +223,8 @@ private:
     CpuId remote_owner_{};
     SizeClass remote_class_{};
     std::uint32_t kinds_ = 0;
+    std::uint32_t scale_ = 1u << 16;  // this operation's CPU's, 16.16
+    std::uint32_t scale_q16_[kMaxCpus] = {};  // by CPU: 1000 / speed, 16.16 (set_speeds)
     std::uint32_t transfers_ = 0;
     // The remote queues' lines (64 KiB) live outside the pricer: it sits in the
     // core, whose bytes a checkpoint copies (replay_machine.h), so it may own nothing

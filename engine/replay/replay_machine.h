@@ -75,6 +75,7 @@ public:
         if (const InitError e = core_.init(region.base(), region.bytes(), config); e != InitError::None)
             throw ReplayError(fmt::format("the core refused the configuration: {}", init_error_name(e)));
         core_.observer().configure(m_, listener_, lines_.data());
+        core_.observer().set_speeds(settings.cpu_speed_permille);
         open_loop_ = settings.loop == LoopMode::Open || (settings.loop == LoopMode::Auto && has_time);
         clock_.assign(cpus, 0);
         last_trace_time_.assign(cpus, traces::kNoTime);
@@ -262,7 +263,9 @@ private:
             if (open_loop_) {
                 start = std::max(start, cycles_of_ns(e.time_ns));
             } else if (last_trace_time_[cpu] != traces::kNoTime) {
-                start += cycles_of_ns(std::max<std::int64_t>(0, e.time_ns - last_trace_time_[cpu]));
+                std::int64_t think = cycles_of_ns(std::max<std::int64_t>(0, e.time_ns - last_trace_time_[cpu]));
+                if (s_.think_scale_permille != 1000) think = think * s_.think_scale_permille / 1000;
+                start += think;
             }
             last_trace_time_[cpu] = e.time_ns;
         }
@@ -285,7 +288,7 @@ private:
                                         std::uint64_t seq) {
         const CpuId id{cpu};
         OpPricer& pricer = core_.observer();
-        pricer.begin(seq, cpu, start + m_.op_base, m_.op_base);
+        pricer.begin(seq, cpu, start, m_.op_base);
         const void* new_block = nullptr;
         ReplaySummary& s = result_.summary;
         switch (e.op) {

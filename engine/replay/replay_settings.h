@@ -34,6 +34,12 @@ struct ReplaySettings {
     std::vector<std::uint32_t> cpu_map;      // if set: trace CPU c runs on cpu_map[c % size]
     LoopMode loop = LoopMode::Auto;
     ReplayOrder order = ReplayOrder::Trace;
+    // What-ifs, in thousandths. A modeled CPU's speed (empty, or a missing entry:
+    // 1000): its operations' work takes 1000 / speed times the priced cycles, so 500 is
+    // a CPU half as fast. The think time between a CPU's operations in closed loop is
+    // multiplied by think_scale / 1000.
+    std::vector<std::uint32_t> cpu_speed_permille;
+    std::uint32_t think_scale_permille = 1000;
     std::uint64_t check_every = 0;           // run the core's check() every N events (0: at the end only)
     std::uint64_t sample_every = 10000;      // time-series sample interval, in events
 };

@@ -203,6 +203,84 @@ Setting map_setting() {
                    std::move(accepts), set, get};
 }
 
+// "0.5", "2", "1.25" -> thousandths (500, 2000, 1250): at most three decimals, so
+// that the cycles it scales stay whole and a replay stays exact. In [lo, hi].
+std::optional<std::uint32_t> parse_thousandths(std::string_view text, std::uint32_t lo, std::uint32_t hi) {
+    const std::size_t dot = text.find('.');
+    const std::optional<std::uint64_t> whole_part = parse_whole(text.substr(0, dot));
+    if (!whole_part || *whole_part > hi / 1000 + 1) return std::nullopt;
+    std::uint64_t value = *whole_part * 1000;
+    if (dot != std::string_view::npos) {
+        const std::string_view decimals = text.substr(dot + 1);
+        if (decimals.empty() || decimals.size() > 3 || decimals.find_first_not_of("0123456789") != std::string_view::npos)
+            return std::nullopt;
+        std::uint64_t d = 0;
+        for (std::size_t i = 0; i < 3; ++i) d = d * 10 + (i < decimals.size() ? static_cast<std::uint64_t>(decimals[i] - '0') : 0);
+        value += d;
+    }
+    if (value < lo || value > hi) return std::nullopt;
+    return static_cast<std::uint32_t>(value);
+}
+
+std::string thousandths_text(std::uint32_t v) {
+    std::string text = fmt::format("{}.{:03}", v / 1000, v % 1000);
+    while (text.back() == '0') text.pop_back();
+    if (text.back() == '.') text.pop_back();
+    return text;
+}
+
+// A CPU's speed: 0.001 (a thousand times slower) to 1000 times faster.
+constexpr std::uint32_t kMinSpeed = 1, kMaxSpeed = 1'000'000;
+
+Setting cpu_speed_setting() {
+    std::string key = "cpu.speed";
+    std::string accepts = fmt::format("uniform, or up to {} speeds (0.001..1000, 1 = as priced), comma-separated; "
+                                      "cpu.N.speed=X sets CPU N's alone", kMaxCpus);
+    auto set = [key, accepts](ReplaySettings& s, std::string_view value) {
+        if (value == "uniform") {
+            s.cpu_speed_permille.clear();
+            return;
+        }
+        if (value.empty()) refuse(key, value, accepts);
+        const std::vector<std::string_view> items = split_list(value);
+        if (items.size() > kMaxCpus) throw SettingError(fmt::format("{}: {} speeds, at most {}", key, items.size(), kMaxCpus));
+        std::vector<std::uint32_t> speeds;
+        for (const std::string_view item : items) {
+            const std::optional<std::uint32_t> v = parse_thousandths(item, kMinSpeed, kMaxSpeed);
+            if (!v) throw SettingError(fmt::format("{}: '{}' is not a speed in 0.001..1000", key, item));
+            speeds.push_back(*v);
+        }
+        s.cpu_speed_permille = std::move(speeds);
+    };
+    auto get = [](const ReplaySettings& s) {
+        if (s.cpu_speed_permille.empty()) return std::string("uniform");
+        std::string out;
+        for (const std::uint32_t v : s.cpu_speed_permille) {
+            if (!out.empty()) out += ',';
+            out += thousandths_text(v);
+        }
+        return out;
+    };
+    return Setting{std::move(key), Section::Replay,
+                   "What-if: each modeled CPU's speed; a CPU at 0.5 takes twice the priced cycles for its work "
+                   "(its waits are for the others); uniform: every CPU at 1",
+                   std::move(accepts), set, get};
+}
+
+Setting think_scale_setting() {
+    std::string key = "model.think_scale";
+    std::string accepts = "a factor in 0..1000 with at most three decimals";
+    auto set = [key, accepts](ReplaySettings& s, std::string_view value) {
+        const std::optional<std::uint32_t> v = parse_thousandths(value, 0, kMaxSpeed);
+        if (!v) refuse(key, value, accepts);
+        s.think_scale_permille = *v;
+    };
+    auto get = [](const ReplaySettings& s) { return thousandths_text(s.think_scale_permille); };
+    return Setting{std::move(key), Section::Model,
+                   "What-if: closed loop's think time between a CPU's operations, times this factor",
+                   std::move(accepts), set, get};
+}
+
 // Binary multiples, whichever way they are spelled: memory regions come in pages.
 constexpr std::pair<std::string_view, unsigned> kByteSuffixes[] = {
     {"", 0}, {"K", 10}, {"KiB", 10}, {"M", 20}, {"MiB", 20}, {"G", 30}, {"GiB", 30}};
@@ -354,6 +432,7 @@ std::vector<Setting> make_table() {
                        "an operation on an object waiting for the trace's previous one on it",
                        [](auto& s) -> auto& { return s.order; },
                        {{"trace", ReplayOrder::Trace}, {"time", ReplayOrder::Time}}));
+    t.push_back(cpu_speed_setting());
     t.push_back(whole("check_every", Section::Replay, "Run the core's check() every N events; 0: at the end only",
                       [](auto& s) -> auto& { return s.check_every; }, 0, kUnbounded));
     t.push_back(whole("sample_every", Section::Replay, "Time-series sample interval, in events",
@@ -363,6 +442,7 @@ std::vector<Setting> make_table() {
         t.push_back(whole(fmt::format("{}{}", kModelPrefix, m.name), Section::Model, std::string(m.meaning),
                           [field](auto& s) -> auto& { return s.model.*field; }, m.lo, m.hi));
     }
+    t.push_back(think_scale_setting());
     return t;
 }
 
@@ -455,6 +535,18 @@ std::string_view strip_comment(std::string_view line) {
 }  // namespace
 
 void apply_setting(ReplaySettings& s, std::string_view key, std::string_view value) {
+    // cpu.N.speed: one CPU's entry of cpu.speed, the ones before it at 1 if unset.
+    if (key.starts_with("cpu.") && key.ends_with(".speed") && key != "cpu.speed") {
+        const std::string_view number = key.substr(4, key.size() - 4 - 6);
+        const traces::WholeNumber cpu{0, kMaxCpus - 1};
+        const std::optional<std::uint64_t> n = cpu.parse(number);
+        if (!n) throw SettingError(cpu.refusal(key, number));
+        const std::optional<std::uint32_t> v = parse_thousandths(value, kMinSpeed, kMaxSpeed);
+        if (!v) throw SettingError(fmt::format("{}: '{}' is not a speed in 0.001..1000", key, value));
+        if (s.cpu_speed_permille.size() <= *n) s.cpu_speed_permille.resize(*n + 1, 1000);
+        s.cpu_speed_permille[*n] = *v;
+        return;
+    }
     const Setting* setting = find_setting(key);
     if (setting == nullptr) throw SettingError(unknown_key_message(key));
     setting->set(s, value);

@@ -82,7 +82,8 @@ ReplaySettings all_changed() {
     ReplaySettings s;
     for (const char* arg : {"cache.capacity=128", "refill.batch=17", "drain.batch=100", "buddy.max_order=10",
                             "buddy.lock=per-order", "size_classes=16,48,4096,32768", "allocator=linked-list",
-                            "region=3GiB", "cpus=4", "map=3,2,1,0,0", "loop=closed", "order=time", "check_every=1000",
+                            "region=3GiB", "cpus=4", "map=3,2,1,0,0", "loop=closed", "order=time", "cpu.speed=1,0.5,2.25",
+                            "model.think_scale=0.125", "check_every=1000",
                             "sample_every=7", "cache.adaptive=on", "cache.min_capacity=9", "cache.trim_every=33",
                             "slab.eager_collect=on", "slab.fullest_first=on", "slab.exact_runs=off"})
         apply_setting_arg(s, arg);
@@ -114,6 +115,8 @@ void check_same(const ReplaySettings& a, const ReplaySettings& b) {
     CHECK(a.cpu_map == b.cpu_map);
     CHECK(a.loop == b.loop);
     CHECK(a.order == b.order);
+    CHECK(a.cpu_speed_permille == b.cpu_speed_permille);
+    CHECK(a.think_scale_permille == b.think_scale_permille);
     CHECK(a.check_every == b.check_every);
     CHECK(a.sample_every == b.sample_every);
 }
@@ -126,9 +129,10 @@ TEST_CASE("settings: the keys, in the table's order") {
                                          "slab.eager_collect", "slab.fullest_first", "slab.exact_runs",
                                          "slab.tail_permille", "buddy.max_order", "buddy.lock", "pages.exact", "size_classes",
                                          "allocator",       "region",       "cpus",            "map",
-                                         "loop",            "order",        "check_every",     "sample_every",
-                                         "model.mhz"};
+                                         "loop",            "order",        "cpu.speed",       "check_every",
+                                         "sample_every",    "model.mhz"};
     for (const Price& p : kPrices) expected.push_back(std::string("model.") + p.name);
+    expected.push_back("model.think_scale");
     CHECK(setting_keys() == expected);
 }
 
@@ -227,6 +231,7 @@ TEST_CASE("settings: JSON holds every key, the defaults exactly") {
           R"("slab.fullest_first":"off","slab.exact_runs":"on","slab.tail_permille":125,)"
           R"("buddy.max_order":8,"buddy.lock":"global","pages.exact":"on",)"
           R"("size_classes":"default","allocator":"hybrid","region":"auto","cpus":0,"map":"none","loop":"auto","order":"trace",)"
+          R"("cpu.speed":"uniform",)"
           R"("check_every":0,"sample_every":10000,"model.mhz":3000,)"
           R"("model.op_base":4,"model.cache_hit":6,"model.cache_free":6,)"
           R"("model.cache_miss":10,"model.cache_full":10,"model.refill_per_object":3,"model.drain_per_object":3,)"
@@ -234,13 +239,13 @@ TEST_CASE("settings: JSON holds every key, the defaults exactly") {
           R"("model.remote_free":20,"model.remote_collect":20,"model.buddy_alloc":30,"model.buddy_free":30,)"
           R"("model.buddy_split":20,"model.buddy_coalesce":25,"model.large_alloc":60,"model.large_free":60,)"
           R"("model.lock":20,"model.lock_handoff":80,"model.atomic":20,"model.line_transfer":100,)"
-          R"("model.alloc_failure":50})");
+          R"("model.alloc_failure":50,"model.think_scale":1})");
     const std::string json = settings_to_json(all_changed());
     CHECK(json.find(R"("size_classes":"16,48,4096,32768")") != std::string::npos);
     CHECK(json.find(R"("region":3221225472)") != std::string::npos);
     CHECK(json.find(R"("map":"3,2,1,0,0")") != std::string::npos);
     CHECK(json.find(R"("buddy.lock":"per-order")") != std::string::npos);
-    CHECK(json.find(R"("model.alloc_failure":1023})") != std::string::npos);
+    CHECK(json.find(R"("model.alloc_failure":1023,"model.think_scale":"0.125"})") != std::string::npos);
     for (const std::string& key : setting_keys()) CHECK(json.find('"' + key + "\":") != std::string::npos);
 }
 
@@ -517,4 +522,25 @@ TEST_CASE("settings: model files on disk") {
     ReplaySettings s;
     CHECK(error_of([&] { load_settings_file(s, path.string()); }) ==
           path.string() + ": cannot open: No such file or directory");
+}
+
+TEST_CASE("settings: the what-ifs, cpu.N.speed and model.think_scale, in thousandths") {
+    ReplaySettings s;
+    apply_setting_arg(s, "cpu.2.speed=0.5");
+    CHECK(s.cpu_speed_permille == std::vector<std::uint32_t>{1000, 1000, 500});
+    apply_setting_arg(s, "cpu.0.speed=2");
+    CHECK(s.cpu_speed_permille == std::vector<std::uint32_t>{2000, 1000, 500});
+    CHECK(settings_to_json(s).find(R"("cpu.speed":"2,1,0.5")") != std::string::npos);
+    apply_setting_arg(s, "cpu.speed=uniform");
+    CHECK(s.cpu_speed_permille.empty());
+    apply_setting_arg(s, "model.think_scale=1.5");
+    CHECK(s.think_scale_permille == 1500);
+    apply_setting_arg(s, "model.think_scale=0");
+    CHECK(s.think_scale_permille == 0);
+    CHECK(set_error("cpu.64.speed", "1").find("cpu.64.speed") != std::string::npos);
+    CHECK(set_error("cpu.1.speed", "0") == "cpu.1.speed: '0' is not a speed in 0.001..1000");
+    CHECK(set_error("cpu.1.speed", "0.0001") == "cpu.1.speed: '0.0001' is not a speed in 0.001..1000");
+    CHECK(set_error("cpu.speed", "1,,2") == "cpu.speed: '' is not a speed in 0.001..1000");
+    CHECK(set_error("model.think_scale", "-1") == "model.think_scale: '-1' is not a factor in 0..1000 with at most three decimals");
+    CHECK(set_error("model.think_scale", "1.") != "");
 }
