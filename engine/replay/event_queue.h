@@ -39,40 +39,62 @@ public:
 
     void push(const QueuedOp& op) {
         heap_.push_back(op);
-        std::size_t i = heap_.size() - 1;
-        while (i > 0) {
-            const std::size_t parent = (i - 1) / 2;
-            if (!earlier(heap_[i], heap_[parent])) break;
-            std::swap(heap_[i], heap_[parent]);
-            i = parent;
-        }
+        sift_up(heap_.size() - 1, op);
     }
 
+    // The earliest operation, removed.
     QueuedOp pop() {
-        const QueuedOp out = heap_.front();
+        const QueuedOp out = take();
+        remove_top();
+        return out;
+    }
+
+    // The earliest operation, left in place for replace_top() or remove_top(): the
+    // replay runs it, then usually queues its CPU's next one in its place, one sift
+    // instead of two. Checks causality, as pop() does.
+    const QueuedOp& take() {
+        const QueuedOp& out = heap_.front();
         if (out.start < last_start_)
             throw ReplayError(fmt::format("causality: operation {} starts at cycle {}, before the previous one's {}", out.seq,
                                           out.start, last_start_));
         last_start_ = out.start;
-        heap_.front() = heap_.back();
-        heap_.pop_back();
-        std::size_t i = 0;
-        for (;;) {
-            const std::size_t l = 2 * i + 1, r = l + 1;
-            std::size_t m = i;
-            if (l < heap_.size() && earlier(heap_[l], heap_[m])) m = l;
-            if (r < heap_.size() && earlier(heap_[r], heap_[m])) m = r;
-            if (m == i) break;
-            std::swap(heap_[i], heap_[m]);
-            i = m;
-        }
         return out;
     }
+    void replace_top(const QueuedOp& op) { sift_down(0, op); }
+    void remove_top() {
+        const QueuedOp last = heap_.back();
+        heap_.pop_back();
+        if (!heap_.empty()) sift_down(0, last);
+    }
 
-    // The start of the last operation popped: the simulation's present.
+    // The start of the last operation taken: the simulation's present.
     std::int64_t now() const { return last_start_; }
 
 private:
+    // Places `op` at or above slot i, moving the later parents down (a hole, not swaps).
+    void sift_up(std::size_t i, const QueuedOp& op) {
+        while (i > 0) {
+            const std::size_t parent = (i - 1) / 2;
+            if (!earlier(op, heap_[parent])) break;
+            heap_[i] = heap_[parent];
+            i = parent;
+        }
+        heap_[i] = op;
+    }
+    // Places `op` at or below slot i, moving the earlier children up.
+    void sift_down(std::size_t i, const QueuedOp& op) {
+        const std::size_t n = heap_.size();
+        for (;;) {
+            const std::size_t l = 2 * i + 1;
+            if (l >= n) break;
+            const std::size_t c = l + 1 < n && earlier(heap_[l + 1], heap_[l]) ? l + 1 : l;
+            if (!earlier(heap_[c], op)) break;
+            heap_[i] = heap_[c];
+            i = c;
+        }
+        heap_[i] = op;
+    }
+
     std::vector<QueuedOp> heap_;
     std::int64_t last_start_ = INT64_MIN;
 };

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <set>
 #include <vector>
 
 #include "alloc/hybrid_allocator.h"
@@ -85,7 +86,8 @@ public:
     }
 
     void run(traces::TraceReader& reader, const ReplayProgress& progress) {
-        if (s_.order == ReplayOrder::Time) return run_in_time_order(reader, progress);
+        // One CPU is one stream: its simulated-time order is the trace's, exactly.
+        if (s_.order == ReplayOrder::Time && cpus_ > 1) return run_in_time_order(reader, progress);
         // Events are decoded one by one straight from SQLite's page, not copied out
         // into a chunk first.
         const unsigned char* records = nullptr;
@@ -425,7 +427,12 @@ private:
     public:
         bool empty() const { return head_ == tail_; }
         const PendingOp& front() const { return ring_[head_ & mask_]; }
-        void pop_front() { ++head_; }
+        // The ring is read long after it was written (how long: how far the streams
+        // drift apart), so the next entries are fetched ahead of their turn.
+        void pop_front() {
+            ++head_;
+            __builtin_prefetch(&ring_[(head_ + 2) & mask_]);
+        }
         void push_back(const PendingOp& op) {
             if (tail_ - head_ == ring_.size()) grow();
             ring_[tail_++ & mask_] = op;
@@ -471,6 +478,12 @@ private:
         }
         DenseIdMap<ObjectOrder> order;
         EventQueue queue;
+        // The streams that have no operation read and some left to read, keyed by their
+        // CPU's clock (which cannot move while the stream has nothing to run): O(log CPUs)
+        // to find the earliest, where a scan of every CPU would cost O(CPUs) an operation.
+        std::set<std::pair<std::int64_t, std::uint16_t>> unread;
+        for (std::uint32_t c = 0; c < cpus_; ++c)
+            if (streams[c].end_seq != 0) unread.emplace(0, static_cast<std::uint16_t>(c));
         const unsigned char* records = nullptr;
         std::size_t n = 0, at = 0;
         std::uint64_t next_seq = 0;
@@ -478,9 +491,12 @@ private:
         bool eof = false;
 
         // A stream's head becomes runnable: queued at its start, or parked on its object.
-        const auto promote = [&](std::uint16_t cpu) {
+        // `in_top`: the stream's previous operation is still the queue's top (it just
+        // ran), so the new head takes its place, or it leaves.
+        const auto promote = [&](std::uint16_t cpu, bool in_top) {
             Stream& st = streams[cpu];
             const PendingOp& head = st.ops.front();
+            live_.prefetch(head.e.object);  // it runs within a few operations: its slot, read long ago, is cold
             st.ready = ready_time(head.e, cpu);
             std::int64_t start = st.ready;
             if (head.after != 0) {
@@ -488,11 +504,13 @@ private:
                 if (o.done != head.after) {
                     o.parked = cpu;
                     st.state = StreamState::Parked;
+                    if (in_top) queue.remove_top();
                     return;
                 }
                 if (o.cpu != cpu) start = std::max(start, o.end);
             }
-            queue.push(QueuedOp{start, head.seq, cpu});
+            if (in_top) queue.replace_top(QueuedOp{start, head.seq, cpu});
+            else queue.push(QueuedOp{start, head.seq, cpu});
             st.state = StreamState::Queued;
         };
         const auto read_one = [&]() {
@@ -519,7 +537,10 @@ private:
             const std::uint16_t cpu = cpu_of(e.cpu);
             Stream& st = streams[cpu];
             st.ops.push_back(PendingOp{e, seq, after});
-            if (st.state == StreamState::Empty) promote(cpu);
+            if (st.state == StreamState::Empty) {
+                unread.erase({clock_[cpu], cpu});
+                promote(cpu, false);
+            }
         };
         // Whether a stream not read up to its next operation could start before `first`.
         const auto must_read = [&]() {
@@ -529,40 +550,47 @@ private:
             if (queue.empty() || next_seq < index_ + kReadAhead) return true;
             const std::int64_t first = queue.top().start;
             if (monotone && first <= read_time) return false;  // every unread operation starts at read_time or later
-            for (std::uint32_t c = 0; c < cpus_; ++c) {
-                const Stream& st = streams[c];
-                if (st.state != StreamState::Empty || st.end_seq <= next_seq) continue;
-                const std::int64_t bound = monotone ? std::max(clock_[c], read_time) : clock_[c];
-                if (bound < first) return true;  // at equal starts the queued one, earlier in the trace, goes first
-            }
-            return false;
+            // The streams whose next operation is unread, by clock: the earliest bounds them all.
+            if (unread.empty()) return false;
+            const std::int64_t bound = monotone ? std::max(unread.begin()->first, read_time) : unread.begin()->first;
+            return bound < first;  // at equal starts the queued one, earlier in the trace, goes first
         };
 
         for (;;) {
             while (must_read()) read_one();
             if (queue.empty()) break;
-            const QueuedOp next = queue.pop();
+            const QueuedOp next = queue.take();  // stays the top until its stream's next head replaces it
             Stream& st = streams[next.cpu];
-            const PendingOp op = st.ops.front();
-            st.ops.pop_front();
+            const PendingOp& op = st.ops.front();  // stays until the stream's next push, after this step
             execute(op.e, next.cpu, st.ready, next.start, op.seq);
-            ObjectOrder& o = *order.find(op.e.object);
-            o.done = op.seq + 1;
+            const std::uint64_t object = op.e.object, seq = op.seq;
+            st.ops.pop_front();
+            ObjectOrder& o = *order.find(object);
+            o.done = seq + 1;
             o.end = clock_[next.cpu];
             o.cpu = next.cpu;
-            if (o.parked != kNoCpu) {
+            const std::uint16_t waiting = o.parked;
+            o.parked = kNoCpu;
+            const std::int64_t waiting_end = o.end;
+            const std::uint16_t ran_on = o.cpu;
+            if (waiting == kNoCpu && o.last_read == o.done && live_.find(object) == nullptr)
+                order.erase(object);  // dead, and nothing read waits on it
+            // The stream's next head takes the top's place (or the stream leaves the
+            // queue) before anything else is pushed, so the top is still this operation.
+            st.state = StreamState::Empty;
+            if (!st.ops.empty()) {
+                promote(next.cpu, true);
+            } else {
+                queue.remove_top();
+                if (st.end_seq > next_seq) unread.emplace(clock_[next.cpu], next.cpu);  // its clock holds until it has an operation
+            }
+            if (waiting != kNoCpu) {
                 // The parked head is the object's next event: it may run now.
-                const std::uint16_t waiting = o.parked;
-                o.parked = kNoCpu;
                 Stream& w = streams[waiting];
-                const std::int64_t start = o.cpu != waiting ? std::max(w.ready, o.end) : w.ready;
+                const std::int64_t start = ran_on != waiting ? std::max(w.ready, waiting_end) : w.ready;
                 queue.push(QueuedOp{start, w.ops.front().seq, waiting});
                 w.state = StreamState::Queued;
-            } else if (o.last_read == o.done && live_.find(op.e.object) == nullptr) {
-                order.erase(op.e.object);  // dead, and nothing read waits on it
             }
-            st.state = StreamState::Empty;
-            if (!st.ops.empty()) promote(next.cpu);
             after_event();
         }
         for (std::uint32_t c = 0; c < cpus_; ++c)

@@ -29,13 +29,21 @@ TEST_CASE("event queue: every pop is the earliest, as a sorted vector says, unde
                 shadow.push_back(op);
             } else {
                 std::sort(shadow.begin(), shadow.end(), [](const QueuedOp& a, const QueuedOp& b) { return earlier(a, b); });
-                const QueuedOp got = q.pop();
+                // As the replay does half the time: take the earliest, then put its
+                // CPU's next operation in its place.
+                const bool replace = rng() % 2 == 0;
+                const QueuedOp got = replace ? q.take() : q.pop();
                 REQUIRE(got.start == shadow.front().start);
                 REQUIRE(got.seq == shadow.front().seq);
                 REQUIRE(got.cpu == shadow.front().cpu);
                 shadow.erase(shadow.begin());
                 now = got.start;
                 CHECK(q.now() == now);
+                if (replace) {
+                    const QueuedOp next{now + static_cast<std::int64_t>(rng() % 50), seq++, got.cpu};
+                    q.replace_top(next);
+                    shadow.push_back(next);
+                }
                 ++pops;
             }
             REQUIRE(q.size() == shadow.size());
