@@ -31,6 +31,12 @@ struct ReplaySession::Impl {
         if (settings.allocator != AllocatorKind::Hybrid)
             throw ReplayError("the session shows the hybrid core only (allocator=hybrid)");
         if (info.events == 0) throw ReplayError(fmt::format("trace '{}' has no events", trace));
+        // Stepping, seeking and checkpoints follow the trace's order; a run replayed in
+        // simulated-time order would show another trajectory than the one it stored.
+        if (settings.order == ReplayOrder::Time && layout.cpus > 1)
+            throw ReplayError("the session steps in trace order only (yet): this run was replayed with order=time, "
+                              "whose operations ran in simulated-time order (allocsim show and export --format chrome "
+                              "give its figures and timeline)");
         machine = std::make_unique<Machine>(settings, layout.cpus, layout.map, info.has_time, region, nullptr);
         interval = std::max<std::uint64_t>(65536, (info.events + 15) / 16);
         listener.op = [this](const OpSpan& span) { recorded_span = span; };

@@ -57,6 +57,20 @@ TEST_CASE("replay session: stepping to the end gives replay()'s figures") {
     check_same_summary(session.summary(), straight.summary);
 }
 
+TEST_CASE("replay session: a run in simulated-time order is refused, not shown in another order") {
+    SessionDb t;
+    t.generate("mix", "mixed-stress", 3, 2000);
+    ReplaySettings s;
+    s.order = ReplayOrder::Time;
+    CHECK_THROWS_WITH_AS(ReplaySession(t.db(), "mix", s), doctest::Contains("steps in trace order only"), ReplayError);
+    s.cpus = 1;  // one CPU: its time order is the trace's
+    ReplaySession one(t.db(), "mix", s);
+    while (one.step()) {
+    }
+    check_same_summary(one.summary(), replay(t.db(), "mix", s).summary);
+    CHECK(one.summary().fingerprint == replay(t.db(), "mix", s).summary.fingerprint);
+}
+
 TEST_CASE("replay session: any seek lands on the state of a straight replay") {
     SessionDb t;
     t.generate("lar", "larson", 4, 300000);
