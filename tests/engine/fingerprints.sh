@@ -2,7 +2,12 @@
 # The pinned trajectory fingerprints (tests/engine/fingerprints.txt; what a fingerprint
 # is: engine/replay/trajectory_fingerprint.h). One per generator x allocator x loop mode
 # x modeled CPUs (1, 2, 4, 8) x order (trace, time), each generator's trace made with 8
-# CPUs, 4000 operations and seed 1. A change that moves any operation of any of these
+# CPUs, 4000 operations and seed 1; and one per recorded real program x order, on the
+# hybrid core with the recording's CPUs (tests/engine/data/recorded/*.csv.xz: the
+# corpus of tests/corpus/corpus.sh as recorded on 2026-12-06 and exported with
+# allocsim export, committed so that every machine replays the same events; a
+# recording made at test time differs with each machine's programs and libraries).
+# A change that moves any operation of any of these
 # replays (its CPU, start, end, waits, or what the core did) fails this test, which
 # prints what moved and the command that pins the new fingerprints, to be run only
 # when the change is meant:
@@ -37,6 +42,17 @@ workloads=$(grep -o '"name":"[^"]*"' out.txt | cut -d'"' -f4)
           done
         done
       done
+    done
+  done
+  for file in "$HERE"/data/recorded/*.csv.xz; do
+    name=$(basename "$file" .csv.xz)
+    xz -dc "$file" > "$name.csv" || fail "cannot decompress $file (xz-utils: scripts/setup.sh installs it)"
+    expect_code 0 "$ALLOCSIM" import csv "$name.csv" --name "$name" --db recorded.db
+    for order in trace time; do
+      expect_code 0 "$ALLOCSIM" replay --trace "$name" --set order="$order" --db recorded.db --json
+      fp=$(grep -o '"fingerprint":"[0-9a-f]*"' out.txt | cut -d'"' -f4)
+      [ ${#fp} -eq 16 ] || fail "recorded $name $order: no fingerprint in $(cat out.txt)"
+      echo "recorded:$name hybrid auto $(field out.txt cpus) $order $fp"
     done
   done
 } > now.txt
