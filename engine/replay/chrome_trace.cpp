@@ -31,13 +31,16 @@ std::string ChromeTraceWriter::micros(std::int64_t cycles) const {
 
 void ChromeTraceWriter::op(const OpSpan& s) {
     event(fmt::format(
-        R"({{"ph":"X","pid":1,"tid":{},"name":"{}","ts":{},"dur":{},"args":{{"event":{},"cycles":{},"wait_cycles":{}}}}})",
-        s.cpu, traces::op_name(s.op), micros(s.start), micros(s.end - s.start), s.event, s.end - s.start, s.wait));
+        R"({{"ph":"X","pid":1,"tid":{},"name":"{}","ts":{},"dur":{},"args":{{"event":{},"cycles":{},"wait_cycles":{},)"
+        R"("lock_wait_cycles":{},"line_wait_cycles":{},"dependency_wait_cycles":{}}}}})",
+        s.cpu, traces::op_name(s.op), micros(s.start), micros(s.end - s.start), s.event, s.end - s.start, s.wait,
+        s.lock_wait, s.line_wait, s.dependency_wait));
 }
 
 void ChromeTraceWriter::wait(const WaitSpan& s) {
     std::string what;
-    if (!s.lock) what = fmt::format("wait: remote queue line {}", s.resource);
+    if (s.kind == WaitSpan::Kind::Dependency) what = "wait: the object's earlier operation on another CPU";
+    else if (s.kind == WaitSpan::Kind::Line) what = fmt::format("wait: remote queue line {}", s.resource);
     else if (s.resource == 0xFF) what = "wait: buddy lock";
     else what = fmt::format("wait: buddy order-{} lock", s.resource);
     event(fmt::format(R"({{"ph":"X","pid":1,"tid":{},"name":"{}","ts":{},"dur":{},"args":{{"event":{},"cycles":{}}}}})",

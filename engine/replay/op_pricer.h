@@ -75,6 +75,7 @@ public:
         work_ = scaled(base);
         t_ = t + static_cast<std::int64_t>(work_);
         wait_ = 0;
+        lock_wait_ = line_wait_ = 0;
         held_ = nullptr;
         after_remote_free_ = false;
         kinds_ = 0;
@@ -113,6 +114,8 @@ public:
     std::int64_t time() const { return t_; }
     std::uint64_t work() const { return work_; }
     std::uint64_t wait() const { return wait_; }
+    std::uint64_t lock_wait() const { return lock_wait_; }  // of wait(): for locks
+    std::uint64_t line_wait() const { return line_wait_; }  // of wait(): for lines
     // Cache lines that came from another CPU's cache (charge() and remote queues).
     std::uint32_t transfers() const { return transfers_; }
     // Whether blocks left or returned to the buddy in this operation: the only way
@@ -174,8 +177,10 @@ private:
     void wait_for(const Resource& r, std::uint64_t extra, bool lock, std::uint32_t id, std::uint64_t& total) {
         const std::uint64_t w = static_cast<std::uint64_t>(r.free_at - t_) + extra;
         if (listener_ != nullptr)
-            listener_->wait(WaitSpan{event_, cpu_, lock, id, t_, t_ + static_cast<std::int64_t>(w)});
+            listener_->wait(WaitSpan{event_, cpu_, lock ? WaitSpan::Kind::Lock : WaitSpan::Kind::Line, id, t_,
+                                     t_ + static_cast<std::int64_t>(w)});
         wait_ += w;
+        (lock ? lock_wait_ : line_wait_) += w;
         t_ += static_cast<std::int64_t>(w);
         total += w;
     }
@@ -217,7 +222,7 @@ private:
     std::uint64_t event_ = 0;
     std::uint16_t cpu_ = 0;
     std::int64_t t_ = 0;
-    std::uint64_t work_ = 0, wait_ = 0;
+    std::uint64_t work_ = 0, wait_ = 0, lock_wait_ = 0, line_wait_ = 0;
     Resource* held_ = nullptr;
     bool after_remote_free_ = false;
     CpuId remote_owner_{};

@@ -17,19 +17,24 @@ struct OpSpan {
     traces::Op op{};
     std::int64_t start = 0;      // cycles
     std::int64_t end = 0;        // start + work + waiting
-    std::uint64_t wait = 0;      // cycles spent waiting for locks and lines
+    std::uint64_t wait = 0;      // cycles spent waiting: the three kinds below
     std::uint32_t transfers = 0; // cache lines fetched from another CPU's cache (each priced line_transfer)
+    std::uint64_t lock_wait = 0;        // for locks another CPU held
+    std::uint64_t line_wait = 0;        // for remote queues' lines another CPU held
+    std::uint64_t dependency_wait = 0;  // time order: for another CPU's operation on the object to end (first)
 };
-// A wait for a lock (or a contended line) inside an operation.
+// A wait inside an operation: for a lock, a contended line, or (time order, at its
+// start) another CPU's earlier operation on the same object.
 struct WaitSpan {
+    enum class Kind : std::uint8_t { Lock, Line, Dependency };
     std::uint64_t event = 0;
     std::uint16_t cpu = 0;
-    bool lock = true;            // false: a remote queue's cache line
-    std::uint32_t resource = 0;  // lock id (255: the buddy's global lock; else an order), or line
+    Kind kind = Kind::Lock;
+    std::uint32_t resource = 0;  // lock id (255: the buddy's global lock; else an order), line, or the object's earlier event
     std::int64_t start = 0, end = 0;
 };
 struct ReplayListener {
-    std::function<void(const OpSpan&)> op;      // every operation, in trace order
+    std::function<void(const OpSpan&)> op;      // every operation, in the order they ran
     std::function<void(const WaitSpan&)> wait;  // every wait, before its operation's span
     // Every action the core reports, before its operation's span (compare and
     // calibrate build each operation's class and cost features from them).

@@ -381,7 +381,13 @@ private:
         s.dependency_wait_cycles += dependency_wait;
         fingerprint_ = fingerprint_step(fingerprint_, seq, cpu, ready, t, wait, pricer.kinds());
         clock_[cpu] = t;
-        if (listener_ != nullptr && listener_->op) listener_->op(OpSpan{seq, cpu, e.op, ready, t, wait, pricer.transfers()});
+        if (listener_ != nullptr) [[unlikely]] {
+            if (dependency_wait != 0 && listener_->wait)
+                listener_->wait(WaitSpan{seq, cpu, WaitSpan::Kind::Dependency, 0, ready, start});
+            if (listener_->op)
+                listener_->op(OpSpan{seq, cpu, e.op, ready, t, wait, pricer.transfers(), pricer.lock_wait(),
+                                     pricer.line_wait(), dependency_wait});
+        }
         // Per-CPU sums only: the run's totals and the samples' windows add them up.
         const std::uint64_t total = work + wait;
         histogram_.add(total);

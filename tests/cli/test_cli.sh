@@ -262,6 +262,22 @@ for w in waits:
 PY
   "$ALLOCSIM" export --run 1 --format chrome > again.json || fail "export to stdout failed"
   cmp t.json again.json || fail "two exports of the same run differ"
+  # A run in simulated-time order: its waits by kind add up, dependency waits included.
+  expect_code 0 "$ALLOCSIM" replay --trace default --set order=time --json
+  dependency=$(field out.txt dependency_wait_cycles)
+  [ "$dependency" -gt 0 ] || fail "the default trace in time order has no dependency wait: $(cat out.txt)"
+  expect_code 0 "$ALLOCSIM" export --run 2 --format chrome --out time.json
+  python3 - time.json "$dependency" <<'PY' || fail "the time-order Chrome trace is not what it should be"
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+ops = [e for e in ev if e["ph"] == "X" and not e["name"].startswith("wait")]
+deps = [e for e in ev if e["ph"] == "X" and e["name"] == "wait: the object's earlier operation on another CPU"]
+assert len(ops) == 20000, len(ops)
+a = [o["args"] for o in ops]
+assert all(x["wait_cycles"] == x["lock_wait_cycles"] + x["line_wait_cycles"] + x["dependency_wait_cycles"] for x in a)
+assert sum(x["dependency_wait_cycles"] for x in a) == int(sys.argv[2])
+assert deps and sum(d["args"]["cycles"] for d in deps) == int(sys.argv[2])
+PY
   expect_code 1 "$ALLOCSIM" export --run 7 --format chrome; contains err.txt "no run 7"
   expect_code 2 "$ALLOCSIM" export --run x --format chrome; contains err.txt "run: 'x' is not a whole number"
   expect_code 2 "$ALLOCSIM" export --run 1 --format csv; contains err.txt "--format chrome"

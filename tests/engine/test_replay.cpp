@@ -130,10 +130,12 @@ TEST_CASE("replay: two CPUs contending for the buddy lock wait by exactly the mo
     CHECK(ops[1].start == 0);
     CHECK(ops[1].end == 127);
     CHECK(ops[1].wait == 67);
+    CHECK(ops[1].lock_wait == 67);  // all of it for the lock
+    CHECK(ops[1].line_wait + ops[1].dependency_wait == 0);
     CHECK(ops[3].start == 2000);
     REQUIRE(waits.size() == 1);
     CHECK(waits[0].event == 1);
-    CHECK(waits[0].lock);
+    CHECK(waits[0].kind == WaitSpan::Kind::Lock);
     CHECK(waits[0].resource == 0xFF);  // the buddy's global lock
     CHECK(waits[0].start == 0);
     CHECK(waits[0].end == 67);
@@ -407,11 +409,20 @@ TEST_CASE("time order: a free of an object another CPU allocated waits until the
     apply_setting(s, "model.buddy_alloc", "500");
     apply_setting(s, "order", "time");
     std::vector<OpSpan> spans;
+    std::vector<WaitSpan> waits;
     ReplayListener listener;
     listener.op = [&](const OpSpan& span) { spans.push_back(span); };
+    listener.wait = [&](const WaitSpan& w) { waits.push_back(w); };
     const ReplaySummary r = replay(t.db(), "dep", s, {}, &listener).summary;
     REQUIRE(spans.size() == 3);
     CHECK(r.dependency_wait_cycles == 500);
+    CHECK(spans[1].dependency_wait == 500);  // its wait by kind
+    CHECK(spans[1].lock_wait + spans[1].line_wait == 0);
+    REQUIRE(waits.size() == 1);  // and as a wait span, before the operation's own
+    CHECK(waits[0].kind == WaitSpan::Kind::Dependency);
+    CHECK(waits[0].event == 1);
+    CHECK(waits[0].start == 0);
+    CHECK(waits[0].end == 500);
     CHECK(spans[0].event == 0);
     CHECK(spans[0].end == 500);
     CHECK(spans[1].event == 1);  // the free: ready at 0, waited 500, ran at 500
