@@ -58,6 +58,26 @@ class ReplayMachine {
     // one running (run_in_time_order).
     static constexpr std::uint64_t kReadAhead = 32;
 
+    // Everything a replay changes as it goes but the core (whose bytes a checkpoint
+    // copies), in one struct: a checkpoint is this struct and the core's bytes, and no
+    // field can be left out of one.
+    struct State {
+        std::vector<OpPricer::Resource> lines = std::vector<OpPricer::Resource>(OpPricer::kLines);  // the pricer's
+        std::vector<std::int64_t> clock;            // per CPU: when its last operation ended
+        std::vector<std::int64_t> last_trace_time;  // per CPU: its last operation's trace time
+        DenseIdMap<LiveObject> live;                // trace object id -> the live object
+        CycleHistogram histogram;
+        ReplayResult result;
+        std::uint64_t index = 0;
+        std::uint64_t until_check = 0;   // events to the next check(); 0 and never reached when off
+        std::uint64_t until_sample = 0;  // events to the next sample()
+        std::uint64_t live_bytes = 0;
+        std::uint64_t requested_slab = 0, requested_pages = 0;  // live_bytes split by slab_object()
+        std::uint64_t sampled_cycles = 0, sampled_events = 0;  // modeled_cycles_so_far() and index at the last sample
+        std::uint64_t measured_peak = 0;  // the footprint fragmentation was last measured at
+        std::uint64_t fingerprint = kFingerprintSeed;  // trajectory_fingerprint.h, over the operations run so far
+    };
+
 public:
     ReplayMachine(const ReplaySettings& settings, std::uint32_t cpus, std::vector<std::uint16_t> cpu_of_trace_cpu,
              bool has_time, Region& region, const ReplayListener* listener)
@@ -75,14 +95,14 @@ public:
         }
         if (const InitError e = core_.init(region.base(), region.bytes(), config); e != InitError::None)
             throw ReplayError(fmt::format("the core refused the configuration: {}", init_error_name(e)));
-        core_.observer().configure(m_, listener_, lines_.data());
+        core_.observer().configure(m_, listener_, st_.lines.data());
         core_.observer().set_speeds(settings.cpu_speed_permille);
         open_loop_ = settings.loop == LoopMode::Open || (settings.loop == LoopMode::Auto && has_time);
-        clock_.assign(cpus, 0);
-        last_trace_time_.assign(cpus, traces::kNoTime);
-        result_.per_cpu.assign(cpus, CpuFigures{});
-        until_check_ = settings.check_every;  // 0 (off): the countdown wraps, never reaching 0 again in 2^64 events
-        until_sample_ = settings.sample_every;
+        st_.clock.assign(cpus, 0);
+        st_.last_trace_time.assign(cpus, traces::kNoTime);
+        st_.result.per_cpu.assign(cpus, CpuFigures{});
+        st_.until_check = settings.check_every;  // 0 (off): the countdown wraps, never reaching 0 again in 2^64 events
+        st_.until_sample = settings.sample_every;
     }
 
     void run(traces::TraceReader& reader, const ReplayProgress& progress) {
@@ -95,10 +115,10 @@ public:
         while (reader.next_records(records, n)) {
             for (std::size_t i = 0; i < n; ++i) {
                 if (i + kPrefetchDistance < n)
-                    live_.prefetch(traces::record_object(records + (i + kPrefetchDistance) * traces::kEventRecordBytes));
+                    st_.live.prefetch(traces::record_object(records + (i + kPrefetchDistance) * traces::kEventRecordBytes));
                 apply(traces::decode_event(records + i * traces::kEventRecordBytes));
             }
-            if (progress) progress(index_);
+            if (progress) progress(st_.index);
         }
         end();
     }
@@ -111,15 +131,15 @@ public:
 
     // After each operation: the count, then the periodic check and sample.
     ALLOCSIM_ALWAYS_INLINE void after_event() {
-        ++index_;
-        // Countdowns rather than index_ % N: two divisions per event were a
+        ++st_.index;
+        // Countdowns rather than st_.index % N: two divisions per event were a
         // tenth of the replay's time.
-        if (--until_check_ == 0) {
-            until_check_ = s_.check_every;
+        if (--st_.until_check == 0) {
+            st_.until_check = s_.check_every;
             check();
         }
-        if (--until_sample_ == 0) {
-            until_sample_ = s_.sample_every;
+        if (--st_.until_sample == 0) {
+            st_.until_sample = s_.sample_every;
             sample();
         }
     }
@@ -127,19 +147,19 @@ public:
     // After the last event: the final check and sample.
     void end() {
         check();
-        if (result_.samples.empty() || result_.samples.back().event != index_) sample();
+        if (st_.result.samples.empty() || st_.result.samples.back().event != st_.index) sample();
     }
 
-    std::uint64_t index() const { return index_; }
+    std::uint64_t index() const { return st_.index; }
     const Core& core() const { return core_; }
-    const ReplayResult& result_so_far() const { return result_; }
-    std::uint64_t live_bytes() const { return live_bytes_; }
+    const ReplayResult& result_so_far() const { return st_.result; }
+    std::uint64_t live_bytes() const { return st_.live_bytes; }
 
     // Changes who hears the operations, waits and actions (the GUI records actions
     // only when it shows them).
     void set_listener(const ReplayListener* listener) {
         listener_ = listener;
-        core_.observer().configure(m_, listener_, lines_.data());
+        core_.observer().configure(m_, listener_, st_.lines.data());
     }
 
     // Everything the replay's state is made of, to come back to later (the GUI's
@@ -150,67 +170,31 @@ public:
     // arrays inline for this reason.)
     struct Checkpoint {
         std::vector<unsigned char> core;
-        std::vector<OpPricer::Resource> lines;
-        std::vector<std::int64_t> clock, last_trace_time;
-        DenseIdMap<LiveObject> live;
-        CycleHistogram histogram;
-        ReplayResult result;
-        std::uint64_t index = 0, until_check = 0, until_sample = 0, live_bytes = 0, requested_slab = 0, requested_pages = 0;
-        std::uint64_t sampled_cycles = 0, sampled_events = 0, measured_peak = 0, fingerprint = 0;
+        State state;
     };
 
     void save(Checkpoint& c) const {
         c.core.resize(sizeof(Core));
         std::memcpy(c.core.data(), static_cast<const void*>(&core_), sizeof(Core));
-        c.lines = lines_;
-        c.clock = clock_;
-        c.last_trace_time = last_trace_time_;
-        c.live = live_;
-        c.histogram = histogram_;
-        c.result = result_;
-        c.index = index_;
-        c.until_check = until_check_;
-        c.until_sample = until_sample_;
-        c.live_bytes = live_bytes_;
-        c.requested_slab = requested_slab_;
-        c.requested_pages = requested_pages_;
-        c.sampled_cycles = sampled_cycles_;
-        c.sampled_events = sampled_events_;
-        c.measured_peak = measured_peak_;
-        c.fingerprint = fingerprint_;
+        c.state = st_;
     }
 
     // REQUIRES: the region holds the pages it held at save() (region_snapshot.h).
     void restore(const Checkpoint& c) {
         std::memcpy(static_cast<void*>(&core_), c.core.data(), sizeof(Core));
-        lines_ = c.lines;  // same size: the storage, hence the pricer's pointer, stays
-        core_.observer().configure(m_, listener_, lines_.data());
-        clock_ = c.clock;
-        last_trace_time_ = c.last_trace_time;
-        live_ = c.live;
-        histogram_ = c.histogram;
-        result_ = c.result;
-        index_ = c.index;
-        until_check_ = c.until_check;
-        until_sample_ = c.until_sample;
-        live_bytes_ = c.live_bytes;
-        requested_slab_ = c.requested_slab;
-        requested_pages_ = c.requested_pages;
-        sampled_cycles_ = c.sampled_cycles;
-        sampled_events_ = c.sampled_events;
-        measured_peak_ = c.measured_peak;
-        fingerprint_ = c.fingerprint;
+        st_ = c.state;  // the lines keep their storage (same size), hence the pricer's pointer
+        core_.observer().configure(m_, listener_, st_.lines.data());
     }
 
     ReplayResult finish() {
-        fill(result_.summary, result_.per_cpu);
-        return std::move(result_);
+        fill(st_.result.summary, st_.result.per_cpu);
+        return std::move(st_.result);
     }
 
     // The figures so far, without ending anything (the GUI's live summary).
     ReplaySummary summary_now() const {
-        ReplaySummary s = result_.summary;
-        std::vector<CpuFigures> per_cpu = result_.per_cpu;
+        ReplaySummary s = st_.result.summary;
+        std::vector<CpuFigures> per_cpu = st_.result.per_cpu;
         fill(s, per_cpu);
         return s;
     }
@@ -218,9 +202,9 @@ public:
 private:
     // The summary's derived figures and the per-CPU clocks and cache counts.
     void fill(ReplaySummary& s, std::vector<CpuFigures>& per_cpu) const {
-        s.events = index_;
+        s.events = st_.index;
         s.cpus = cpus_;
-        s.fingerprint = fingerprint_;
+        s.fingerprint = st_.fingerprint;
         const OpPricer& counted = core_.observer();
         s.thread_cache_hit_rate = hit_rate();
         s.refills = counted.count(ActionKind::Refill);
@@ -232,18 +216,18 @@ private:
         s.lock_contended = waits.lock_contended;
         s.lock_wait_cycles = waits.lock_wait_cycles;
         s.line_wait_cycles = waits.line_wait_cycles;
-        s.modeled_cycles_p50 = histogram_.percentile(50);
-        s.modeled_cycles_p99 = histogram_.percentile(99);
+        s.modeled_cycles_p50 = st_.histogram.percentile(50);
+        s.modeled_cycles_p99 = st_.histogram.percentile(99);
         s.utilization = s.peak_footprint_bytes == 0
                             ? 0
                             : static_cast<double>(s.peak_live_bytes) / static_cast<double>(s.peak_footprint_bytes);
         s.region_bytes = region_.bytes();
         for (std::uint32_t c = 0; c < cpus_; ++c) {
-            per_cpu[c].clock = clock_[c];
+            per_cpu[c].clock = st_.clock[c];
             const CpuId cpu{static_cast<std::uint16_t>(c)};
             per_cpu[c].cache_hits = counted.count(cpu, ActionKind::CacheHit);
             per_cpu[c].cache_misses = counted.count(cpu, ActionKind::CacheMiss);
-            s.makespan_cycles = std::max(s.makespan_cycles, clock_[c]);
+            s.makespan_cycles = std::max(s.makespan_cycles, st_.clock[c]);
             s.work_cycles_total += per_cpu[c].work_cycles;
             s.modeled_cycles_total += per_cpu[c].work_cycles + per_cpu[c].wait_cycles;
         }
@@ -260,16 +244,16 @@ private:
     // the trace's think time since the CPU's previous operation. Called once per
     // operation, in its CPU's order (it keeps the CPU's last trace time).
     ALLOCSIM_ALWAYS_INLINE std::int64_t ready_time(const TraceEvent& e, std::uint16_t cpu) {
-        std::int64_t start = clock_[cpu];
+        std::int64_t start = st_.clock[cpu];
         if (e.time_ns != traces::kNoTime) {
             if (open_loop_) {
                 start = std::max(start, cycles_of_ns(e.time_ns));
-            } else if (last_trace_time_[cpu] != traces::kNoTime) {
-                std::int64_t think = cycles_of_ns(std::max<std::int64_t>(0, e.time_ns - last_trace_time_[cpu]));
+            } else if (st_.last_trace_time[cpu] != traces::kNoTime) {
+                std::int64_t think = cycles_of_ns(std::max<std::int64_t>(0, e.time_ns - st_.last_trace_time[cpu]));
                 if (s_.think_scale_permille != 1000) think = think * s_.think_scale_permille / 1000;
                 start += think;
             }
-            last_trace_time_[cpu] = e.time_ns;
+            st_.last_trace_time[cpu] = e.time_ns;
         }
         return start;
     }
@@ -280,7 +264,7 @@ private:
     ALLOCSIM_ALWAYS_INLINE void step(const TraceEvent& e) {
         const std::uint16_t cpu = cpu_of(e.cpu);
         const std::int64_t start = ready_time(e, cpu);
-        execute(e, cpu, start, start, index_);
+        execute(e, cpu, start, start, st_.index);
     }
 
     // Runs trace event `seq` on `cpu` at simulated cycle `start`, the core taking the
@@ -292,12 +276,12 @@ private:
         OpPricer& pricer = core_.observer();
         pricer.begin(seq, cpu, start, m_.op_base);
         const void* new_block = nullptr;
-        ReplaySummary& s = result_.summary;
+        ReplaySummary& s = st_.result.summary;
         switch (e.op) {
             case Op::Alloc:
             case Op::PageAlloc: {
                 // One probe: the slot is claimed now and released if the core fails.
-                const auto [slot, fresh] = live_.try_emplace(e.object, LiveObject{});
+                const auto [slot, fresh] = st_.live.try_emplace(e.object, LiveObject{});
                 if (!fresh) throw ReplayError(fmt::format("event {}: object {} is allocated while live", seq, e.object));
                 void* p = nullptr;
                 LiveObject o;
@@ -319,30 +303,30 @@ private:
                     else pricer.record(Action{ActionKind::AllocFailure, id});
                 }
                 if (p == nullptr) {
-                    live_.erase(e.object);
+                    st_.live.erase(e.object);
                     ++s.failed_allocs;
                     break;
                 }
                 o.ptr = p;
                 new_block = p;
                 *slot = o;
-                live_bytes_ += o.size;
-                (o.slab ? requested_slab_ : requested_pages_) += o.size;
-                s.peak_live_bytes = std::max(s.peak_live_bytes, live_bytes_);
+                st_.live_bytes += o.size;
+                (o.slab ? st_.requested_slab : st_.requested_pages) += o.size;
+                s.peak_live_bytes = std::max(s.peak_live_bytes, st_.live_bytes);
                 break;
             }
             case Op::Free:
             case Op::PageFree: {
                 e.op == Op::Free ? ++s.frees : ++s.page_frees;
                 LiveObject o;
-                if (!live_.erase(e.object, &o)) break;  // its allocation failed
-                live_bytes_ -= o.size;
-                (o.slab ? requested_slab_ : requested_pages_) -= o.size;
+                if (!st_.live.erase(e.object, &o)) break;  // its allocation failed
+                st_.live_bytes -= o.size;
+                (o.slab ? st_.requested_slab : st_.requested_pages) -= o.size;
                 if (o.last_cpu != cpu) {
                     // The object's line is in another CPU's cache.
                     pricer.charge(m_.line_transfer);
                     ++s.remote_frees;
-                    ++result_.per_cpu[cpu].remote_frees;
+                    ++st_.result.per_cpu[cpu].remote_frees;
                 }
                 if (o.page) core_.free_pages(id, o.ptr, Order{o.order});
                 else if (o.align_log2 > 3) core_.deallocate_aligned(id, o.ptr, o.size == 0 ? 1 : o.size, std::size_t{1} << o.align_log2);
@@ -351,7 +335,7 @@ private:
             }
             case Op::Realloc: {
                 ++s.reallocs;
-                LiveObject* found = live_.find(e.object);
+                LiveObject* found = st_.live.find(e.object);
                 if (found == nullptr) break;
                 LiveObject& o = *found;
                 if (o.last_cpu != cpu) pricer.charge(m_.line_transfer);
@@ -360,11 +344,11 @@ private:
                     ++s.failed_allocs;  // the old block stays, as realloc's contract says
                     break;
                 }
-                live_bytes_ = live_bytes_ - o.size + e.size;
-                s.peak_live_bytes = std::max(s.peak_live_bytes, live_bytes_);
-                (o.slab ? requested_slab_ : requested_pages_) -= o.size;
+                st_.live_bytes = st_.live_bytes - o.size + e.size;
+                s.peak_live_bytes = std::max(s.peak_live_bytes, st_.live_bytes);
+                (o.slab ? st_.requested_slab : st_.requested_pages) -= o.size;
                 o.slab = slab_object(p, e.size == 0 ? 1 : e.size, 0);
-                (o.slab ? requested_slab_ : requested_pages_) += e.size;
+                (o.slab ? st_.requested_slab : st_.requested_pages) += e.size;
                 o.ptr = p;
                 new_block = p;
                 o.size = e.size;
@@ -379,8 +363,8 @@ private:
         const std::uint64_t dependency_wait = static_cast<std::uint64_t>(start - ready);
         const std::uint64_t work = pricer.work(), wait = pricer.wait() + dependency_wait;
         s.dependency_wait_cycles += dependency_wait;
-        fingerprint_ = fingerprint_step(fingerprint_, seq, cpu, ready, t, wait, pricer.kinds());
-        clock_[cpu] = t;
+        st_.fingerprint = fingerprint_step(st_.fingerprint, seq, cpu, ready, t, wait, pricer.kinds());
+        st_.clock[cpu] = t;
         if (listener_ != nullptr) [[unlikely]] {
             if (dependency_wait != 0 && listener_->wait)
                 listener_->wait(WaitSpan{seq, cpu, WaitSpan::Kind::Dependency, 0, ready, start});
@@ -390,9 +374,9 @@ private:
         }
         // Per-CPU sums only: the run's totals and the samples' windows add them up.
         const std::uint64_t total = work + wait;
-        histogram_.add(total);
+        st_.histogram.add(total);
         s.modeled_cycles_max = std::max(s.modeled_cycles_max, total);
-        CpuFigures& f = result_.per_cpu[cpu];
+        CpuFigures& f = st_.result.per_cpu[cpu];
         ++f.ops;
         f.work_cycles += work;
         f.wait_cycles += wait;
@@ -502,7 +486,7 @@ private:
         const auto promote = [&](std::uint16_t cpu, bool in_top) {
             Stream& st = streams[cpu];
             const PendingOp& head = st.ops.front();
-            live_.prefetch(head.e.object);  // it runs within a few operations: its slot, read long ago, is cold
+            st_.live.prefetch(head.e.object);  // it runs within a few operations: its slot, read long ago, is cold
             st.ready = ready_time(head.e, cpu);
             std::int64_t start = st.ready;
             if (head.after != 0) {
@@ -526,13 +510,13 @@ private:
                     return;
                 }
                 at = 0;
-                if (progress) progress(index_);
+                if (progress) progress(st_.index);
             }
             if (at + kPrefetchDistance < n) {
                 // The object's slots in both maps: touched now, and again when it runs.
                 const std::uint64_t ahead = traces::record_object(records + (at + kPrefetchDistance) * traces::kEventRecordBytes);
                 order.prefetch(ahead);
-                live_.prefetch(ahead);
+                st_.live.prefetch(ahead);
             }
             const TraceEvent e = traces::decode_event(records + at++ * traces::kEventRecordBytes);
             const std::uint64_t seq = next_seq++;
@@ -544,7 +528,7 @@ private:
             Stream& st = streams[cpu];
             st.ops.push_back(PendingOp{e, seq, after});
             if (st.state == StreamState::Empty) {
-                unread.erase({clock_[cpu], cpu});
+                unread.erase({st_.clock[cpu], cpu});
                 promote(cpu, false);
             }
         };
@@ -553,7 +537,7 @@ private:
             if (eof) return false;
             // A few operations read ahead of the one running: their map slots, fetched
             // when they were read, are in the cache when they run.
-            if (queue.empty() || next_seq < index_ + kReadAhead) return true;
+            if (queue.empty() || next_seq < st_.index + kReadAhead) return true;
             const std::int64_t first = queue.top().start;
             if (monotone && first <= read_time) return false;  // every unread operation starts at read_time or later
             // The streams whose next operation is unread, by clock: the earliest bounds them all.
@@ -573,13 +557,13 @@ private:
             st.ops.pop_front();
             ObjectOrder& o = *order.find(object);
             o.done = seq + 1;
-            o.end = clock_[next.cpu];
+            o.end = st_.clock[next.cpu];
             o.cpu = next.cpu;
             const std::uint16_t waiting = o.parked;
             o.parked = kNoCpu;
             const std::int64_t waiting_end = o.end;
             const std::uint16_t ran_on = o.cpu;
-            if (waiting == kNoCpu && o.last_read == o.done && live_.find(object) == nullptr)
+            if (waiting == kNoCpu && o.last_read == o.done && st_.live.find(object) == nullptr)
                 order.erase(object);  // dead, and nothing read waits on it
             // The stream's next head takes the top's place (or the stream leaves the
             // queue) before anything else is pushed, so the top is still this operation.
@@ -588,7 +572,7 @@ private:
                 promote(next.cpu, true);
             } else {
                 queue.remove_top();
-                if (st.end_seq > next_seq) unread.emplace(clock_[next.cpu], next.cpu);  // its clock holds until it has an operation
+                if (st.end_seq > next_seq) unread.emplace(st_.clock[next.cpu], next.cpu);  // its clock holds until it has an operation
             }
             if (waiting != kNoCpu) {
                 // The parked head is the object's next event: it may run now.
@@ -603,7 +587,7 @@ private:
             if (!streams[c].ops.empty())
                 throw ReplayError(fmt::format("event {} on CPU {} never became runnable (its object's earlier event never ran)",
                                               streams[c].ops.front().seq, c));
-        if (progress) progress(index_);
+        if (progress) progress(st_.index);
         end();
     }
 
@@ -617,7 +601,7 @@ private:
     // The modeled cycles (work and wait) of all operations so far.
     std::uint64_t modeled_cycles_so_far() const {
         std::uint64_t sum = 0;
-        for (const CpuFigures& f : result_.per_cpu) sum += f.work_cycles + f.wait_cycles;
+        for (const CpuFigures& f : st_.result.per_cpu) sum += f.work_cycles + f.wait_cycles;
         return sum;
     }
 
@@ -638,16 +622,16 @@ private:
     // by 1/64 since the last measurement (memory_stats() walks the pages, so it is
     // not run on every small step of a growing heap: a few hundred times at most).
     void peak_candidate(std::uint64_t footprint) {
-        ReplaySummary& s = result_.summary;
+        ReplaySummary& s = st_.result.summary;
         if (footprint <= s.peak_footprint_bytes) return;
         s.peak_footprint_bytes = footprint;
         take_breakdown(footprint);
-        if (footprint < measured_peak_ + measured_peak_ / 64) return;
-        measured_peak_ = footprint;
+        if (footprint < st_.measured_peak + st_.measured_peak / 64) return;
+        st_.measured_peak = footprint;
         const MemoryStats m = core_.memory_stats();
         const std::uint64_t handed_out = m.live_bytes();
         s.internal_fragmentation =
-            handed_out == 0 ? 0 : 1.0 - static_cast<double>(std::min(live_bytes_, handed_out)) / static_cast<double>(handed_out);
+            handed_out == 0 ? 0 : 1.0 - static_cast<double>(std::min(st_.live_bytes, handed_out)) / static_cast<double>(handed_out);
         s.external_fragmentation = external_fragmentation();
     }
 
@@ -680,16 +664,16 @@ private:
         FootprintParts p;
         if constexpr (kHybrid) p = core_.footprint_parts();
         else p = core_.footprint_parts(reinterpret_cast<std::uintptr_t>(region_.base()) + footprint);
-        if (p.object_bytes < requested_slab_ || p.page_bytes < requested_pages_ || p.total() != footprint)
+        if (p.object_bytes < st_.requested_slab || p.page_bytes < st_.requested_pages || p.total() != footprint)
             throw ReplayError(fmt::format("event {}: the footprint's parts do not add up ({} B of parts, {} B of footprint; "
                                           "{} B of objects for {} B requested, {} B of pages for {} B requested)",
-                                          index_, p.total(), footprint, p.object_bytes, requested_slab_, p.page_bytes,
-                                          requested_pages_));
-        FootprintBreakdown& b = result_.summary.footprint;
-        b.event = index_;
-        b.live_bytes = live_bytes_;
-        b.class_rounding_bytes = p.object_bytes - requested_slab_;
-        b.page_rounding_bytes = p.page_bytes - requested_pages_;
+                                          st_.index, p.total(), footprint, p.object_bytes, st_.requested_slab, p.page_bytes,
+                                          st_.requested_pages));
+        FootprintBreakdown& b = st_.result.summary.footprint;
+        b.event = st_.index;
+        b.live_bytes = st_.live_bytes;
+        b.class_rounding_bytes = p.object_bytes - st_.requested_slab;
+        b.page_rounding_bytes = p.page_bytes - st_.requested_pages;
         b.run_tail_bytes = p.run_tail_bytes;
         b.cached_bytes = p.cached_bytes;
         b.partial_free_bytes = p.partial_free_bytes;
@@ -701,17 +685,17 @@ private:
 
     void sample() {
         Sample x;
-        x.event = index_;
-        for (std::int64_t c : clock_) x.time = std::max(x.time, c);
-        x.live_bytes = live_bytes_;
+        x.event = st_.index;
+        for (std::int64_t c : st_.clock) x.time = std::max(x.time, c);
+        x.live_bytes = st_.live_bytes;
         x.footprint_bytes = footprint_now();
         x.hit_rate = hit_rate();
         const std::uint64_t cycles = modeled_cycles_so_far();
-        x.window_cycles = cycles - sampled_cycles_;
-        x.window_ops = index_ - sampled_events_;
-        sampled_cycles_ = cycles;
-        sampled_events_ = index_;
-        result_.samples.push_back(x);
+        x.window_cycles = cycles - st_.sampled_cycles;
+        x.window_ops = st_.index - st_.sampled_events;
+        st_.sampled_cycles = cycles;
+        st_.sampled_events = st_.index;
+        st_.result.samples.push_back(x);
     }
 
     // The share of free memory that is not in blocks of the largest order: 0 when
@@ -735,10 +719,10 @@ private:
     void check() {
         const CheckResult r = core_.check();
         if (r.ok) return;
-        ++result_.summary.invariant_violations;
-        // index_ events have run: the last one's index is index_ - 1.
-        throw ReplayError(index_ == 0 ? fmt::format("invariant violated before any event: {}", check_text(r))
-                                      : fmt::format("invariant violated after event {}: {}", index_ - 1, check_text(r)));
+        ++st_.result.summary.invariant_violations;
+        // st_.index events have run: the last one's index is st_.index - 1.
+        throw ReplayError(st_.index == 0 ? fmt::format("invariant violated before any event: {}", check_text(r))
+                                      : fmt::format("invariant violated after event {}: {}", st_.index - 1, check_text(r)));
     }
 
     const ReplaySettings& s_;
@@ -747,22 +731,9 @@ private:
     std::vector<std::uint16_t> map_;
     Region& region_;
     const ReplayListener* listener_;
-    std::vector<OpPricer::Resource> lines_ = std::vector<OpPricer::Resource>(OpPricer::kLines);  // the pricer's
     Core core_;
     bool open_loop_ = false;
-    std::vector<std::int64_t> clock_;
-    std::vector<std::int64_t> last_trace_time_;
-    DenseIdMap<LiveObject> live_;  // trace object id -> the live object
-    CycleHistogram histogram_;
-    ReplayResult result_;
-    std::uint64_t index_ = 0;
-    std::uint64_t until_check_ = 0;   // events to the next check(); 0 and never reached when off
-    std::uint64_t until_sample_ = 0;  // events to the next sample()
-    std::uint64_t live_bytes_ = 0;
-    std::uint64_t requested_slab_ = 0, requested_pages_ = 0;  // live_bytes_ split by slab_object()
-    std::uint64_t sampled_cycles_ = 0, sampled_events_ = 0;  // modeled_cycles_so_far() and index_ at the last sample
-    std::uint64_t measured_peak_ = 0;  // the footprint fragmentation was last measured at
-    std::uint64_t fingerprint_ = kFingerprintSeed;  // trajectory_fingerprint.h, over the operations run so far
+    State st_;
 };
 
 }  // namespace replay_detail
