@@ -130,14 +130,7 @@ void warn_if_not_cycles(const engine::MeasuredRun& run, const char* command) {
 // The checks compare and calibrate share: --help (printed: nullopt), no stray
 // argument, and the required --measured RUN, which it returns.
 std::optional<std::string> measured_argument(const Arguments& args, const char* help) {
-    if (args.flag("help")) {
-        fmt::print("{}", help);
-        return std::nullopt;
-    }
-    if (!args.positionals().empty()) throw UsageError("unexpected argument '" + args.positionals()[0] + "'");
-    const auto id = args.value("measured");
-    if (!id) throw UsageError("--measured RUN is required (allocsim runs --measured lists them)");
-    return id;
+    return required_option(args, help, "measured", "--measured RUN is required (allocsim runs --measured lists them)");
 }
 
 }  // namespace

@@ -35,21 +35,14 @@ constexpr const char* kHelp =
 
 int command_floor(int argc, char** argv) {
     const Arguments args(argc, argv, {"db", "trace", "cpus", "map", "model", "set"}, {"json", "help"});
-    if (args.flag("help")) {
-        fmt::print("{}", kHelp);
-        return 0;
-    }
-    if (!args.positionals().empty()) throw UsageError("unexpected argument '" + args.positionals()[0] + "'");
-    const auto trace = args.value("trace");
-    if (!trace) throw UsageError("--trace NAME is required");
+    const auto trace = trace_option(args, kHelp);
+    if (!trace) return 0;
 
     const engine::ReplaySettings settings = replay_settings(args);
     if (settings.allocator != engine::AllocatorKind::Hybrid) throw UsageError("the floor is the hybrid core's; the linked list has no classes");
 
     traces::Database db(args.value_or("db", kDefaultDb), traces::Database::Mode::Existing);
-    const auto info = db.find_trace(*trace);
-    if (!info) throw traces::TraceError(fmt::format("{}: no trace named '{}'", db.path(), *trace));
-    Progress progress("floor of " + *trace, info->events, "ev");
+    Progress progress("floor of " + *trace, require_trace(db, *trace).events, "ev");
     engine::FootprintFloor f;
     try {
         f = engine::footprint_floor(db, *trace, settings, [&](std::uint64_t done) { progress.update(done); });

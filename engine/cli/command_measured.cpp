@@ -121,9 +121,7 @@ std::pair<engine::MeasuredRun, std::int64_t> take_and_store(const Arguments& arg
                                                             const std::string& what, const std::string& doing,
                                                             std::uint64_t passes, Take&& take) {
     traces::Database db(args.value_or("db", kDefaultDb), traces::Database::Mode::Existing);
-    const auto info = db.find_trace(trace);
-    if (!info) throw traces::TraceError(fmt::format("{}: no trace named '{}'", db.path(), trace));
-    Progress progress(doing + " " + trace, info->events * passes, "ops");
+    Progress progress(doing + " " + trace, require_trace(db, trace).events * passes, "ops");
     engine::MeasuredRun run;
     try {
         run = take(db, [&](std::uint64_t done, std::uint64_t) { progress.update(done); });
@@ -141,13 +139,8 @@ std::pair<engine::MeasuredRun, std::int64_t> take_and_store(const Arguments& arg
 int command_capture(int argc, char** argv) {
     const Arguments args(argc, argv, {"db", "trace", "cpus", "accel", "kernel", "timeout", "model", "set", "label", "repeat"},
                          {"icount", "json", "help"});
-    if (args.flag("help")) {
-        fmt::print("{}", kCaptureHelp);
-        return 0;
-    }
-    if (!args.positionals().empty()) throw UsageError("unexpected argument '" + args.positionals()[0] + "'");
-    const auto trace = args.value("trace");
-    if (!trace) throw UsageError("--trace NAME is required");
+    const auto trace = trace_option(args, kCaptureHelp);
+    if (!trace) return 0;
     engine::CaptureOptions options;
     options.cpus = static_cast<std::uint32_t>(args.number_or("cpus", 0, 1, 16));
     options.icount = args.flag("icount");
@@ -176,13 +169,8 @@ int command_capture(int argc, char** argv) {
 
 int command_measure(int argc, char** argv) {
     const Arguments args(argc, argv, {"db", "trace", "threads", "model", "set", "label", "repeat"}, {"json", "help"});
-    if (args.flag("help")) {
-        fmt::print("{}", kMeasureHelp);
-        return 0;
-    }
-    if (!args.positionals().empty()) throw UsageError("unexpected argument '" + args.positionals()[0] + "'");
-    const auto trace = args.value("trace");
-    if (!trace) throw UsageError("--trace NAME is required");
+    const auto trace = trace_option(args, kMeasureHelp);
+    if (!trace) return 0;
     const auto threads = static_cast<std::uint32_t>(args.number_or("threads", 0, 1, 1024));
     const auto repeats = static_cast<std::uint32_t>(args.number_or("repeat", 1, 1, 1000));
     const engine::ReplaySettings settings = measured_settings(args);

@@ -44,6 +44,23 @@ constexpr const char* kHelp =
 
 std::string percent(double x) { return fmt::format("{:.2f}%", 100 * x); }
 
+std::optional<std::string> required_option(const Arguments& args, const char* help, const char* key, const char* missing) {
+    if (args.flag("help")) {
+        fmt::print("{}", help);
+        return std::nullopt;
+    }
+    if (!args.positionals().empty()) throw UsageError("unexpected argument '" + args.positionals()[0] + "'");
+    auto value = args.value(key);
+    if (!value) throw UsageError(missing);
+    return value;
+}
+
+traces::TraceInfo require_trace(traces::Database& db, const std::string& name) {
+    auto info = db.find_trace(name);
+    if (!info) throw traces::TraceError(fmt::format("{}: no trace named '{}'", db.path(), name));
+    return *info;
+}
+
 // The peak footprint by cause, one line, the causes that hold nothing left out.
 void print_footprint_breakdown(const engine::ReplaySummary& s) {
     const engine::FootprintBreakdown& f = s.footprint;
@@ -147,19 +164,12 @@ int command_replay(int argc, char** argv) {
     const Arguments args(argc, argv,
                          {"db", "trace", "cpus", "map", "allocator", "model", "set", "loop", "check-every", "label"},
                          {"json", "help"});
-    if (args.flag("help")) {
-        fmt::print("{}", kHelp);
-        return 0;
-    }
-    if (!args.positionals().empty()) throw UsageError("unexpected argument '" + args.positionals()[0] + "'");
-    const auto trace = args.value("trace");
-    if (!trace) throw UsageError("--trace NAME is required");
+    const auto trace = trace_option(args, kHelp);
+    if (!trace) return 0;
 
     const engine::ReplaySettings settings = replay_settings(args);
     traces::Database db(args.value_or("db", kDefaultDb), traces::Database::Mode::Existing);
-    const auto info = db.find_trace(*trace);
-    if (!info) throw traces::TraceError(fmt::format("{}: no trace named '{}'", db.path(), *trace));
-    Progress progress("replaying " + *trace, info->events, "ev");
+    Progress progress("replaying " + *trace, require_trace(db, *trace).events, "ev");
     engine::ReplayResult result;
     const std::int64_t run = replay_and_store(db, *trace, settings, args.value_or("label", ""), result,
                                               [&](std::uint64_t done) { progress.update(done); });

@@ -76,8 +76,7 @@ int command_runs(int argc, char** argv) {
     if (report_missing_database(path, args.flag("json"))) return 0;
     traces::Database db(path);
     const auto trace = args.value("trace");
-    if (trace && !db.find_trace(*trace))
-        throw traces::TraceError(fmt::format("{}: no trace named '{}'", db.path(), *trace));
+    if (trace) require_trace(db, *trace);
     if (args.flag("measured")) {
         std::vector<engine::MeasuredRunInfo> runs = engine::list_measured_runs(db);
         std::erase_if(runs, [&](const engine::MeasuredRunInfo& r) { return trace && r.trace != *trace; });

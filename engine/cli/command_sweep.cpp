@@ -85,13 +85,8 @@ std::string label_of(const std::vector<Axis>& axes, const std::vector<std::size_
 int command_sweep(int argc, char** argv) {
     const Arguments args(argc, argv, {"db", "trace", "set", "cpus", "allocator", "model", "part"},
                          {"json", "report", "help"});
-    if (args.flag("help")) {
-        fmt::print("{}", kHelp);
-        return 0;
-    }
-    if (!args.positionals().empty()) throw UsageError("unexpected argument '" + args.positionals()[0] + "'");
-    const auto trace = args.value("trace");
-    if (!trace) throw UsageError("--trace NAME is required");
+    const auto trace = trace_option(args, kHelp);
+    if (!trace) return 0;
     const std::vector<Axis> axes = parse_axes(args.values("set"));
     if (axes.empty()) throw UsageError("--set KEY=V1,V2,... is required (one per swept key)");
     std::size_t points = 1;
@@ -128,7 +123,7 @@ int command_sweep(int argc, char** argv) {
     }
 
     traces::Database db(args.value_or("db", kDefaultDb), traces::Database::Mode::Existing);
-    if (!db.find_trace(*trace)) throw traces::TraceError(fmt::format("{}: no trace named '{}'", db.path(), *trace));
+    require_trace(db, *trace);
     std::vector<std::int64_t> run_of(points, 0);
     if (!args.flag("report")) {
         for (std::size_t p = part; p < points; p += parts) {

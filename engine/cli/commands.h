@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,16 @@ int command_calibrate(int argc, char** argv);
 
 // Shared by the commands.
 inline constexpr const char* kDefaultDb = "allocsim.db";
+// What most commands check first: --help (printed, and nullopt returned), no stray
+// argument, and the option `key` they require (its value returned; a UsageError
+// `missing` without it).
+std::optional<std::string> required_option(const Arguments& args, const char* help, const char* key, const char* missing);
+// required_option for --trace NAME.
+inline std::optional<std::string> trace_option(const Arguments& args, const char* help) {
+    return required_option(args, help, "trace", "--trace NAME is required");
+}
+// The stored trace of that name; a TraceError "DB: no trace named 'NAME'" without one.
+traces::TraceInfo require_trace(traces::Database& db, const std::string& name);
 std::string json_string(const std::string& s);
 // For the listing commands, which never create a database: if `path` does not
 // exist, prints an empty listing ("[]" with --json, else a sentence) and returns true.

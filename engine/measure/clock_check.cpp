@@ -35,9 +35,8 @@ ClockVerdict judge_clock(const MeasuredRun& run, const MeasuredRun* host) {
                                 kTrappedTimerTicks);
     }
     const std::uint64_t hit = alloc_hit_median(run);
-    std::uint64_t host_hit = 0;
-    if (host != nullptr && hit != 0 && (host_hit = alloc_hit_median(*host)) != 0 &&
-        hit > kSlowFactor * host_hit && hit > host_hit + kTrappedTimerTicks) {
+    const std::uint64_t host_hit = host != nullptr ? alloc_hit_median(*host) : 0;
+    if (hit != 0 && host_hit != 0 && hit > kSlowFactor * host_hit && hit > host_hit + kTrappedTimerTicks) {
         why += fmt::format("{}an alloc hit's median reads {} ticks against the host's {}", why.empty() ? "" : "; ", hit, host_hit);
     }
     if (!why.empty())
@@ -45,7 +44,7 @@ ClockVerdict judge_clock(const MeasuredRun& run, const MeasuredRun* host) {
                                      : ": RDTSC traps on this host")};
     if (host != nullptr)
         return {true, fmt::format("timer overhead {} ticks (host {}), alloc hit median {} (host {})", run.timer_overhead,
-                                  host_timer, hit, host_hit != 0 ? host_hit : alloc_hit_median(*host))};
+                                  host_timer, hit, host_hit)};
     return {true, fmt::format("timer overhead {} ticks", run.timer_overhead)};
 }
 

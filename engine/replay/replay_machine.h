@@ -512,12 +512,10 @@ private:
                 at = 0;
                 if (progress) progress(st_.index);
             }
-            if (at + kPrefetchDistance < n) {
-                // The object's slots in both maps: touched now, and again when it runs.
-                const std::uint64_t ahead = traces::record_object(records + (at + kPrefetchDistance) * traces::kEventRecordBytes);
-                order.prefetch(ahead);
-                st_.live.prefetch(ahead);
-            }
+            // The object's order slot, touched when its event is read (its live slot is
+            // fetched when it becomes its stream's head, shortly before it runs).
+            if (at + kPrefetchDistance < n)
+                order.prefetch(traces::record_object(records + (at + kPrefetchDistance) * traces::kEventRecordBytes));
             const TraceEvent e = traces::decode_event(records + at++ * traces::kEventRecordBytes);
             const std::uint64_t seq = next_seq++;
             if (monotone) read_time = cycles_of_ns(e.time_ns);
@@ -535,7 +533,7 @@ private:
         // Whether a stream not read up to its next operation could start before `first`.
         const auto must_read = [&]() {
             if (eof) return false;
-            // A few operations read ahead of the one running: their map slots, fetched
+            // A few operations read ahead of the one running: their order slots, fetched
             // when they were read, are in the cache when they run.
             if (queue.empty() || next_seq < st_.index + kReadAhead) return true;
             const std::int64_t first = queue.top().start;
