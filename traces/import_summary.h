@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace allocsim::traces {
 
@@ -24,12 +25,31 @@ struct ImportSummary {
     std::uint64_t peak_live_bytes = 0;    // the highest sum of requested bytes of live objects
     std::uint32_t cpus = 0;               // 1 + the highest CPU index
     bool has_time = false;
+    // The trace's layout, which a simulated-time replay needs before it starts: the
+    // index of each CPU's last event (kNoEvent: none), and whether every event has a
+    // time and the times never go back. Stored by the TraceWriter; empty, and not
+    // printed, in a summary that did not come from one.
+    std::vector<std::uint64_t> last_event_by_cpu;
+    bool times_monotone = false;
 
     std::string to_json() const;
+
+private:
+    std::string layout_json() const;
 };
 
 // The peak_live_bytes a stored summary (to_json's text) records; nullopt for a trace
 // stored before summaries had it.
 std::optional<std::uint64_t> stored_peak_live_bytes(std::string_view summary_json);
+
+inline constexpr std::uint64_t kNoEvent = UINT64_MAX;
+
+struct TraceLayout {
+    std::vector<std::uint64_t> last_event_by_cpu;  // per trace CPU; kNoEvent: it has none
+    bool times_monotone = false;
+};
+// The layout a stored summary records; nullopt for a trace stored before summaries
+// had it (the replay then finds it with one pass over the events).
+std::optional<TraceLayout> stored_layout(std::string_view summary_json);
 
 }  // namespace allocsim::traces

@@ -26,6 +26,7 @@ TraceReader::TraceReader(Database& db, const std::string& name)
     Statement size(db, "PRAGMA cache_size");
     if (size.step()) saved_cache_size_ = size.column_int(0);
     db.exec("PRAGMA cache_size=-256");
+    db.exec("PRAGMA mmap_size=1099511627776");
 }
 
 TraceReader::~TraceReader() {

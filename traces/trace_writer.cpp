@@ -66,6 +66,10 @@ void TraceWriter::add(const TraceEvent& event) {
     buffer_.resize(at + kEventRecordBytes);
     encode_event(event, buffer_.data() + at);
     live_.on(event);
+    if (event.cpu >= last_event_by_cpu_.size()) last_event_by_cpu_.resize(event.cpu + 1, kNoEvent);
+    last_event_by_cpu_[event.cpu] = next_seq_;
+    if (event.time_ns == kNoTime || event.time_ns < last_time_) times_monotone_ = false;
+    else last_time_ = event.time_ns;
     ++next_seq_;
     if (buffer_.size() == kEventsPerChunk * kEventRecordBytes) flush();
 }
@@ -90,6 +94,8 @@ TraceInfo TraceWriter::commit(const ImportSummary& summary) {
     info_.has_time = summary.has_time;
     ImportSummary stored = summary;
     stored.peak_live_bytes = live_.peak();
+    stored.last_event_by_cpu = last_event_by_cpu_;
+    stored.times_monotone = times_monotone_ && next_seq_ != 0;
     info_.summary = stored.to_json();
     Statement update(db_, "UPDATE traces SET cpus = ?, events = ?, has_time = ?, summary = ? WHERE id = ?");
     update.bind(1, info_.cpus)

@@ -43,6 +43,9 @@ private:
     TraceInfo info_;
     std::vector<unsigned char> buffer_;
     LiveBytes live_;
+    std::vector<std::uint64_t> last_event_by_cpu_;  // the layout (import_summary.h)
+    bool times_monotone_ = true;
+    std::int64_t last_time_ = INT64_MIN;
     std::uint64_t next_seq_ = 0;
     std::uint64_t chunk_first_ = 0;
     bool open_ = false;

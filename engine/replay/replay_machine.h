@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <set>
 #include <vector>
 
 #include "alloc/hybrid_allocator.h"
@@ -21,8 +20,10 @@
 #include "engine/replay/replayer.h"
 #include "engine/replay/sim_platform.h"
 #include "engine/replay/trajectory_fingerprint.h"
+#include "engine/replay/unread_streams.h"
 #include "traces/dense_id_map.h"
 #include "traces/event_codec.h"
+#include "traces/import_summary.h"
 #include "traces/trace_reader.h"
 
 namespace allocsim::engine {
@@ -56,7 +57,7 @@ class ReplayMachine {
     static constexpr std::size_t kPrefetchDistance = 16;
     // In simulated-time order, how many operations at least are read ahead of the
     // one running (run_in_time_order).
-    static constexpr std::uint64_t kReadAhead = 32;
+    static constexpr std::uint64_t kReadAhead = 128;
 
     // Everything a replay changes as it goes but the core (whose bytes a checkpoint
     // copies), in one struct: a checkpoint is this struct and the core's bytes, and no
@@ -399,17 +400,17 @@ private:
     // Reading ahead buffers the events of the streams that are behind in the trace and
     // ahead in simulated time: memory follows how far the streams drift apart.
 
+    // An event's place in its stream: 1 + its seq in the low 48 bits (0: none) and its
+    // modeled CPU above. An operation's predecessor on its object is named this way.
+    static constexpr int kSeqBits = 48;
+    static constexpr std::uint64_t kSeqMask = (std::uint64_t{1} << kSeqBits) - 1;
+    static std::uint64_t event_ref(std::uint64_t seq, std::uint16_t cpu) {
+        return (seq + 1) | (std::uint64_t{cpu} << kSeqBits);
+    }
     struct PendingOp {
         TraceEvent e;
         std::uint64_t seq = 0;
-        std::uint64_t after = 0;  // 1 + the seq of the trace's previous event on its object; 0: none
-    };
-    struct ObjectOrder {
-        std::uint64_t last_read = 0;  // 1 + the seq of the last event read on the object
-        std::uint64_t done = 0;       // 1 + the seq of the last one run
-        std::int64_t end = 0;         // when that one ended
-        std::uint16_t cpu = kNoCpu;   // where it ran
-        std::uint16_t parked = kNoCpu;  // a stream whose head waits for the object's next run
+        std::uint64_t after = 0;  // event_ref() of the trace's previous event on its object; 0: none
     };
     enum class StreamState : std::uint8_t { Empty, Queued, Parked };
     // A FIFO of the operations read and not run, on a power-of-two ring that doubles.
@@ -440,18 +441,32 @@ private:
         std::vector<PendingOp> ring_;
         std::uint64_t head_ = 0, tail_ = 0, mask_ = 0;
     };
+    // One modeled CPU's operations. A stream runs its operations in trace order, so
+    // "has event (seq, cpu) run?" is streams[cpu].done > seq, with no per-object state.
     struct Stream {
         PendingRing ops;              // read, not run; the head is queued or parked
         StreamState state = StreamState::Empty;
         std::int64_t ready = 0;       // the head's ready_time()
         std::uint64_t end_seq = 0;    // 1 + the seq of the stream's last event in the trace
+        std::uint64_t done = 0;       // 1 + the seq of the last operation it ran; 0: none
+        std::uint64_t waits_for = 0;  // Parked: the event_ref() its head waits for
+        std::uint32_t waiters = 0;    // streams parked on one of this stream's operations
     };
 
     void run_in_time_order(traces::TraceReader& reader, const ReplayProgress& progress) {
         std::vector<Stream> streams(cpus_);
-        // One pass first: where each stream ends, and whether the times never go back.
+        // Where each stream ends, and whether the times never go back: from the trace's
+        // stored layout, or, for a trace stored before it had one, a pass over its events.
         bool monotone = open_loop_;
-        {
+        if (const auto layout = traces::stored_layout(reader.info().summary)) {
+            for (std::size_t c = 0; c < layout->last_event_by_cpu.size(); ++c) {
+                const std::uint64_t last = layout->last_event_by_cpu[c];
+                if (last == traces::kNoEvent) continue;
+                Stream& st = streams[cpu_of(static_cast<std::uint16_t>(c))];
+                st.end_seq = std::max(st.end_seq, last + 1);
+            }
+            monotone = monotone && layout->times_monotone;
+        } else {
             const unsigned char* records = nullptr;
             std::size_t n = 0;
             std::uint64_t seq = 0;
@@ -466,38 +481,53 @@ private:
             }
             reader.seek(0);
         }
-        DenseIdMap<ObjectOrder> order;
-        EventQueue queue;
-        // The streams that have no operation read and some left to read, keyed by their
-        // CPU's clock (which cannot move while the stream has nothing to run): O(log CPUs)
-        // to find the earliest, where a scan of every CPU would cost O(CPUs) an operation.
-        std::set<std::pair<std::int64_t, std::uint16_t>> unread;
+        // Per object, the event_ref() of the last event read on it. An entry lives from
+        // the object's first event read to its free run (when no later event was read).
+        DenseIdMap<std::uint64_t> last_read;
+        EventQueue queue(cpus_);
+        UnreadStreams unread(cpus_);
         for (std::uint32_t c = 0; c < cpus_; ++c)
-            if (streams[c].end_seq != 0) unread.emplace(0, static_cast<std::uint16_t>(c));
+            if (streams[c].end_seq != 0) unread.add(static_cast<std::uint16_t>(c), 0);
         const unsigned char* records = nullptr;
         std::size_t n = 0, at = 0;
         std::uint64_t next_seq = 0;
         std::int64_t read_time = INT64_MIN;  // cycles: the last trace time read (monotone open loop)
         bool eof = false;
 
-        // A stream's head becomes runnable: queued at its start, or parked on its object.
-        // `in_top`: the stream's previous operation is still the queue's top (it just
-        // ran), so the new head takes its place, or it leaves.
+        // A stream's head becomes runnable: queued at its start, or parked until its
+        // object's previous event has run. `in_top`: the stream's previous operation is
+        // still the queue's top (it just ran), so the new head takes its place, or it leaves.
+        //
+        // The previous event on the object, if another stream's, must have run, and the
+        // head starts no earlier than it ended. Only the last operation a CPU ran can end
+        // after the present (each of its operations starts after the one before ends,
+        // and the queue's present is the start of the latest run): so its end is that
+        // CPU's clock if it was the CPU's last, and otherwise is past, and every head
+        // promoted now is ready at the present or later.
         const auto promote = [&](std::uint16_t cpu, bool in_top) {
             Stream& st = streams[cpu];
             const PendingOp& head = st.ops.front();
-            st_.live.prefetch(head.e.object);  // it runs within a few operations: its slot, read long ago, is cold
+            // It runs within a few operations: its live slot, and for a free the entry
+            // that goes after it, both touched long ago, are cold.
+            st_.live.prefetch(head.e.object);
+            if (head.e.op == Op::Free || head.e.op == Op::PageFree) last_read.prefetch(head.e.object);
             st.ready = ready_time(head.e, cpu);
             std::int64_t start = st.ready;
-            if (head.after != 0) {
-                ObjectOrder& o = *order.find(head.e.object);
-                if (o.done != head.after) {
-                    o.parked = cpu;
+            const auto on = static_cast<std::uint16_t>(head.after >> kSeqBits);
+            // One branch, rarely taken (a free's or a realloc's predecessor is usually
+            // its own CPU's: the same stream's ran before, on this CPU), where testing
+            // `after` first would branch on whether the head is an allocation.
+            if ((head.after != 0) & (on != cpu)) {
+                Stream& before = streams[on];
+                const std::uint64_t seq1 = head.after & kSeqMask;
+                if (before.done < seq1) {
+                    st.waits_for = head.after;
                     st.state = StreamState::Parked;
+                    ++before.waiters;
                     if (in_top) queue.remove_top();
                     return;
                 }
-                if (o.cpu != cpu) start = std::max(start, o.end);
+                if (before.done == seq1) start = std::max(start, st_.clock[on]);
             }
             if (in_top) queue.replace_top(QueuedOp{start, head.seq, cpu});
             else queue.push(QueuedOp{start, head.seq, cpu});
@@ -512,35 +542,35 @@ private:
                 at = 0;
                 if (progress) progress(st_.index);
             }
-            // The object's order slot, touched when its event is read (its live slot is
+            // The object's entry, touched when its event is read (its live slot is
             // fetched when it becomes its stream's head, shortly before it runs).
             if (at + kPrefetchDistance < n)
-                order.prefetch(traces::record_object(records + (at + kPrefetchDistance) * traces::kEventRecordBytes));
+                last_read.prefetch(traces::record_object(records + (at + kPrefetchDistance) * traces::kEventRecordBytes));
             const TraceEvent e = traces::decode_event(records + at++ * traces::kEventRecordBytes);
             const std::uint64_t seq = next_seq++;
             if (monotone) read_time = cycles_of_ns(e.time_ns);
-            const auto [o, fresh] = order.try_emplace(e.object, ObjectOrder{});
-            const std::uint64_t after = o->last_read;
-            o->last_read = seq + 1;
             const std::uint16_t cpu = cpu_of(e.cpu);
+            const auto [ref, fresh] = last_read.try_emplace(e.object, 0);
+            const std::uint64_t after = *ref;
+            *ref = event_ref(seq, cpu);
             Stream& st = streams[cpu];
             st.ops.push_back(PendingOp{e, seq, after});
             if (st.state == StreamState::Empty) {
-                unread.erase({st_.clock[cpu], cpu});
+                unread.remove(cpu);
                 promote(cpu, false);
             }
         };
         // Whether a stream not read up to its next operation could start before `first`.
         const auto must_read = [&]() {
             if (eof) return false;
-            // A few operations read ahead of the one running: their order slots, fetched
+            // A few operations read ahead of the one running: their entries, fetched
             // when they were read, are in the cache when they run.
             if (queue.empty() || next_seq < st_.index + kReadAhead) return true;
             const std::int64_t first = queue.top().start;
             if (monotone && first <= read_time) return false;  // every unread operation starts at read_time or later
             // The streams whose next operation is unread, by clock: the earliest bounds them all.
             if (unread.empty()) return false;
-            const std::int64_t bound = monotone ? std::max(unread.begin()->first, read_time) : unread.begin()->first;
+            const std::int64_t bound = monotone ? std::max(unread.earliest(), read_time) : unread.earliest();
             return bound < first;  // at equal starts the queued one, earlier in the trace, goes first
         };
 
@@ -548,36 +578,40 @@ private:
             while (must_read()) read_one();
             if (queue.empty()) break;
             const QueuedOp next = queue.take();  // stays the top until its stream's next head replaces it
-            Stream& st = streams[next.cpu];
+            const std::uint16_t cpu = next.cpu;
+            Stream& st = streams[cpu];
             const PendingOp& op = st.ops.front();  // stays until the stream's next push, after this step
-            execute(op.e, next.cpu, st.ready, next.start, op.seq);
-            const std::uint64_t object = op.e.object, seq = op.seq;
+            execute(op.e, cpu, st.ready, next.start, op.seq);
+            const std::uint64_t object = op.e.object, ref = event_ref(op.seq, cpu);
+            // After a free the object is dead without asking the live map, whose miss
+            // would probe its overflow table.
+            const bool dead = op.e.op == Op::Free || op.e.op == Op::PageFree || st_.live.find(object) == nullptr;
             st.ops.pop_front();
-            ObjectOrder& o = *order.find(object);
-            o.done = seq + 1;
-            o.end = st_.clock[next.cpu];
-            o.cpu = next.cpu;
-            const std::uint16_t waiting = o.parked;
-            o.parked = kNoCpu;
-            const std::int64_t waiting_end = o.end;
-            const std::uint16_t ran_on = o.cpu;
-            if (waiting == kNoCpu && o.last_read == o.done && st_.live.find(object) == nullptr)
-                order.erase(object);  // dead, and nothing read waits on it
+            st.done = ref & kSeqMask;
+            if (dead) {
+                // Its entry goes once no event read after this one names it.
+                if (const std::uint64_t* last = last_read.find(object); last != nullptr && *last == ref)
+                    last_read.erase(object);
+            }
             // The stream's next head takes the top's place (or the stream leaves the
             // queue) before anything else is pushed, so the top is still this operation.
             st.state = StreamState::Empty;
             if (!st.ops.empty()) {
-                promote(next.cpu, true);
+                promote(cpu, true);
             } else {
                 queue.remove_top();
-                if (st.end_seq > next_seq) unread.emplace(st_.clock[next.cpu], next.cpu);  // its clock holds until it has an operation
+                if (st.end_seq > next_seq) unread.add(cpu, st_.clock[cpu]);  // its clock holds until it has an operation
             }
-            if (waiting != kNoCpu) {
-                // The parked head is the object's next event: it may run now.
-                Stream& w = streams[waiting];
-                const std::int64_t start = ran_on != waiting ? std::max(w.ready, waiting_end) : w.ready;
-                queue.push(QueuedOp{start, w.ops.front().seq, waiting});
-                w.state = StreamState::Queued;
+            if (st.waiters != 0) {
+                // A parked head waits for one of this stream's operations: this one?
+                for (std::uint32_t c = 0; c < cpus_; ++c) {
+                    Stream& w = streams[c];
+                    if (w.state != StreamState::Parked || w.waits_for != ref) continue;
+                    --st.waiters;
+                    queue.push(QueuedOp{std::max(w.ready, st_.clock[cpu]), w.ops.front().seq, static_cast<std::uint16_t>(c)});
+                    w.state = StreamState::Queued;
+                    break;  // an operation is the previous one on its object for one event at most
+                }
             }
             after_event();
         }

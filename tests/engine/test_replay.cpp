@@ -550,6 +550,35 @@ TEST_CASE("time order: every generator, 1 and 4 CPUs, open and closed loop, with
     });
 }
 
+TEST_CASE("time order: a trace stored without its layout (before it was stored) replays the same, from one pass over it") {
+    TempDb t;
+    for_each_generated(t, 6000, [&](const std::string& name) {
+        CAPTURE(name);
+        const auto layout = traces::stored_layout(t.db().find_trace(name)->summary);
+        REQUIRE(layout.has_value());  // every writer stores it
+        for (LoopMode loop : {LoopMode::Auto, LoopMode::Closed}) {
+            ReplaySettings s;
+            s.order = ReplayOrder::Time;
+            s.cpus = 4;
+            s.loop = loop;
+            const ReplaySummary with = replay(t.db(), name, s).summary;
+            // The summary as a trace stored before the layout existed has it.
+            const std::string summary = t.db().find_trace(name)->summary;
+            const std::string legacy = summary.substr(0, summary.find(",\"last_event_by_cpu\"")) + "}";
+            REQUIRE_FALSE(traces::stored_layout(legacy).has_value());
+            traces::Statement set(t.db(), "UPDATE traces SET summary = ? WHERE name = ?");
+            set.bind(1, legacy).bind(2, name);
+            set.step();
+            const ReplaySummary without = replay(t.db(), name, s).summary;
+            traces::Statement back(t.db(), "UPDATE traces SET summary = ? WHERE name = ?");
+            back.bind(1, summary).bind(2, name);
+            back.step();
+            CHECK(with.fingerprint == without.fingerprint);
+            CHECK(summary_json(with, true) == summary_json(without, true));
+        }
+    });
+}
+
 TEST_CASE("replay: the baseline and the hybrid agree on what is live after every event") {
     TempDb t;
     for_each_generated(t, 4000, [&](const std::string& name) {

@@ -189,6 +189,34 @@ TEST_CASE("database: every stored trace records its peak live bytes, as LiveByte
     CHECK_FALSE(stored_peak_live_bytes(R"({"peak_live_bytes":"x"})").has_value());
 }
 
+TEST_CASE("database: the stored layout names each CPU's last event and whether the times never go back") {
+    TempDir dir;
+    Database db(dir.file("t.db"));
+    const TraceInfo untimed = write(db, "untimed",
+                                    {{kNoTime, 0, 10, 0, 2, Op::Alloc, 0},
+                                     {kNoTime, 1, 10, 0, 0, Op::Alloc, 0},
+                                     {kNoTime, 0, 0, 0, 2, Op::Free, 0},
+                                     {kNoTime, 1, 0, 0, 0, Op::Free, 0}});
+    const auto a = stored_layout(untimed.summary);
+    REQUIRE(a.has_value());
+    CHECK(a->last_event_by_cpu == std::vector<std::uint64_t>{3, kNoEvent, 2});  // CPU 1 has no event
+    CHECK_FALSE(a->times_monotone);
+    const auto read_back = stored_layout(db.find_trace("untimed")->summary);
+    REQUIRE(read_back.has_value());
+    CHECK(read_back->last_event_by_cpu == a->last_event_by_cpu);
+
+    const TraceInfo timed = write(db, "timed", {{5, 0, 10, 0, 0, Op::Alloc, 0}, {5, 0, 0, 0, 1, Op::Free, 0}});
+    CHECK(stored_layout(timed.summary)->times_monotone);
+    CHECK(stored_layout(timed.summary)->last_event_by_cpu == std::vector<std::uint64_t>{0, 1});
+    const TraceInfo back = write(db, "back", {{5, 0, 10, 0, 0, Op::Alloc, 0}, {4, 0, 0, 0, 0, Op::Free, 0}});
+    CHECK_FALSE(stored_layout(back.summary)->times_monotone);
+
+    // A summary stored before the layout existed, or a damaged one, reads as unknown.
+    CHECK_FALSE(stored_layout(R"({"events":8,"cpus":1})").has_value());
+    CHECK_FALSE(stored_layout(R"({"last_event_by_cpu":[1,x],"times_monotone":true})").has_value());
+    CHECK_FALSE(stored_layout(R"({"last_event_by_cpu":[1,2)").has_value());
+}
+
 TEST_CASE("database: a page order no importer accepts saturates instead of overflowing") {
     CHECK(page_block_bytes(0) == 4096);
     CHECK(page_block_bytes(20) == std::uint64_t{4096} << 20);
