@@ -32,6 +32,27 @@ struct ClassComparison {
     // coarse counter the mean resolves what the median cannot (docs/KERNEL.md).
     double modeled_mean = 0, measured_mean = 0;
     double mean_error_percent = 0;
+    // The measured mean is less than one least timer reading: per operation the
+    // counter does not resolve it, and its mean rests on a correction (the timer's
+    // mean overhead, measured apart) that moved by ±2.5 ticks from run to run here:
+    // its error says more about the timer than about the model (docs/KERNEL.md).
+    bool below_resolution = false;
+};
+
+// The contention-sensitive figures, per 1000 operations, on both sides: what the
+// model's waits rest on, set beside what the measured run shows of them.
+struct ContentionComparison {
+    std::uint64_t ops = 0;
+    double lock_acquires_modeled = 0, lock_acquires_measured = 0;
+    // Model: operations that waited for a lock; measured: that found a lock held.
+    double contended_modeled = 0, contended_measured = 0;
+    // Cycles spent waiting for locks. Measured: the contended operations' cycles
+    // above their class's uncontended mean (the wait itself is not timed apart).
+    double lock_wait_modeled = 0, lock_wait_measured = 0;
+    double remote_frees_modeled = 0, remote_frees_measured = 0;
+    // Lines moved between CPUs' caches: priced by the model; not observable on the
+    // measured side (no per-line counter), so only the model's figure.
+    double line_transfers_modeled = 0;
 };
 
 struct ActionComparison {
@@ -49,6 +70,14 @@ struct Comparison {
     double class_correlation = 0;         // Pearson, over the classes' medians
     double mean_abs_error_percent = 0;    // of the medians, over the classes (lock contended excluded)
     double mean_abs_mean_error_percent = 0;  // of the means
+    ContentionComparison contention;
+    // The most frequent class's measured mean as recorded (no overhead correction):
+    // the same code on the same data, so two runs of one plan on a machine in the
+    // same state read it alike. calibrate compares it between the fitted and the
+    // held-out run to tell a change of the machine from an error of the model.
+    std::string reference_class;
+    double reference_raw_mean = 0;
+    std::uint64_t resolution = 0;  // the least timer reading of the measured run, in ticks
 };
 
 // The row an operation counts in: its class's name (alloc/measure/op_profile.h),

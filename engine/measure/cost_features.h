@@ -38,6 +38,7 @@ inline constexpr CostParameter kCostParameters[] = {
     {"buddy_alloc", &CostModel::buddy_alloc},
     {"buddy_free", &CostModel::buddy_free},
     {"buddy_split", &CostModel::buddy_split},
+    {"buddy_split_entry", &CostModel::buddy_split_entry},
     {"buddy_coalesce", &CostModel::buddy_coalesce},
     {"large_alloc", &CostModel::large_alloc},
     {"large_free", &CostModel::large_free},
@@ -51,7 +52,7 @@ inline constexpr int kCostParameterCount = static_cast<int>(sizeof kCostParamete
 enum CostFeature : int {
     kOpBase, kCacheHit, kCacheFree, kCacheMiss, kCacheFull, kRefillObjects, kDrainObjects, kNodeTouch,
     kSlabCarve, kSlabCarveObjects, kPageReturn, kRemoteFree, kRemoteCollect, kBuddyAlloc, kBuddyFree,
-    kBuddySplit, kBuddyCoalesce, kLargeAlloc, kLargeFree, kLock, kAtomic, kAllocFailure, kLineTransfer,
+    kBuddySplit, kBuddySplitEntry, kBuddyCoalesce, kLargeAlloc, kLargeFree, kLock, kAtomic, kAllocFailure, kLineTransfer,
 };
 
 using CostFeatures = std::array<std::uint32_t, kCostParameterCount>;
@@ -70,7 +71,10 @@ inline void add_action_features(CostFeatures& f, const Action& a) {
         case ActionKind::RemoteCollect: ++f[kRemoteCollect]; f[kNodeTouch] += a.nodes; break;
         case ActionKind::BuddyAlloc: ++f[kBuddyAlloc]; f[kNodeTouch] += a.nodes; break;
         case ActionKind::BuddyFree: ++f[kBuddyFree]; f[kNodeTouch] += a.nodes; break;
-        case ActionKind::BuddySplit: ++f[kBuddySplit]; break;
+        case ActionKind::BuddySplit:
+            // `f` is one operation's: its first split pays the entry too (OpPricer::record).
+            if (f[kBuddySplit]++ == 0) ++f[kBuddySplitEntry];
+            break;
         case ActionKind::BuddyCoalesce: ++f[kBuddyCoalesce]; break;
         case ActionKind::LargeAlloc: ++f[kLargeAlloc]; break;
         case ActionKind::LargeFree: ++f[kLargeFree]; break;

@@ -40,6 +40,8 @@ ModeledOps model_ops(traces::Database& db, const std::string& trace, const Repla
         const std::uint64_t priced = price(settings.model, current);
         op.unpriced = op.cycles > priced ? op.cycles - priced : 0;
         op.waited = span.wait > 0;
+        op.transfers = span.transfers;
+        op.lock_wait = span.lock_wait;
         out.ops.push_back(op);
         op = ModeledOp{};
         current = CostFeatures{};

@@ -23,6 +23,8 @@ struct ModeledOp {
     std::uint32_t splits = 0;
     std::uint32_t signature = 0;   // index into ModeledOps::signatures
     bool waited = false;           // waited for a lock or a line
+    std::uint32_t transfers = 0;   // cache lines moved from another CPU's cache
+    std::uint64_t lock_wait = 0;   // cycles of `unpriced` spent waiting for locks
 };
 
 struct ModeledOps {

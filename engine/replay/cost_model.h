@@ -30,6 +30,8 @@ struct CostModel {
     std::uint32_t buddy_alloc = 30;         // a block leaves the buddy
     std::uint32_t buddy_free = 30;          // a block comes back
     std::uint32_t buddy_split = 20;         // each split
+    std::uint32_t buddy_split_entry = 0;    // extra for an operation's first split (measured split cost hardly
+                                            // grows with depth: most of it is paid once)
     std::uint32_t buddy_coalesce = 25;      // each coalesce
     std::uint32_t large_alloc = 60;         // a run of max-order blocks
     std::uint32_t large_free = 60;

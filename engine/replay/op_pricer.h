@@ -85,8 +85,12 @@ public:
     ALLOCSIM_ALWAYS_INLINE void record(const Action& a) {
         if (action_listener_ != nullptr) [[unlikely]] (*action_listener_)(a);
         ++counts_[index_of(a.cpu) % kMaxCpus][static_cast<unsigned>(a.kind)];
-        kinds_ |= 1u << static_cast<unsigned>(a.kind);
-        std::uint64_t price = scaled(price_of(a));
+        const std::uint32_t bit = 1u << static_cast<unsigned>(a.kind);
+        // An operation's first split pays buddy_split_entry on top (most of a split's
+        // measured cost is paid once, however deep the split goes).
+        const bool first_split = a.kind == ActionKind::BuddySplit && (kinds_ & bit) == 0;
+        kinds_ |= bit;
+        std::uint64_t price = scaled(price_of(a) + (first_split ? m_->buddy_split_entry : 0));
         if (a.kind == ActionKind::LockAcquire) take_lock(a);
         else if (a.kind == ActionKind::AtomicOp) price += touch_line(a, price);
         after_remote_free_ = a.kind == ActionKind::RemoteFree;

@@ -341,6 +341,7 @@ constexpr ModelField kModelFields[] = {
     {"buddy_alloc", &CostModel::buddy_alloc, "A block leaves the buddy"},
     {"buddy_free", &CostModel::buddy_free, "A block comes back"},
     {"buddy_split", &CostModel::buddy_split, "Each split"},
+    {"buddy_split_entry", &CostModel::buddy_split_entry, "Extra for an operation's first split"},
     {"buddy_coalesce", &CostModel::buddy_coalesce, "Each coalesce"},
     {"large_alloc", &CostModel::large_alloc, "A run of max-order blocks leaves the buddy"},
     {"large_free", &CostModel::large_free, "A run of max-order blocks comes back"},

@@ -336,6 +336,15 @@ measured)
   [ -s fitted.toml ] || fail "calibrate wrote no model file"
   expect_code 0 "$ALLOCSIM" replay --trace lar --model fitted.toml --db m.db
   expect_code 0 "$ALLOCSIM" compare --measured 1 --model fitted.toml --db m.db
+  expect_code 0 "$ALLOCSIM" compare --measured 1 --db m.db --json; contains out.txt '"contention_per_1000_ops":{"ops":'
+  contains out.txt '"line_transfers":{"modeled":'; contains out.txt '"reference_class":"'
+  # A held-out run: the fidelity verdict, and the machine's state on both runs.
+  expect_code 0 "$ALLOCSIM" measure --trace lar --threads 1 --db m.db
+  expect_code 0 "$ALLOCSIM" calibrate --measured 1 --holdout 3 --db m.db
+  contains out.txt "fidelity (the held-out mean within 10% for every class of at least 30 events): "
+  contains out.txt "ticks raw in run 1 and"; contains out.txt "buddy_split_entry"
+  expect_code 0 "$ALLOCSIM" calibrate --measured 1 --holdout 3 --db m.db --json
+  contains out.txt '"fidelity":{"met":'; contains out.txt '"machine_change_percent":'
   expect_code 1 "$ALLOCSIM" compare --measured 9 --db m.db; contains err.txt "no measured run 9"
   expect_code 2 "$ALLOCSIM" capture --trace lar --accel warp --db m.db; contains err.txt "--accel"
   expect_code 1 "$ALLOCSIM" capture --trace lar --kernel /nonexistent/k --accel tcg --db m.db; contains err.txt "no kernel image"

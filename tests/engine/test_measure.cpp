@@ -404,3 +404,62 @@ TEST_CASE("clock check: which runs' ticks are cycles") {
     CHECK_FALSE(v.cycle_accurate);
     CHECK(v.note.find("RDTSC traps on this host") != std::string::npos);
 }
+
+TEST_CASE("compare: a class below the timer's resolution is flagged, contention per 1000 operations on both sides, "
+          "the reference class read raw") {
+    // 1000 operations: 600 alloc hits (5 ticks each), 400 miss+refills (1000 ticks,
+    // 10 of them contended at 1500, so 500 above their class's mean); the timer's
+    // least reading is 26 and its mean 26 (no correction).
+    const std::uint32_t hit = measure::kind_bit(ActionKind::CacheHit);
+    const std::uint32_t refill = measure::kind_bit(ActionKind::CacheMiss) | measure::kind_bit(ActionKind::Refill) |
+                                 measure::kind_bit(ActionKind::LockAcquire);
+    ModeledOps model;
+    MeasuredRun run;
+    run.timer_overhead = 26;
+    run.timer_overhead_mean = 26;
+    for (int i = 0; i < 1000; ++i) {
+        const bool is_hit = i < 600;
+        const bool contended = !is_hit && i % 40 == 0;
+        ModeledOp m;
+        m.kinds = is_hit ? hit : refill;
+        m.cycles = is_hit ? 6 : 900;
+        m.transfers = i % 100 == 0 ? 1 : 0;
+        m.lock_wait = i % 200 == 1 ? 300 : 0;
+        model.ops.push_back(m);
+        run.ops.push_back(measure::MeasuredOp{is_hit ? 5u : contended ? 1500u : 1000u, 0, 0,
+                                               static_cast<std::uint8_t>(contended ? measure::kFlagContended : 0),
+                                               is_hit ? hit : refill});
+    }
+    model.actions[static_cast<std::size_t>(ActionKind::LockAcquire)] = 400;
+    run.actions[static_cast<std::size_t>(ActionKind::LockAcquire)] = 400;
+    model.actions[static_cast<std::size_t>(ActionKind::RemoteFree)] = 3;
+    run.actions[static_cast<std::size_t>(ActionKind::RemoteFree)] = 2;
+    const Comparison c = compare_runs(model, run);
+    REQUIRE(c.classes.size() >= 2);
+    const auto cls = [&](const char* name) {
+        for (const ClassComparison& k : c.classes)
+            if (k.name == name) return k;
+        FAIL("no class " << name);
+        return ClassComparison{};
+    };
+    CHECK(cls("alloc hit").below_resolution);
+    CHECK_FALSE(cls("miss+refill").below_resolution);
+    CHECK(c.resolution == 26);
+    CHECK(c.reference_class == "alloc hit");
+    CHECK(c.reference_raw_mean == doctest::Approx(5));
+    const ContentionComparison& k = c.contention;
+    CHECK(k.ops == 1000);
+    CHECK(k.lock_acquires_modeled == doctest::Approx(400));
+    CHECK(k.lock_acquires_measured == doctest::Approx(400));
+    CHECK(k.contended_modeled == doctest::Approx(5));   // i % 200 == 1: 5 operations waited
+    CHECK(k.contended_measured == doctest::Approx(10)); // i % 40 == 0 among the 400: 10 found it held
+    CHECK(k.lock_wait_modeled == doctest::Approx(1500));
+    CHECK(k.lock_wait_measured == doctest::Approx(10 * 500));
+    CHECK(k.remote_frees_modeled == doctest::Approx(3));
+    CHECK(k.remote_frees_measured == doctest::Approx(2));
+    CHECK(k.line_transfers_modeled == doctest::Approx(10));
+    const std::string json = comparison_json(c);
+    CHECK(json.find(R"("below_resolution":true)") != std::string::npos);
+    CHECK(json.find(R"("line_transfers":{"modeled":10.000,"measured":null})") != std::string::npos);
+    CHECK(json.find(R"("reference_class":"alloc hit")") != std::string::npos);
+}

@@ -400,6 +400,39 @@ TEST_CASE("time order: a trace whose order agrees with simulated time replays ex
     CHECK(a.remote_frees > 500);
 }
 
+TEST_CASE("replay: an operation's first split pays buddy_split_entry once, however deep the split") {
+    TempDb t;
+    // Page blocks of every order up to 7, then order 0 again and again: the buddy
+    // splits at many depths, sometimes not at all.
+    std::vector<TraceEvent> e;
+    std::uint64_t id = 0;
+    for (int order : {0, 7, 1, 6, 0, 2, 5, 0, 3, 4, 0, 0, 1, 0})
+        e.push_back(ev(Op::PageAlloc, id++, 0, 0, traces::kNoTime, static_cast<std::uint8_t>(order)));
+    t.write("deep", e);
+    ReplaySettings s = zero_priced();
+    apply_setting(s, "model.buddy_split", "10");
+    apply_setting(s, "model.buddy_split_entry", "1000");
+    apply_setting(s, "region", "16MiB");
+    std::vector<std::uint64_t> cycles, splits;
+    std::uint64_t in_op = 0;
+    ReplayListener listener;
+    listener.action = [&](const Action& a) { in_op += a.kind == ActionKind::BuddySplit; };
+    listener.op = [&](const OpSpan& span) {
+        cycles.push_back(static_cast<std::uint64_t>(span.end - span.start));
+        splits.push_back(in_op);
+        in_op = 0;
+    };
+    const ReplaySummary r = replay(t.db(), "deep", s, {}, &listener).summary;
+    REQUIRE(cycles.size() == e.size());
+    CHECK(r.failed_allocs == 0);
+    for (std::size_t i = 0; i < cycles.size(); ++i) {
+        CAPTURE(i);
+        CHECK(cycles[i] == splits[i] * 10 + (splits[i] > 0 ? 1000 : 0));
+    }
+    CHECK(*std::max_element(splits.begin(), splits.end()) >= 3);  // deep ones, priced once
+    CHECK(std::count(splits.begin(), splits.end(), 0u) >= 1);      // and none: no entry
+}
+
 TEST_CASE("time order: a free of an object another CPU allocated waits until the allocation has ended") {
     TempDb t;
     // Closed loop, no times: CPU 1's free is ready at cycle 0, but CPU 0's allocation

@@ -67,6 +67,7 @@ constexpr Price kPrices[] = {
     {"buddy_alloc", &CostModel::buddy_alloc},
     {"buddy_free", &CostModel::buddy_free},
     {"buddy_split", &CostModel::buddy_split},
+    {"buddy_split_entry", &CostModel::buddy_split_entry},
     {"buddy_coalesce", &CostModel::buddy_coalesce},
     {"large_alloc", &CostModel::large_alloc},
     {"large_free", &CostModel::large_free},
@@ -237,7 +238,7 @@ TEST_CASE("settings: JSON holds every key, the defaults exactly") {
           R"("model.cache_miss":10,"model.cache_full":10,"model.refill_per_object":3,"model.drain_per_object":3,)"
           R"("model.node_touch":2,"model.slab_carve":40,"model.slab_carve_per_object":2,"model.page_return":40,)"
           R"("model.remote_free":20,"model.remote_collect":20,"model.buddy_alloc":30,"model.buddy_free":30,)"
-          R"("model.buddy_split":20,"model.buddy_coalesce":25,"model.large_alloc":60,"model.large_free":60,)"
+          R"("model.buddy_split":20,"model.buddy_split_entry":0,"model.buddy_coalesce":25,"model.large_alloc":60,"model.large_free":60,)"
           R"("model.lock":20,"model.lock_handoff":80,"model.atomic":20,"model.line_transfer":100,)"
           R"("model.alloc_failure":50,"model.think_scale":1})");
     const std::string json = settings_to_json(all_changed());
@@ -245,7 +246,7 @@ TEST_CASE("settings: JSON holds every key, the defaults exactly") {
     CHECK(json.find(R"("region":3221225472)") != std::string::npos);
     CHECK(json.find(R"("map":"3,2,1,0,0")") != std::string::npos);
     CHECK(json.find(R"("buddy.lock":"per-order")") != std::string::npos);
-    CHECK(json.find(R"("model.alloc_failure":1023,"model.think_scale":"0.125"})") != std::string::npos);
+    CHECK(json.find(R"("model.alloc_failure":1024,"model.think_scale":"0.125"})") != std::string::npos);
     for (const std::string& key : setting_keys()) CHECK(json.find('"' + key + "\":") != std::string::npos);
 }
 
