@@ -107,16 +107,18 @@ QString EventLogModel::actionNames(std::uint32_t kinds) {
 
 QVariant EventLogModel::data(const QModelIndex& idx, int role) const {
     if (!idx.isValid() || !reader_) return {};
-    const std::uint64_t i = eventAt(idx.row());
+    const std::uint64_t i = eventAt(idx.row());  // the step
     if (role == Qt::BackgroundRole) return i == current_ ? QVariant(QBrush(QColor(255, 220, 90, 120))) : QVariant();
     if (role == Qt::TextAlignmentRole)
         return idx.column() == Actions || idx.column() == Op ? QVariant(Qt::AlignLeft | Qt::AlignVCenter)
                                                              : QVariant(Qt::AlignRight | Qt::AlignVCenter);
     if (role != Qt::DisplayRole) return {};
     try {
-        const traces::TraceEvent& e = event(i);
+        // The trace event the step ran (the same index but in simulated-time order).
+        const std::uint64_t seq = overview_ && i < overview_->seq.size() ? overview_->seq[i] : i;
+        const traces::TraceEvent& e = event(seq);
         switch (idx.column()) {
-            case Index: return QVariant::fromValue<qulonglong>(i);
+            case Index: return QVariant::fromValue<qulonglong>(seq);
             case Cpu: return e.cpu;
             case Op: return QString::fromLatin1(traces::op_name(e.op));
             case Object: return QVariant::fromValue<qulonglong>(e.object);

@@ -3,6 +3,11 @@
 // database, so a 10M-event trace costs a few chunks of memory. Filtering by CPU,
 // op and action works on the session's overview (engine::TraceOverview); until
 // that is ready the log shows every event and the actions column is empty.
+//
+// Rows follow the session's steps: for a run replayed in simulated-time order, the
+// order the operations ran (the overview's `seq` maps a step to its trace event, and
+// the Index column shows the trace's index, so the reordering shows); until the
+// overview is ready, the trace's order.
 #pragma once
 
 #include <QAbstractTableModel>

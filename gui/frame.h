@@ -20,6 +20,7 @@ struct Frame {
     std::uint64_t position = 0;  // events applied; the current event is position - 1
     std::uint64_t events = 0;    // in the trace
     std::uint32_t cpus = 0;
+    bool time_order = false;     // steps follow simulated time (a run replayed with order=time)
     engine::CoreSnapshot core;
     std::optional<engine::StepRecord> last;  // the current event, when it was stepped into
     engine::ReplaySummary summary;

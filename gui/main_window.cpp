@@ -377,7 +377,9 @@ void MainWindow::setPlaying(bool on) {
 void MainWindow::showFrame(const FramePtr& frame) {
     if (frame->events_per_second > 0) gauge_->setText(tr("%L1 events/s").arg(frame->events_per_second, 0, 'f', 0));
     else if (!playing_) gauge_->clear();
-    position_label_->setText(tr("event %L1 of %L2").arg(frame->position == 0 ? 0 : frame->position - 1).arg(frame->events));
+    position_label_->setText(frame->time_order
+                                 ? tr("step %L1 of %L2, in simulated time").arg(frame->position == 0 ? 0 : frame->position - 1).arg(frame->events)
+                                 : tr("event %L1 of %L2").arg(frame->position == 0 ? 0 : frame->position - 1).arg(frame->events));
     {
         const QSignalBlocker block(slider_);
         slider_->setValue(static_cast<int>(std::min<quint64>(frame->position, 0x7FFFFFFF)));
@@ -397,8 +399,14 @@ void MainWindow::showFrame(const FramePtr& frame) {
     if (frame->last) {
         QStringList actions;
         for (const Action& a : frame->last->actions) actions << QString::fromLatin1(action_name(a.kind));
-        statusBar()->showMessage(tr("event %1: %2 %3 on cpu %4 — %5 (%6 modeled cycles)")
-                                     .arg(frame->last->index)
+        // In simulated-time order the step and the trace's event differ: both, and when it started.
+        const QString which = frame->time_order ? tr("event %1 (step %2, at cycle %3)")
+                                                      .arg(frame->last->seq)
+                                                      .arg(frame->last->index)
+                                                      .arg(frame->last->span.start)
+                                                : tr("event %1").arg(frame->last->index);
+        statusBar()->showMessage(tr("%1: %2 %3 on cpu %4 — %5 (%6 modeled cycles)")
+                                     .arg(which)
                                      .arg(QString::fromLatin1(traces::op_name(frame->last->event.op)))
                                      .arg(frame->last->event.size)
                                      .arg(frame->last->span.cpu)

@@ -77,6 +77,7 @@ void SessionWorker::emit_frame(std::optional<engine::StepRecord> last, double ev
     f->position = session_->position();
     f->events = session_->events();
     f->cpus = session_->cpus();
+    f->time_order = session_->time_order();
     f->core = session_->snapshot();
     f->last = std::move(last);
     f->summary = session_->summary();
@@ -303,6 +304,7 @@ void SessionWorker::tick() {
         f->events = session_->events();
         f->events_per_second = rate;
         f->cpus = session_->cpus();
+        f->time_order = session_->time_order();
         f->gauge_only = true;
         Q_EMIT frameReady(f);
         return;

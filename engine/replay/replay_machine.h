@@ -20,6 +20,7 @@
 #include "engine/replay/replayer.h"
 #include "engine/replay/sim_platform.h"
 #include "engine/replay/trajectory_fingerprint.h"
+#include "engine/replay/time_order_state.h"
 #include "engine/replay/unread_streams.h"
 #include "traces/dense_id_map.h"
 #include "traces/event_codec.h"
@@ -77,6 +78,13 @@ class ReplayMachine {
         std::uint64_t sampled_cycles = 0, sampled_events = 0;  // modeled_cycles_so_far() and index at the last sample
         std::uint64_t measured_peak = 0;  // the footprint fragmentation was last measured at
         std::uint64_t fingerprint = kFingerprintSeed;  // trajectory_fingerprint.h, over the operations run so far
+        TimeOrderState time;  // simulated-time order's streams and future event set (empty in trace order)
+    };
+    // Where simulated-time order reads the trace: a chunk's records as the reader
+    // gave them (valid until its next call), so not part of a checkpoint.
+    struct Cursor {
+        const unsigned char* records = nullptr;
+        std::size_t n = 0, at = 0;
     };
 
 public:
@@ -400,72 +408,25 @@ private:
     // Reading ahead buffers the events of the streams that are behind in the trace and
     // ahead in simulated time: memory follows how far the streams drift apart.
 
-    // An event's place in its stream: 1 + its seq in the low 48 bits (0: none) and its
-    // modeled CPU above. An operation's predecessor on its object is named this way.
-    static constexpr int kSeqBits = 48;
-    static constexpr std::uint64_t kSeqMask = (std::uint64_t{1} << kSeqBits) - 1;
-    static std::uint64_t event_ref(std::uint64_t seq, std::uint16_t cpu) {
-        return (seq + 1) | (std::uint64_t{cpu} << kSeqBits);
-    }
-    struct PendingOp {
-        TraceEvent e;
-        std::uint64_t seq = 0;
-        std::uint64_t after = 0;  // event_ref() of the trace's previous event on its object; 0: none
-    };
-    enum class StreamState : std::uint8_t { Empty, Queued, Parked };
-    // A FIFO of the operations read and not run, on a power-of-two ring that doubles.
-    class PendingRing {
-    public:
-        bool empty() const { return head_ == tail_; }
-        const PendingOp& front() const { return ring_[head_ & mask_]; }
-        // The ring is read long after it was written (how long: how far the streams
-        // drift apart), so the next entries are fetched ahead of their turn.
-        void pop_front() {
-            ++head_;
-            __builtin_prefetch(&ring_[(head_ + 2) & mask_]);
-        }
-        void push_back(const PendingOp& op) {
-            if (tail_ - head_ == ring_.size()) grow();
-            ring_[tail_++ & mask_] = op;
-        }
-
-    private:
-        void grow() {
-            std::vector<PendingOp> bigger(ring_.empty() ? 64 : 2 * ring_.size());
-            for (std::uint64_t i = head_; i != tail_; ++i) bigger[i - head_] = ring_[i & mask_];
-            tail_ -= head_;
-            head_ = 0;
-            ring_ = std::move(bigger);
-            mask_ = ring_.size() - 1;
-        }
-        std::vector<PendingOp> ring_;
-        std::uint64_t head_ = 0, tail_ = 0, mask_ = 0;
-    };
-    // One modeled CPU's operations. A stream runs its operations in trace order, so
-    // "has event (seq, cpu) run?" is streams[cpu].done > seq, with no per-object state.
-    struct Stream {
-        PendingRing ops;              // read, not run; the head is queued or parked
-        StreamState state = StreamState::Empty;
-        std::int64_t ready = 0;       // the head's ready_time()
-        std::uint64_t end_seq = 0;    // 1 + the seq of the stream's last event in the trace
-        std::uint64_t done = 0;       // 1 + the seq of the last operation it ran; 0: none
-        std::uint64_t waits_for = 0;  // Parked: the event_ref() its head waits for
-        std::uint32_t waiters = 0;    // streams parked on one of this stream's operations
-    };
-
-    void run_in_time_order(traces::TraceReader& reader, const ReplayProgress& progress) {
-        std::vector<Stream> streams(cpus_);
-        // Where each stream ends, and whether the times never go back: from the trace's
-        // stored layout, or, for a trace stored before it had one, a pass over its events.
-        bool monotone = open_loop_;
+    // Before the first operation in simulated-time order: where each stream ends, and
+    // whether the times never go back, from the trace's stored layout, or, for a trace
+    // stored before it had one, a pass over its events. `reader` is at the start.
+    void begin_time_order(traces::TraceReader& reader) {
+        TimeOrderState& t = st_.time;
+        t = TimeOrderState{};
+        t.started = true;
+        t.streams.assign(cpus_, Stream{});
+        t.queue = EventQueue(cpus_);
+        t.unread = UnreadStreams(cpus_);
+        t.monotone = open_loop_;
         if (const auto layout = traces::stored_layout(reader.info().summary)) {
             for (std::size_t c = 0; c < layout->last_event_by_cpu.size(); ++c) {
                 const std::uint64_t last = layout->last_event_by_cpu[c];
                 if (last == traces::kNoEvent) continue;
-                Stream& st = streams[cpu_of(static_cast<std::uint16_t>(c))];
+                Stream& st = t.streams[cpu_of(static_cast<std::uint16_t>(c))];
                 st.end_seq = std::max(st.end_seq, last + 1);
             }
-            monotone = monotone && layout->times_monotone;
+            t.monotone = t.monotone && layout->times_monotone;
         } else {
             const unsigned char* records = nullptr;
             std::size_t n = 0;
@@ -474,151 +435,188 @@ private:
             while (reader.next_records(records, n)) {
                 for (std::size_t i = 0; i < n; ++i, ++seq) {
                     const TraceEvent e = traces::decode_event(records + i * traces::kEventRecordBytes);
-                    streams[cpu_of(e.cpu)].end_seq = seq + 1;
-                    if (e.time_ns == traces::kNoTime || e.time_ns < last_time) monotone = false;
+                    t.streams[cpu_of(e.cpu)].end_seq = seq + 1;
+                    if (e.time_ns == traces::kNoTime || e.time_ns < last_time) t.monotone = false;
                     else last_time = e.time_ns;
                 }
             }
             reader.seek(0);
         }
-        // Per object, the event_ref() of the last event read on it. An entry lives from
-        // the object's first event read to its free run (when no later event was read).
-        DenseIdMap<std::uint64_t> last_read;
-        EventQueue queue(cpus_);
-        UnreadStreams unread(cpus_);
         for (std::uint32_t c = 0; c < cpus_; ++c)
-            if (streams[c].end_seq != 0) unread.add(static_cast<std::uint16_t>(c), 0);
-        const unsigned char* records = nullptr;
-        std::size_t n = 0, at = 0;
-        std::uint64_t next_seq = 0;
-        std::int64_t read_time = INT64_MIN;  // cycles: the last trace time read (monotone open loop)
-        bool eof = false;
+            if (t.streams[c].end_seq != 0) t.unread.add(static_cast<std::uint16_t>(c), 0);
+        cursor_ = Cursor{};
+    }
 
-        // A stream's head becomes runnable: queued at its start, or parked until its
-        // object's previous event has run. `in_top`: the stream's previous operation is
-        // still the queue's top (it just ran), so the new head takes its place, or it leaves.
-        //
-        // The previous event on the object, if another stream's, must have run, and the
-        // head starts no earlier than it ended. Only the last operation a CPU ran can end
-        // after the present (each of its operations starts after the one before ends,
-        // and the queue's present is the start of the latest run): so its end is that
-        // CPU's clock if it was the CPU's last, and otherwise is past, and every head
-        // promoted now is ready at the present or later.
-        const auto promote = [&](std::uint16_t cpu, bool in_top) {
-            Stream& st = streams[cpu];
-            const PendingOp& head = st.ops.front();
-            // It runs within a few operations: its live slot, and for a free the entry
-            // that goes after it, both touched long ago, are cold.
-            st_.live.prefetch(head.e.object);
-            if (head.e.op == Op::Free || head.e.op == Op::PageFree) last_read.prefetch(head.e.object);
-            st.ready = ready_time(head.e, cpu);
-            std::int64_t start = st.ready;
-            const auto on = static_cast<std::uint16_t>(head.after >> kSeqBits);
-            // One branch, rarely taken (a free's or a realloc's predecessor is usually
-            // its own CPU's: the same stream's ran before, on this CPU), where testing
-            // `after` first would branch on whether the head is an allocation.
-            if ((head.after != 0) & (on != cpu)) {
-                Stream& before = streams[on];
-                const std::uint64_t seq1 = head.after & kSeqMask;
-                if (before.done < seq1) {
-                    st.waits_for = head.after;
-                    st.state = StreamState::Parked;
-                    ++before.waiters;
-                    if (in_top) queue.remove_top();
-                    return;
-                }
-                if (before.done == seq1) start = std::max(start, st_.clock[on]);
+    // A stream's head becomes runnable: queued at its start, or parked until its
+    // object's previous event has run. `in_top`: the stream's previous operation is
+    // still the queue's top (it just ran), so the new head takes its place, or it leaves.
+    //
+    // The previous event on the object, if another stream's, must have run, and the
+    // head starts no earlier than it ended. Only the last operation a CPU ran can end
+    // after the present (each of its operations starts after the one before ends,
+    // and the queue's present is the start of the latest run): so its end is that
+    // CPU's clock if it was the CPU's last, and otherwise is past, and every head
+    // promoted now is ready at the present or later.
+    ALLOCSIM_ALWAYS_INLINE void promote(TimeOrderState& t, std::uint16_t cpu, bool in_top) {
+        Stream& st = t.streams[cpu];
+        const PendingOp& head = st.ops.front();
+        // It runs within a few operations: its live slot, and for a free the entry
+        // that goes after it, both touched long ago, are cold.
+        st_.live.prefetch(head.e.object);
+        if (head.e.op == Op::Free || head.e.op == Op::PageFree) t.last_read.prefetch(head.e.object);
+        st.ready = ready_time(head.e, cpu);
+        std::int64_t start = st.ready;
+        const auto on = static_cast<std::uint16_t>(head.after >> kSeqBits);
+        // One branch, rarely taken (a free's or a realloc's predecessor is usually
+        // its own CPU's: the same stream's ran before, on this CPU), where testing
+        // `after` first would branch on whether the head is an allocation.
+        if ((head.after != 0) & (on != cpu)) {
+            Stream& before = t.streams[on];
+            const std::uint64_t seq1 = head.after & kSeqMask;
+            if (before.done < seq1) {
+                st.waits_for = head.after;
+                st.state = StreamState::Parked;
+                ++before.waiters;
+                if (in_top) t.queue.remove_top();
+                return;
             }
-            if (in_top) queue.replace_top(QueuedOp{start, head.seq, cpu});
-            else queue.push(QueuedOp{start, head.seq, cpu});
-            st.state = StreamState::Queued;
-        };
-        const auto read_one = [&]() {
-            if (at == n) {
-                if (!reader.next_records(records, n)) {
-                    eof = true;
-                    return;
-                }
-                at = 0;
-                if (progress) progress(st_.index);
-            }
-            // The object's entry, touched when its event is read (its live slot is
-            // fetched when it becomes its stream's head, shortly before it runs).
-            if (at + kPrefetchDistance < n)
-                last_read.prefetch(traces::record_object(records + (at + kPrefetchDistance) * traces::kEventRecordBytes));
-            const TraceEvent e = traces::decode_event(records + at++ * traces::kEventRecordBytes);
-            const std::uint64_t seq = next_seq++;
-            if (monotone) read_time = cycles_of_ns(e.time_ns);
-            const std::uint16_t cpu = cpu_of(e.cpu);
-            const auto [ref, fresh] = last_read.try_emplace(e.object, 0);
-            const std::uint64_t after = *ref;
-            *ref = event_ref(seq, cpu);
-            Stream& st = streams[cpu];
-            st.ops.push_back(PendingOp{e, seq, after});
-            if (st.state == StreamState::Empty) {
-                unread.remove(cpu);
-                promote(cpu, false);
-            }
-        };
-        // Whether a stream not read up to its next operation could start before `first`.
-        const auto must_read = [&]() {
-            if (eof) return false;
-            // A few operations read ahead of the one running: their entries, fetched
-            // when they were read, are in the cache when they run.
-            if (queue.empty() || next_seq < st_.index + kReadAhead) return true;
-            const std::int64_t first = queue.top().start;
-            if (monotone && first <= read_time) return false;  // every unread operation starts at read_time or later
-            // The streams whose next operation is unread, by clock: the earliest bounds them all.
-            if (unread.empty()) return false;
-            const std::int64_t bound = monotone ? std::max(unread.earliest(), read_time) : unread.earliest();
-            return bound < first;  // at equal starts the queued one, earlier in the trace, goes first
-        };
-
-        for (;;) {
-            while (must_read()) read_one();
-            if (queue.empty()) break;
-            const QueuedOp next = queue.take();  // stays the top until its stream's next head replaces it
-            const std::uint16_t cpu = next.cpu;
-            Stream& st = streams[cpu];
-            const PendingOp& op = st.ops.front();  // stays until the stream's next push, after this step
-            execute(op.e, cpu, st.ready, next.start, op.seq);
-            const std::uint64_t object = op.e.object, ref = event_ref(op.seq, cpu);
-            // After a free the object is dead without asking the live map, whose miss
-            // would probe its overflow table.
-            const bool dead = op.e.op == Op::Free || op.e.op == Op::PageFree || st_.live.find(object) == nullptr;
-            st.ops.pop_front();
-            st.done = ref & kSeqMask;
-            if (dead) {
-                // Its entry goes once no event read after this one names it.
-                if (const std::uint64_t* last = last_read.find(object); last != nullptr && *last == ref)
-                    last_read.erase(object);
-            }
-            // The stream's next head takes the top's place (or the stream leaves the
-            // queue) before anything else is pushed, so the top is still this operation.
-            st.state = StreamState::Empty;
-            if (!st.ops.empty()) {
-                promote(cpu, true);
-            } else {
-                queue.remove_top();
-                if (st.end_seq > next_seq) unread.add(cpu, st_.clock[cpu]);  // its clock holds until it has an operation
-            }
-            if (st.waiters != 0) {
-                // A parked head waits for one of this stream's operations: this one?
-                for (std::uint32_t c = 0; c < cpus_; ++c) {
-                    Stream& w = streams[c];
-                    if (w.state != StreamState::Parked || w.waits_for != ref) continue;
-                    --st.waiters;
-                    queue.push(QueuedOp{std::max(w.ready, st_.clock[cpu]), w.ops.front().seq, static_cast<std::uint16_t>(c)});
-                    w.state = StreamState::Queued;
-                    break;  // an operation is the previous one on its object for one event at most
-                }
-            }
-            after_event();
+            if (before.done == seq1) start = std::max(start, st_.clock[on]);
         }
-        for (std::uint32_t c = 0; c < cpus_; ++c)
-            if (!streams[c].ops.empty())
+        if (in_top) t.queue.replace_top(QueuedOp{start, head.seq, cpu});
+        else t.queue.push(QueuedOp{start, head.seq, cpu});
+        st.state = StreamState::Queued;
+    }
+
+    ALLOCSIM_ALWAYS_INLINE void read_one(TimeOrderState& t, traces::TraceReader& reader, const ReplayProgress& progress) {
+        Cursor& c = cursor_;
+        if (c.at == c.n) {
+            if (!reader.next_records(c.records, c.n)) {
+                t.eof = true;
+                return;
+            }
+            c.at = 0;
+            if (progress) progress(st_.index);
+        }
+        // The object's entry, touched when its event is read (its live slot is
+        // fetched when it becomes its stream's head, shortly before it runs).
+        if (c.at + kPrefetchDistance < c.n)
+            t.last_read.prefetch(traces::record_object(c.records + (c.at + kPrefetchDistance) * traces::kEventRecordBytes));
+        const TraceEvent e = traces::decode_event(c.records + c.at++ * traces::kEventRecordBytes);
+        const std::uint64_t seq = t.next_seq++;
+        if (t.monotone) t.read_time = cycles_of_ns(e.time_ns);
+        const std::uint16_t cpu = cpu_of(e.cpu);
+        const auto [ref, fresh] = t.last_read.try_emplace(e.object, 0);
+        const std::uint64_t after = *ref;
+        *ref = event_ref(seq, cpu);
+        Stream& st = t.streams[cpu];
+        st.ops.push_back(PendingOp{e, seq, after});
+        if (st.state == StreamState::Empty) {
+            t.unread.remove(cpu);
+            promote(t, cpu, false);
+        }
+    }
+
+    // Whether a stream not read up to its next operation could start before the
+    // queue's first.
+    ALLOCSIM_ALWAYS_INLINE bool must_read(const TimeOrderState& t) const {
+        if (t.eof) return false;
+        // A few operations read ahead of the one running: their entries, fetched
+        // when they were read, are in the cache when they run.
+        if (t.queue.empty() || t.next_seq < st_.index + kReadAhead) return true;
+        const std::int64_t first = t.queue.top().start;
+        if (t.monotone && first <= t.read_time) return false;  // every unread operation starts at read_time or later
+        // The streams whose next operation is unread, by clock: the earliest bounds them all.
+        if (t.unread.empty()) return false;
+        const std::int64_t bound = t.monotone ? std::max(t.unread.earliest(), t.read_time) : t.unread.earliest();
+        return bound < first;  // at equal starts the queued one, earlier in the trace, goes first
+    }
+
+public:
+    // Runs the next operation in simulated-time order, reading `reader` as far as it
+    // needs; false when every operation has run (then end_time_order()). The first
+    // call begins at the trace's start; after restore(), resume_reading() first.
+    // Returns, in *ran if given, the trace event that ran and its index.
+    ALLOCSIM_ALWAYS_INLINE bool step_in_time_order(traces::TraceReader& reader, const ReplayProgress& progress = {},
+                            std::pair<std::uint64_t, TraceEvent>* ran = nullptr) {
+        TimeOrderState& t = st_.time;
+        if (!t.started) begin_time_order(reader);
+        while (must_read(t)) read_one(t, reader, progress);
+        if (t.queue.empty()) return false;
+        const QueuedOp next = t.queue.take();  // stays the top until its stream's next head replaces it
+        const std::uint16_t cpu = next.cpu;
+        Stream& st = t.streams[cpu];
+        const PendingOp& op = st.ops.front();  // stays until the stream's next push, after this step
+        if (ran != nullptr) *ran = {op.seq, op.e};
+        execute(op.e, cpu, st.ready, next.start, op.seq);
+        const std::uint64_t object = op.e.object, ref = event_ref(op.seq, cpu);
+        // After a free the object is dead without asking the live map, whose miss
+        // would probe its overflow table.
+        const bool dead = op.e.op == Op::Free || op.e.op == Op::PageFree || st_.live.find(object) == nullptr;
+        st.ops.pop_front();
+        st.done = ref & kSeqMask;
+        if (dead) {
+            // Its entry goes once no event read after this one names it.
+            if (const std::uint64_t* last = t.last_read.find(object); last != nullptr && *last == ref)
+                t.last_read.erase(object);
+        }
+        // The stream's next head takes the top's place (or the stream leaves the
+        // queue) before anything else is pushed, so the top is still this operation.
+        st.state = StreamState::Empty;
+        if (!st.ops.empty()) {
+            promote(t, cpu, true);
+        } else {
+            t.queue.remove_top();
+            if (st.end_seq > t.next_seq) t.unread.add(cpu, st_.clock[cpu]);  // its clock holds until it has an operation
+        }
+        if (st.waiters != 0) {
+            // A parked head waits for one of this stream's operations: this one?
+            for (std::uint32_t c = 0; c < cpus_; ++c) {
+                Stream& w = t.streams[c];
+                if (w.state != StreamState::Parked || w.waits_for != ref) continue;
+                --st.waiters;
+                t.queue.push(QueuedOp{std::max(w.ready, st_.clock[cpu]), w.ops.front().seq, static_cast<std::uint16_t>(c)});
+                w.state = StreamState::Queued;
+                break;  // an operation is the previous one on its object for one event at most
+            }
+        }
+        after_event();
+        return true;
+    }
+
+    // After step_in_time_order() returned false: every operation read must have run.
+    void end_time_order() {
+        const TimeOrderState& t = st_.time;
+        for (std::uint32_t c = 0; c < t.streams.size(); ++c)
+            if (!t.streams[c].ops.empty())
                 throw ReplayError(fmt::format("event {} on CPU {} never became runnable (its object's earlier event never ran)",
-                                              streams[c].ops.front().seq, c));
+                                              t.streams[c].ops.front().seq, c));
+    }
+
+    // After restore() in simulated-time order: puts `reader` where the restored
+    // state had read to (the records' pointer is not part of a checkpoint).
+    void resume_reading(traces::TraceReader& reader) {
+        cursor_ = Cursor{};
+        const TimeOrderState& t = st_.time;
+        if (!t.started) {
+            reader.seek(0);
+            return;
+        }
+        if (t.eof || t.next_seq >= reader.info().events) {
+            st_.time.eof = true;  // as reading on would find: nothing left
+            return;
+        }
+        const std::uint64_t first = reader.seek(t.next_seq);
+        if (!reader.next_records(cursor_.records, cursor_.n))
+            throw ReplayError(fmt::format("trace '{}': no chunk at event {}", reader.info().name, t.next_seq));
+        cursor_.at = static_cast<std::size_t>(t.next_seq - first);
+    }
+
+private:
+    void run_in_time_order(traces::TraceReader& reader, const ReplayProgress& progress) {
+        begin_time_order(reader);
+        while (step_in_time_order(reader, progress)) {
+        }
+        end_time_order();
         if (progress) progress(st_.index);
         end();
     }
@@ -766,6 +764,7 @@ private:
     Core core_;
     bool open_loop_ = false;
     State st_;
+    Cursor cursor_;
 };
 
 }  // namespace replay_detail

@@ -31,12 +31,7 @@ struct ReplaySession::Impl {
         if (settings.allocator != AllocatorKind::Hybrid)
             throw ReplayError("the session shows the hybrid core only (allocator=hybrid)");
         if (info.events == 0) throw ReplayError(fmt::format("trace '{}' has no events", trace));
-        // Stepping, seeking and checkpoints follow the trace's order; a run replayed in
-        // simulated-time order would show another trajectory than the one it stored.
-        if (settings.order == ReplayOrder::Time && layout.cpus > 1)
-            throw ReplayError("the session steps in trace order only (yet): this run was replayed with order=time, "
-                              "whose operations ran in simulated-time order (allocsim show and export --format chrome "
-                              "give its figures and timeline)");
+        time_order = settings.order == ReplayOrder::Time && layout.cpus > 1;
         machine = std::make_unique<Machine>(settings, layout.cpus, layout.map, info.has_time, region, nullptr);
         interval = std::max<std::uint64_t>(65536, (info.events + 15) / 16);
         listener.op = [this](const OpSpan& span) { recorded_span = span; };
@@ -70,22 +65,38 @@ struct ReplaySession::Impl {
         chunk_pos = static_cast<std::size_t>(index - chunk_first);
     }
 
+    // Runs the next step, in the session's order; false at the end. `ran` gets the
+    // trace event and its index.
+    bool run_step(std::pair<std::uint64_t, traces::TraceEvent>& ran) {
+        if (time_order) {
+            if (machine->step_in_time_order(reader, {}, &ran)) return true;
+            machine->end_time_order();
+            return false;
+        }
+        ran.first = machine->index();
+        if (!next_event(ran.second)) return false;
+        machine->apply(ran.second);
+        return true;
+    }
+
     bool advance(StepRecord* out) {
-        traces::TraceEvent e;
-        if (!next_event(e)) return false;
+        if (machine->index() >= info.events) return false;
         if (out != nullptr) {
             out->index = machine->index();
-            out->event = e;
             out->actions.clear();
             recording = &out->actions;
             machine->set_listener(&listener);
         }
-        machine->apply(e);
+        std::pair<std::uint64_t, traces::TraceEvent> ran;
+        const bool stepped = run_step(ran);
         if (out != nullptr) {
+            out->seq = ran.first;
+            out->event = ran.second;
             out->span = recorded_span;
             recording = nullptr;
             machine->set_listener(nullptr);
         }
+        if (!stepped) return false;
         checkpoint_if_due();
         return true;
     }
@@ -104,7 +115,8 @@ struct ReplaySession::Impl {
     void restore(const std::map<std::uint64_t, Saved>::const_iterator& it) {
         it->second.region.restore(region);
         machine->restore(it->second.machine);
-        position_reader(it->first);
+        if (time_order) machine->resume_reading(reader);
+        else position_reader(it->first);
     }
 
     traces::Database& db;
@@ -112,6 +124,7 @@ struct ReplaySession::Impl {
     traces::TraceReader reader;
     const traces::TraceInfo info;
     const ReplayLayout layout;
+    bool time_order = false;  // steps in simulated-time order
     Region region;
     std::unique_ptr<Machine> machine;
     std::uint64_t interval = 65536;
@@ -180,6 +193,7 @@ void ReplaySession::build_checkpoints(const std::function<void(std::uint64_t)>& 
     o.cpu.resize(n);
     o.op.resize(n);
     o.kinds.resize(n);
+    if (m.time_order) o.seq.resize(n);
     o.bucket_events = std::max<std::uint64_t>(1, (n + 999) / 1000);
     const std::size_t buckets = static_cast<std::size_t>((n + o.bucket_events - 1) / o.bucket_events);
     o.cycles_per_op.assign(cpus, std::vector<double>(buckets, 0));
@@ -193,10 +207,13 @@ void ReplaySession::build_checkpoints(const std::function<void(std::uint64_t)>& 
     ReplayListener listener;
     listener.action = [&](const Action& a) { kinds |= 1u << static_cast<unsigned>(a.kind); };
     listener.op = [&](const OpSpan& span) {
-        const std::size_t b = static_cast<std::size_t>(span.event / o.bucket_events);
-        o.cpu[span.event] = span.cpu;
-        o.op[span.event] = static_cast<std::uint8_t>(span.op);
-        o.kinds[span.event] = kinds;
+        // By step (the operations run before this one), which is the event in trace order.
+        const std::uint64_t step = m.machine->index();
+        const std::size_t b = static_cast<std::size_t>(step / o.bucket_events);
+        o.cpu[step] = span.cpu;
+        o.op[step] = static_cast<std::uint8_t>(span.op);
+        o.kinds[step] = kinds;
+        if (!o.seq.empty()) o.seq[step] = span.event;
         o.cycles_per_op[span.cpu][b] += static_cast<double>(span.end - span.start);
         ++ops[span.cpu][b];
         hits[b] += (kinds >> static_cast<unsigned>(ActionKind::CacheHit)) & 1u;
@@ -204,10 +221,9 @@ void ReplaySession::build_checkpoints(const std::function<void(std::uint64_t)>& 
         kinds = 0;
     };
     m.machine->set_listener(&listener);
-    traces::TraceEvent e;
+    std::pair<std::uint64_t, traces::TraceEvent> ran;
     bool cancelled = false;
-    while (m.next_event(e)) {
-        m.machine->apply(e);
+    while (m.run_step(ran)) {
         const std::uint64_t i = m.machine->index();
         m.checkpoint_if_due();
         if (i % o.bucket_events == 0 || i == n) {
@@ -239,10 +255,17 @@ void ReplaySession::build_checkpoints(const std::function<void(std::uint64_t)>& 
 
 const TraceOverview& ReplaySession::overview() const { return impl_->overview; }
 
+bool ReplaySession::time_order() const { return impl_->time_order; }
+
 traces::TraceEvent ReplaySession::event_at(std::uint64_t index) {
     Impl& m = *impl_;
     if (index >= m.info.events)
         throw traces::TraceError(fmt::format("trace '{}': no event {} (it has {})", m.info.name, index, m.info.events));
+    if (m.time_order) {
+        if (m.overview.seq.size() != m.info.events)
+            throw ReplayError("in simulated-time order a step's event is known once the overview is built (build_checkpoints)");
+        index = m.overview.seq[index];
+    }
     if (index < m.lookup_first || index >= m.lookup_first + m.lookup_chunk.size()) {
         if (!m.lookup) m.lookup = std::make_unique<traces::TraceReader>(m.db, m.info.name);
         m.lookup_first = m.lookup->seek(index);

@@ -3,6 +3,11 @@
 // (replay_machine.h) over the same core, with the same settings, so every step
 // lands where a straight replay would.
 //
+// Order. A run replayed in simulated-time order (order=time, several CPUs) steps in
+// that order: step k is the k-th operation to run, whichever trace event it is, and
+// positions, checkpoints, the overview and event_at() count steps (StepRecord.seq and
+// TraceOverview.seq give the trace's index). In trace order a step is the event.
+//
 // Seeking. Every K events (K = max(65536, events / 16)) the first pass forward
 // leaves a checkpoint: the machine's state and the region's pages in memory
 // (region_snapshot.h). seek(n) restores the last checkpoint at or before n and
@@ -31,7 +36,8 @@ namespace allocsim::engine {
 
 // One event as the session applied it.
 struct StepRecord {
-    std::uint64_t index = 0;
+    std::uint64_t index = 0;      // the step: the operations run before it
+    std::uint64_t seq = 0;        // the event's index in the trace (== index in trace order)
     traces::TraceEvent event;
     OpSpan span;                  // modeled start, end, wait
     std::vector<Action> actions;  // what the core did, in order
@@ -41,9 +47,10 @@ struct StepRecord {
 // and what the core did (for the event log's filters and "run until"), and the
 // timeline's series in buckets of events.
 struct TraceOverview {
-    std::vector<std::uint16_t> cpu;     // per event: the modeled CPU
-    std::vector<std::uint8_t> op;       // per event: traces::Op
-    std::vector<std::uint32_t> kinds;   // per event: bit k = an action of ActionKind k
+    std::vector<std::uint16_t> cpu;     // per step: the modeled CPU
+    std::vector<std::uint8_t> op;       // per step: traces::Op
+    std::vector<std::uint32_t> kinds;   // per step: bit k = an action of ActionKind k
+    std::vector<std::uint64_t> seq;     // per step: the trace event it ran; empty in trace order (step = event)
     std::uint64_t bucket_events = 1;    // events per bucket
     std::vector<std::vector<double>> cycles_per_op;  // [cpu][bucket]: modeled cycles (work + wait) per op
     std::vector<double> hit_rate;                    // [bucket]: ThreadCache hits / (hits + misses), -1 if none
@@ -82,7 +89,10 @@ public:
     // Empty until build_checkpoints() has run to the end.
     const TraceOverview& overview() const;
 
-    // The event at `index` as stored (read from the trace, not replayed).
+    // Whether steps follow simulated time (order=time on several CPUs).
+    bool time_order() const;
+    // The event of step `index`, as stored (read from the trace, not replayed). In
+    // simulated-time order, once the overview is built (before: throws ReplayError).
     traces::TraceEvent event_at(std::uint64_t index);
 
     CoreSnapshot snapshot() const;
