@@ -107,74 +107,50 @@ TEST_CASE("replay session: a run in simulated-time order steps in that order, as
     CHECK(one.summary().fingerprint == replay(t.db(), "mix", s).summary.fingerprint);
 }
 
-TEST_CASE("replay session: in simulated-time order, any seek lands on the state of a straight replay") {
+TEST_CASE("replay session: any seek lands on the state of a straight replay, in either order") {
     SessionDb t;
     t.generate("lar", "larson", 4, 300000);
-    ReplaySettings s;
-    s.order = ReplayOrder::Time;
-    s.core.buddy_lock = BuddyLockMode::PerOrder;
-    ReplaySession straight(t.db(), "lar", s);
-    ReplaySession seeking(t.db(), "lar", s);
-    REQUIRE(seeking.events() > 2 * seeking.checkpoint_interval());
-    seeking.build_checkpoints();
-    CHECK(seeking.checkpoints() >= 3);
-    CHECK(seeking.position() == 0);
-    std::mt19937_64 rng(9);
-    std::vector<std::uint64_t> at = {0, 1, 65535, 65536, 65537, seeking.events() - 1, seeking.events()};
-    for (int i = 0; i < 8; ++i) at.push_back(rng() % (seeking.events() + 1));
-    std::sort(at.begin(), at.end());
-    for (const std::uint64_t p : at) {
-        straight.seek(p);
-        seeking.seek(rng() % (seeking.events() + 1));
-        seeking.seek(p);
-        CAPTURE(p);
-        REQUIRE(seeking.position() == p);
-        CHECK(seeking.snapshot() == straight.snapshot());
-        CHECK(seeking.live_bytes() == straight.live_bytes());
-        check_same_summary(seeking.summary(), straight.summary());
-        CHECK(seeking.summary().fingerprint == straight.summary().fingerprint);
-        // And the next step is the same operation.
-        StepRecord a, b;
-        if (p < seeking.events()) {
-            REQUIRE(seeking.step(&a));
-            REQUIRE(straight.step(&b));
-            CHECK(a.seq == b.seq);
-            CHECK(a.span.start == b.span.start);
+    for (const ReplayOrder order : {ReplayOrder::Trace, ReplayOrder::Time}) {
+        CAPTURE(static_cast<int>(order));
+        ReplaySettings s;
+        s.order = order;
+        s.core.buddy_lock = BuddyLockMode::PerOrder;
+        ReplaySession straight(t.db(), "lar", s);
+        ReplaySession seeking(t.db(), "lar", s);
+        CHECK(seeking.time_order() == (order == ReplayOrder::Time));
+        REQUIRE(seeking.events() > 2 * seeking.checkpoint_interval());
+        seeking.build_checkpoints();
+        CHECK(seeking.checkpoints() >= 3);
+        CHECK(seeking.position() == 0);  // build_checkpoints comes back
+
+        // Positions in increasing order for the straight replay; the seeking session
+        // visits each from wherever the last seek left it (a random earlier or later one).
+        std::mt19937_64 rng(5);
+        std::vector<std::uint64_t> at = {0, 1, 2, 65535, 65536, 65537, seeking.events() - 1, seeking.events()};
+        for (int i = 0; i < 8; ++i) at.push_back(rng() % (seeking.events() + 1));
+        std::sort(at.begin(), at.end());
+        for (const std::uint64_t p : at) {
+            straight.seek(p);  // forward only: a plain replay
+            seeking.seek(rng() % (seeking.events() + 1));
+            seeking.seek(p);
+            CAPTURE(p);
+            REQUIRE(seeking.position() == p);
+            CHECK(seeking.snapshot() == straight.snapshot());
+            CHECK(seeking.slab_runs(2) == straight.slab_runs(2));
+            CHECK(seeking.live_bytes() == straight.live_bytes());
+            check_same_summary(seeking.summary(), straight.summary());
+            CHECK(seeking.summary().fingerprint == straight.summary().fingerprint);
+            // And the next step is the same operation, at the same cycle.
+            if (p < seeking.events()) {
+                StepRecord x, y;
+                REQUIRE(seeking.step(&x));
+                REQUIRE(straight.step(&y));
+                CHECK(x.seq == y.seq);
+                CHECK(x.span.start == y.span.start);
+            }
         }
-    }
-    // At the end, replay()'s figures.
-    straight.seek(straight.events());
-    CHECK(straight.summary().fingerprint == replay(t.db(), "lar", s).summary.fingerprint);
-}
-
-TEST_CASE("replay session: any seek lands on the state of a straight replay") {
-    SessionDb t;
-    t.generate("lar", "larson", 4, 300000);
-    ReplaySettings s;
-    s.core.buddy_lock = BuddyLockMode::PerOrder;
-    ReplaySession straight(t.db(), "lar", s);
-    ReplaySession seeking(t.db(), "lar", s);
-    REQUIRE(seeking.events() > 2 * seeking.checkpoint_interval());
-    seeking.build_checkpoints();
-    CHECK(seeking.checkpoints() >= 3);
-    CHECK(seeking.position() == 0);  // build_checkpoints comes back
-
-    // Positions in increasing order for the straight replay; the seeking session
-    // visits each from wherever the last seek left it (a random earlier or later one).
-    std::mt19937_64 rng(5);
-    std::vector<std::uint64_t> at = {0, 1, 2, 65535, 65536, 65537, seeking.events() - 1, seeking.events()};
-    for (int i = 0; i < 10; ++i) at.push_back(rng() % (seeking.events() + 1));
-    std::sort(at.begin(), at.end());
-    for (const std::uint64_t p : at) {
-        straight.seek(p);  // forward only: a plain replay
-        seeking.seek(rng() % (seeking.events() + 1));
-        seeking.seek(p);
-        CAPTURE(p);
-        REQUIRE(seeking.position() == p);
-        CHECK(seeking.snapshot() == straight.snapshot());
-        CHECK(seeking.slab_runs(2) == straight.slab_runs(2));
-        CHECK(seeking.live_bytes() == straight.live_bytes());
-        check_same_summary(seeking.summary(), straight.summary());
+        straight.seek(straight.events());
+        CHECK(straight.summary().fingerprint == replay(t.db(), "lar", s).summary.fingerprint);
     }
 }
 
