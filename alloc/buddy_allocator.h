@@ -355,6 +355,19 @@ public:
 
     Order max_order() const { return order_of(max_order_); }
     BuddyLockMode lock_mode() const { return lock_mode_; }
+
+    // Every lock held, so that no other thread is inside the buddy (a malloc's
+    // fork(): the child must not inherit a lock held by a thread it does not have).
+    // Operations take at most one lock at a time, so taking them all in one order
+    // cannot deadlock with them.
+    void lock_all() {
+        global_lock_.lock();
+        for (Lock& l : order_locks_) l.lock();
+    }
+    void unlock_all() {
+        for (Lock& l : order_locks_) l.unlock();
+        global_lock_.unlock();
+    }
     std::uint32_t free_blocks(Order o) const { return index_of(o) <= max_order_ ? lists_[index_of(o)].count : 0; }
     std::size_t free_bytes() const {
         std::size_t bytes = 0;

@@ -1,0 +1,131 @@
+#include "malloc/heap_settings.h"
+
+#include <cstdint>
+
+#include "alloc/types.h"
+
+namespace allocsim::malloc_lib {
+
+namespace {
+
+char g_error[256];
+
+struct Span {
+    const char* p;
+    std::size_t n;
+    bool is(const char* s) const {
+        std::size_t i = 0;
+        for (; i < n; ++i)
+            if (s[i] == '\0' || s[i] != p[i]) return false;
+        return s[i] == '\0';
+    }
+};
+
+const char* error(const char* what, Span key, Span value) {
+    std::size_t n = 0;
+    const auto put = [&](const char* s, std::size_t len) {
+        for (std::size_t i = 0; i < len && s[i] != '\0' && n < sizeof g_error - 1; ++i) g_error[n++] = s[i];
+    };
+    put("ALLOCSIM_SET: ", 64);
+    put(key.p, key.n);
+    if (value.p != nullptr) {
+        put("=", 1);
+        put(value.p, value.n);
+    }
+    put(": ", 2);
+    put(what, 200);
+    g_error[n] = '\0';
+    return g_error;
+}
+
+// A whole number with an optional KiB/MiB/GiB suffix (region); false if it is not one.
+bool number(Span v, std::uint64_t& out, bool sizes) {
+    if (v.n == 0) return false;
+    std::uint64_t x = 0;
+    std::size_t i = 0;
+    for (; i < v.n && v.p[i] >= '0' && v.p[i] <= '9'; ++i) {
+        if (x > (UINT64_MAX - 9) / 10) return false;
+        x = x * 10 + static_cast<std::uint64_t>(v.p[i] - '0');
+    }
+    if (i == 0) return false;
+    const Span rest{v.p + i, v.n - i};
+    int shift = 0;
+    if (rest.n == 0) shift = 0;
+    else if (sizes && rest.is("KiB")) shift = 10;
+    else if (sizes && rest.is("MiB")) shift = 20;
+    else if (sizes && rest.is("GiB")) shift = 30;
+    else return false;
+    if (shift != 0 && x > (UINT64_MAX >> shift)) return false;
+    out = x << shift;
+    return true;
+}
+
+bool on_off(Span v, bool& out) {
+    if (v.is("on")) out = true;
+    else if (v.is("off")) out = false;
+    else return false;
+    return true;
+}
+
+}  // namespace
+
+const char* HeapSettings::apply(const char* text) {
+    if (text == nullptr) return nullptr;
+    const char* p = text;
+    while (*p != '\0') {
+        const char* end = p;
+        while (*end != '\0' && *end != ',') ++end;
+        const char* eq = p;
+        while (eq < end && *eq != '=') ++eq;
+        const Span key{p, static_cast<std::size_t>(eq - p)};
+        if (eq == end) return error("is not KEY=VALUE", key, Span{nullptr, 0});
+        const Span value{eq + 1, static_cast<std::size_t>(end - eq - 1)};
+        std::uint64_t n = 0;
+        bool flag = false;
+        const auto whole = [&](std::uint64_t lo, std::uint64_t hi, std::uint32_t& field) {
+            if (!number(value, n, false) || n < lo || n > hi) return false;
+            field = static_cast<std::uint32_t>(n);
+            return true;
+        };
+        bool ok = true;
+        if (key.is("cache.capacity")) ok = whole(1, 65535, config.cache_capacity);
+        else if (key.is("refill.batch")) ok = whole(1, 65535, config.refill_batch);
+        else if (key.is("drain.batch")) ok = whole(1, 65535, config.drain_batch);
+        else if (key.is("cache.bin_bytes")) ok = whole(0, 1u << 30, config.cache_bin_bytes);
+        else if (key.is("cache.min_capacity")) ok = whole(1, 65535, config.cache_min_capacity);
+        else if (key.is("cache.trim_every")) ok = whole(0, 1u << 30, config.cache_trim_every);
+        else if (key.is("slab.tail_permille")) ok = whole(0, 1000, config.run_tail_permille);
+        else if (key.is("buddy.max_order")) ok = whole(0, kMaxOrderLimit, config.buddy_max_order);
+        else if (key.is("buddy.lock")) {
+            if (value.is("global")) config.buddy_lock = BuddyLockMode::Global;
+            else if (value.is("per-order")) config.buddy_lock = BuddyLockMode::PerOrder;
+            else return error("is not global or per-order", key, value);
+        } else if (key.is("cache.adaptive")) {
+            ok = on_off(value, flag);
+            config.adaptive_bins = flag;
+        } else if (key.is("slab.eager_collect")) {
+            ok = on_off(value, flag);
+            config.eager_remote_collect = flag;
+        } else if (key.is("slab.fullest_first")) {
+            ok = on_off(value, flag);
+            config.fullest_runs_first = flag;
+        } else if (key.is("slab.exact_runs")) {
+            ok = on_off(value, flag);
+            config.exact_slab_runs = flag;
+        } else if (key.is("pages.exact")) {
+            ok = on_off(value, flag);
+            config.exact_page_runs = flag;
+        } else if (key.is("region")) {
+            ok = number(value, n, true) && n >= (std::uint64_t{16} << 20) && n <= (std::uint64_t{1} << 46);
+            region_bytes = static_cast<std::size_t>(n);
+        } else {
+            return error("is not a setting of the heap (cache.*, refill.batch, drain.batch, slab.*, buddy.*, pages.exact, "
+                         "region)", key, Span{nullptr, 0});
+        }
+        if (!ok) return error("is out of range or not a value of this key", key, value);
+        p = *end == ',' ? end + 1 : end;
+    }
+    return nullptr;
+}
+
+}  // namespace allocsim::malloc_lib

@@ -1,0 +1,279 @@
+#include "malloc/process_heap.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <new>
+
+#include "alloc/assert.h"
+#include "alloc/hybrid_allocator.h"
+#include "malloc/cpu_slots.h"
+#include "malloc/heap_settings.h"
+#include "malloc/malloc_platform.h"
+
+extern "C" {
+void __libc_free(void*);
+void* __libc_realloc(void*, size_t);
+}
+
+namespace allocsim::malloc_lib {
+
+
+namespace {
+
+// Only the invalid free is acted on; every other action compiles away.
+struct MallocObserver {
+    static constexpr bool kEnabled = true;
+    ALLOCSIM_ALWAYS_INLINE void record(const Action& a) {
+        if (a.kind == ActionKind::InvalidFree) [[unlikely]]
+            die("free(): invalid pointer", reinterpret_cast<const void*>(a.address));
+    }
+};
+
+using Core = HybridAllocator<MallocObserver, MallocPlatform>;
+
+alignas(64) unsigned char g_storage[sizeof(Core)];
+Core* g_core = nullptr;
+std::uintptr_t g_begin = 0, g_end = 0;  // the region
+std::atomic<int> g_state{0};            // 0: not made, 1: being made, 2: ready
+// Written into a freed object's second word, cleared when an object is handed out: a
+// free that finds it there is a double free (glibc's tcache key, in the same place).
+// The core uses a free object's first word only (its free-list link), and every class
+// of this heap is at least 16 bytes (the table below), so the second is the object's.
+std::uint64_t g_free_key = 0;
+// The default classes but 8: every object 16-byte aligned, as glibc's (max_align_t),
+// and room for the key.
+constexpr const std::uint32_t* kClasses = kDefaultSizeClasses + 1;
+constexpr std::uint32_t kClassCount = kDefaultSizeClassCount - 1;
+static_assert(kDefaultSizeClasses[0] == 8 && kDefaultSizeClasses[1] == 16);
+HostPlatform::Lock g_init_lock;
+
+[[noreturn]] void assert_handler(const char* expr, const char*, int, std::uint64_t, std::uint64_t, bool) {
+    die(expr, nullptr);
+}
+
+void before_fork() {
+    for (std::uint32_t s = kOwnedSlots; s < kSlots; ++s) CpuSlots::lock(s).lock();
+    g_core->buddy().lock_all();
+}
+void after_fork_parent() {
+    g_core->buddy().unlock_all();
+    for (std::uint32_t s = kOwnedSlots; s < kSlots; ++s) CpuSlots::lock(s).unlock();
+}
+void after_fork_child() {
+    after_fork_parent();
+    CpuSlots::after_fork_in_child();
+}
+
+void make() {
+    g_init_lock.lock();
+    if (g_state.load(std::memory_order_acquire) == 2) {
+        g_init_lock.unlock();
+        return;
+    }
+    set_assert_handler(&assert_handler);
+    HeapSettings settings;
+    if (const char* error = settings.apply(getenv("ALLOCSIM_SET"))) die(error, nullptr);
+    AllocatorConfig config = settings.config;
+    config.cpus = kSlots;
+    config.size_classes = kClasses;
+    config.size_class_count = kClassCount;
+    {
+        // Not guessable by the program (a value it writes cannot pass for the key by
+        // design), and never 0.
+        std::uint64_t x = HostPlatform::cycles() ^ reinterpret_cast<std::uintptr_t>(&settings) ^
+                          (static_cast<std::uint64_t>(getpid()) << 32);
+        x += 0x9e3779b97f4a7c15ull;
+        x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+        x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+        g_free_key = (x ^ (x >> 31)) | 1;
+    }
+    const std::size_t align = std::size_t{kPageSize} << config.buddy_max_order;
+    const std::size_t reserve = settings.region_bytes + align;
+    void* m = mmap(nullptr, reserve, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED) die("cannot reserve the heap's region (mmap failed; ALLOCSIM_SET=region=... smaller?)", nullptr);
+    const std::uintptr_t base = (reinterpret_cast<std::uintptr_t>(m) + align - 1) / align * align;
+    Core* core = new (g_storage) Core();
+    if (core->init(reinterpret_cast<void*>(base), settings.region_bytes, config) != InitError::None)
+        die("the core refused its configuration (ALLOCSIM_SET)", nullptr);
+    g_begin = base;
+    g_end = base + settings.region_bytes;
+    g_core = core;
+    g_state.store(2, std::memory_order_release);
+    g_init_lock.unlock();
+    // After the heap is ready: pthread_atfork may allocate.
+    pthread_atfork(&before_fork, &after_fork_parent, &after_fork_child);
+}
+
+ALLOCSIM_ALWAYS_INLINE Core& core() {
+    if (g_state.load(std::memory_order_acquire) != 2) [[unlikely]] make();
+    return *g_core;
+}
+
+class SlotGuard {
+public:
+    explicit SlotGuard(HostPlatform::Lock* lock) : lock_(lock) {
+        if (lock_ != nullptr) lock_->lock();
+    }
+    ~SlotGuard() {
+        if (lock_ != nullptr) lock_->unlock();
+    }
+    SlotGuard(const SlotGuard&) = delete;
+    SlotGuard& operator=(const SlotGuard&) = delete;
+
+private:
+    HostPlatform::Lock* lock_;
+};
+
+// Runs f(cpu) on the calling thread's slot, under the slot's lock if it is shared.
+template <class F>
+ALLOCSIM_ALWAYS_INLINE decltype(auto) on_slot(F&& f) {
+    const std::uint32_t slot = CpuSlots::current();
+    const SlotGuard guard(CpuSlots::shared(slot) ? &CpuSlots::lock(slot) : nullptr);
+    return f(CpuId{static_cast<std::uint16_t>(slot)});
+}
+
+using UsableSizeFn = size_t (*)(void*);
+
+// An object handed out: its second word is the program's now.
+ALLOCSIM_ALWAYS_INLINE void* handed_out(void* p) {
+    if (p != nullptr) static_cast<std::uint64_t*>(p)[1] = 0;
+    return p;
+}
+
+// An object about to be freed: a double free if it carries the key; else it does now.
+// (Before the core takes it: after, another thread may already have it.)
+ALLOCSIM_ALWAYS_INLINE void mark_freed(void* p) {
+    std::uint64_t& word = static_cast<std::uint64_t*>(p)[1];
+    if (word == g_free_key) [[unlikely]] die("free(): double free detected", p);
+    word = g_free_key;
+}
+
+}  // namespace
+
+void die(const char* what, const void* p) {
+    char line[256];
+    std::size_t n = 0;
+    const auto put = [&](const char* s) {
+        while (*s != '\0' && n < sizeof line - 2) line[n++] = *s++;
+    };
+    put("allocsim-malloc: ");
+    put(what);
+    if (p != nullptr) {
+        put(" 0x");
+        char hex[17];
+        std::uintptr_t v = reinterpret_cast<std::uintptr_t>(p);
+        int k = 16;
+        hex[k] = '\0';
+        do {
+            hex[--k] = "0123456789abcdef"[v & 15];
+            v >>= 4;
+        } while (v != 0);
+        put(hex + k);
+    }
+    line[n++] = '\n';
+    const ssize_t ignored = write(2, line, n);
+    static_cast<void>(ignored);
+    abort();
+}
+
+bool ProcessHeap::owns(const void* p) {
+    const auto a = reinterpret_cast<std::uintptr_t>(p);
+    return a >= g_begin && a < g_end;
+}
+
+void* ProcessHeap::allocate(std::size_t size) {
+    Core& c = core();
+    void* p = on_slot([&](CpuId cpu) { return c.allocate(cpu, size == 0 ? 1 : size); });
+    if (p == nullptr) [[unlikely]] errno = ENOMEM;
+    return handed_out(p);
+}
+
+void* ProcessHeap::allocate_aligned(std::size_t size, std::size_t align) {
+    if (align <= 8) return allocate(size);
+    Core& c = core();
+    void* p = on_slot([&](CpuId cpu) { return c.allocate_aligned(cpu, size == 0 ? 1 : size, align); });
+    if (p == nullptr) [[unlikely]] errno = ENOMEM;
+    return handed_out(p);
+}
+
+void ProcessHeap::free(void* p) {
+    if (p == nullptr) return;
+    if (!owns(p)) [[unlikely]] {
+        __libc_free(p);  // glibc's, from before this heap took over
+        return;
+    }
+    Core& c = core();
+    mark_freed(p);
+    on_slot([&](CpuId cpu) { c.deallocate(cpu, p); });
+}
+
+void ProcessHeap::free_sized(void* p, std::size_t size) {
+    if (p == nullptr) return;
+    if (!owns(p)) [[unlikely]] {
+        __libc_free(p);
+        return;
+    }
+    Core& c = core();
+    mark_freed(p);
+    on_slot([&](CpuId cpu) { c.deallocate(cpu, p, size == 0 ? 1 : size); });
+}
+
+void ProcessHeap::free_aligned(void* p, std::size_t size, std::size_t align) {
+    if (p == nullptr) return;
+    if (!owns(p)) [[unlikely]] {
+        __libc_free(p);
+        return;
+    }
+    Core& c = core();
+    mark_freed(p);
+    if (align <= 8) {
+        on_slot([&](CpuId cpu) { c.deallocate(cpu, p, size == 0 ? 1 : size); });
+        return;
+    }
+    on_slot([&](CpuId cpu) { c.deallocate_aligned(cpu, p, size == 0 ? 1 : size, align); });
+}
+
+void* ProcessHeap::reallocate(void* p, std::size_t size) {
+    if (p == nullptr) return allocate(size);
+    if (!owns(p)) [[unlikely]] return __libc_realloc(p, size);
+    if (size == 0) {  // glibc's realloc(p, 0): frees p, returns null
+        free(p);
+        return nullptr;
+    }
+    Core& c = core();
+    void* q = on_slot([&](CpuId cpu) { return c.reallocate(cpu, p, size); });
+    if (q == nullptr) [[unlikely]] errno = ENOMEM;  // p stays, as realloc's contract says
+    // Moved: the core copied min(size, p's usable bytes). Below 16 bytes, what of the
+    // second word it did not copy is the new object's stale bytes (maybe the key):
+    // zeroed, and not the program's bytes.
+    else if (q != p && size < 16) {
+        const std::size_t from = size > 8 ? size : 8;
+        memset(static_cast<char*>(q) + from, 0, 16 - from);
+    }
+    return q;
+}
+
+std::size_t ProcessHeap::usable_size(const void* p) {
+    if (p == nullptr) return 0;
+    if (!owns(p)) [[unlikely]] {
+        static UsableSizeFn glibc = nullptr;
+        if (glibc == nullptr) glibc = reinterpret_cast<UsableSizeFn>(dlsym(RTLD_NEXT, "malloc_usable_size"));
+        return glibc != nullptr ? glibc(const_cast<void*>(p)) : 0;
+    }
+    return core().usable_size(p);
+}
+
+void ProcessHeap::drain_slot(std::uint32_t slot) {
+    if (g_state.load(std::memory_order_acquire) != 2) return;
+    g_core->drain_cache(CpuId{static_cast<std::uint16_t>(slot)});
+}
+
+}  // namespace allocsim::malloc_lib

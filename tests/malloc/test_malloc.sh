@@ -1,0 +1,124 @@
+#!/bin/bash
+# liballocsim-malloc.so under real programs and its own API test, one case per ctest.
+# Each real program's output with the library preloaded must be byte-identical to
+# its output without it; the library must really have been loaded (ALLOCSIM_SET with
+# a bad key makes a preloaded library fail loudly, checked once per program).
+# usage: test_malloc.sh LIB API_TEST CASE
+set -u
+LIB=$1; API=$2; CASE=$3
+W=$(mktemp -d); trap 'rm -rf "$W"' EXIT; cd "$W"
+fail() { echo "FAIL ($CASE): $*" >&2; exit 1; }
+with() { LD_PRELOAD="$LIB" "$@"; }
+# Runs "$@" without and with the library; outputs must be identical.
+same() {
+  "$@" > plain.out 2> plain.err || fail "without the library: $* exited $?: $(tail -3 plain.err)"
+  with "$@" > lib.out 2> lib.err || fail "with the library: $* exited $?: $(tail -3 lib.err)"
+  cmp -s plain.out lib.out || fail "$*: the outputs differ: $(diff plain.out lib.out | head -5)"
+  # Loaded at all: a bad setting stops the program at its first allocation.
+  if ALLOCSIM_SET=no.such.key=1 LD_PRELOAD="$LIB" "$@" > /dev/null 2> bad.err; then fail "$*: ran with a bad ALLOCSIM_SET: the library was not loaded"; fi
+  grep -q "allocsim-malloc: ALLOCSIM_SET: no.such.key" bad.err || fail "$*: no ALLOCSIM_SET error: $(head -3 bad.err)"
+}
+need() { command -v "$1" > /dev/null || { echo "skipped: $1 is not installed"; exit 77; }; }
+export GIT_AUTHOR_DATE="2026-01-01T00:00:00Z" GIT_COMMITTER_DATE="2026-01-01T00:00:00Z"
+export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@t GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@t
+case "$CASE" in
+api-c|api-cxx|threads|fork)
+  with "$API" "${CASE#api-}" || fail "malloc_api_test ${CASE#api-} failed" ;;
+invalid-free)
+  with "$API" invalid-free 2> err.txt && fail "an invalid free did not abort"
+  grep -Eq '^allocsim-malloc: free\(\): invalid pointer 0x[0-9a-f]+$' err.txt || fail "the message: $(cat err.txt)" ;;
+double-free)
+  with "$API" double-free 2> err.txt && fail "a double free did not abort"
+  grep -Eq '^allocsim-malloc: free\(\): double free detected 0x[0-9a-f]+$' err.txt || fail "the message: $(cat err.txt)" ;;
+settings)
+  ALLOCSIM_SET="cache.capacity=128,buddy.lock=per-order,region=256MiB" LD_PRELOAD="$LIB" "$API" c || fail "valid settings refused"
+  ALLOCSIM_SET="cache.capacity=0" LD_PRELOAD="$LIB" "$API" c 2> err.txt && fail "cache.capacity=0 accepted"
+  grep -q "allocsim-malloc: ALLOCSIM_SET: cache.capacity=0: is out of range" err.txt || fail "$(cat err.txt)"
+  ALLOCSIM_SET="buddy.lock=sometimes" LD_PRELOAD="$LIB" "$API" c 2> err.txt && fail "buddy.lock=sometimes accepted"
+  grep -q "is not global or per-order" err.txt || fail "$(cat err.txt)" ;;
+python)
+  need python3
+  cat > p.py <<'PY'
+import json, re, threading
+d = {str(i): [i, str(i) * (i % 7), {"k": i / 3}] for i in range(50000)}
+s = json.dumps(d, sort_keys=True)
+print(len(s), len(re.findall(r'"k": \d+\.\d+', s)), json.loads(s)["49999"][1][:10])
+out = []
+def work(k):
+    local = [re.sub(r"\d", "#", json.dumps([k, i, "x" * (i % 50)])) for i in range(20000)]
+    out.append((k, len("".join(local))))
+ts = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+[t.start() for t in ts]; [t.join() for t in ts]
+print(sorted(out))
+PY
+  same python3 p.py ;;
+perl)
+  need perl
+  same perl -e 'my %h; $h{"k$_"} = [$_, "v" x ($_ % 40)] for 1..200000; my $n = 0; $n += length($h{$_}[1]) for sort keys %h; print scalar(keys %h), " $n\n"; my $s = join(",", map { $_ * 3 } 1..100000); $s =~ s/(\d)3/$1x/g; print length($s), "\n";' ;;
+sqlite)
+  need sqlite3
+  cat > s.sql <<'SQL'
+create table t(a integer primary key, b text, c real);
+with recursive s(i) as (select 1 union all select i + 1 from s where i < 100000)
+  insert into t select i, printf('%08d-%s', i * 7919 % 100003, hex(i)), i * 1.5 from s;
+create index tb on t(b);
+select count(*), sum(c), min(b), max(b) from t;
+delete from t where a % 3 = 0;
+vacuum;
+select count(*) from t;
+pragma integrity_check;
+SQL
+  rm -f a.db; "$(command -v sqlite3)" a.db < s.sql > plain.out 2>&1 || fail "sqlite3 without the library"
+  rm -f a.db; with sqlite3 a.db < s.sql > lib.out 2>&1 || fail "sqlite3 with the library: $(tail -3 lib.out)"
+  cmp -s plain.out lib.out || fail "sqlite3: the outputs differ: $(diff plain.out lib.out | head)"
+  grep -qx ok lib.out || fail "integrity_check: $(tail -2 lib.out)" ;;
+sort)
+  need sort
+  seq 300000 | awk '{ print ($1 * 7919) % 300007, "line", $1 }' > in.txt
+  same sort -n -k1,1 -k3,3 in.txt
+  same sort --parallel=2 -S 8M in.txt ;;
+xz)
+  need xz
+  # Blocks of 256 KiB, so that both threads compress.
+  seq 400000 | awk '{ print $1 % 997, $1 }' > in.txt
+  same xz -T2 -2 --block-size=256KiB -c in.txt
+  xz -T2 --block-size=256KiB -c in.txt > in.xz
+  same xz -T2 -d -c in.xz ;;
+git)
+  need git
+  mkdir repo; cd repo
+  for d in a b c; do mkdir $d; for i in $(seq 60); do seq $((i * 50)) | sed "s/^/$d $i /" > $d/f$i.txt; done; done
+  with git init -q . || fail "git init"
+  with git add -A || fail "git add"
+  with git commit -qm one || fail "git commit"
+  for i in $(seq 20); do echo "change $i" >> a/f$i.txt; done
+  with git commit -qam two || fail "git commit 2"
+  with git repack -adq --threads=2 || fail "git repack"
+  same git log --stat --format=%H%n%s
+  same git fsck --strict
+  same git rev-list --objects --all ;;
+gxx)
+  need g++
+  cat > c.cpp <<'CPP'
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+template <int N> struct Fib { static constexpr long v = Fib<N - 1>::v + Fib<N - 2>::v; };
+template <> struct Fib<1> { static constexpr long v = 1; };
+template <> struct Fib<0> { static constexpr long v = 0; };
+int main() {
+    std::map<std::string, std::vector<int>> m;
+    for (int i = 0; i < 1000; ++i) m[std::to_string(i % 97)].push_back(i);
+    std::printf("%zu %ld\n", m.size(), Fib<80>::v);
+}
+CPP
+  g++ -O2 -o plain c.cpp || fail "g++ without the library"
+  with g++ -O2 -o lib c.cpp || fail "g++ with the library"
+  ./plain > plain.out; ./lib > lib.out
+  cmp -s plain.out lib.out || fail "the compiled programs' outputs differ"
+  g++ -O2 -S -o plain.s c.cpp; with g++ -O2 -S -o lib.s c.cpp
+  cmp -s plain.s lib.s || fail "the assembly differs" ;;
+*) echo "unknown case $CASE" >&2; exit 2 ;;
+esac
+echo "ok: $CASE"
