@@ -1,6 +1,8 @@
 #include "malloc/process_heap.h"
 
 #include <dlfcn.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -13,7 +15,9 @@
 #include <new>
 
 #include "alloc/assert.h"
+#include "alloc/counting_observer.h"
 #include "alloc/hybrid_allocator.h"
+#include "alloc/hybrid_allocator_check.h"
 #include "malloc/cpu_slots.h"
 #include "malloc/heap_settings.h"
 #include "malloc/malloc_platform.h"
@@ -28,12 +32,29 @@ namespace allocsim::malloc_lib {
 
 namespace {
 
-// Only the invalid free is acted on; every other action compiles away.
+// ALLOCSIM_STATS: every action counted by its CPU slot (a slot has one thread at a
+// time, or is locked: plain counters), and the peak footprint sampled when blocks
+// leave the buddy.
+bool g_stats = false;
+ActionCounts g_counts[kSlots];
+std::atomic<std::uint64_t> g_peak_footprint{0};
+void note_footprint();
+
+// The invalid free aborts; with ALLOCSIM_STATS every action counts; without, every
+// other action compiles down to one predictable branch.
 struct MallocObserver {
     static constexpr bool kEnabled = true;
     ALLOCSIM_ALWAYS_INLINE void record(const Action& a) {
         if (a.kind == ActionKind::InvalidFree) [[unlikely]]
             die("free(): invalid pointer", reinterpret_cast<const void*>(a.address));
+        if (g_stats) [[unlikely]] {
+            ActionCounts& c = g_counts[index_of(a.cpu) % kSlots];
+            const auto k = static_cast<int>(a.kind);
+            ++c.count[k];
+            c.objects[k] += a.objects;
+            c.nodes[k] += a.nodes;
+            if (a.kind == ActionKind::BuddyAlloc || a.kind == ActionKind::LargeAlloc) note_footprint();
+        }
     }
 };
 
@@ -41,6 +62,68 @@ using Core = HybridAllocator<MallocObserver, MallocPlatform>;
 
 alignas(64) unsigned char g_storage[sizeof(Core)];
 Core* g_core = nullptr;
+
+void note_footprint() {
+    const std::uint64_t now = g_core->footprint_bytes();
+    std::uint64_t peak = g_peak_footprint.load(std::memory_order_relaxed);
+    while (now > peak && !g_peak_footprint.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+    }
+}
+
+// A line on stderr (write(2), a stack buffer: the heap may be in any state at exit).
+void say(const char* format, ...) __attribute__((format(printf, 1, 2)));
+void say(const char* format, ...) {
+    char line[512];
+    va_list args;
+    va_start(args, format);
+    const int n = vsnprintf(line, sizeof line, format, args);
+    va_end(args);
+    if (n > 0) {
+        const ssize_t ignored = write(2, line, static_cast<std::size_t>(n < static_cast<int>(sizeof line) ? n : sizeof line - 1));
+        static_cast<void>(ignored);
+    }
+}
+
+// "97.3": a ratio in thousandths, without floating point.
+struct Permille {
+    unsigned long whole, tenth;
+};
+Permille percent(std::uint64_t part, std::uint64_t all) {
+    const std::uint64_t pm = all == 0 ? 0 : part * 1000 / all;
+    return {static_cast<unsigned long>(pm / 10), static_cast<unsigned long>(pm % 10)};
+}
+
+// ALLOCSIM_STATS=1: at exit, what the core did and where its memory is, like
+// MIMALLOC_SHOW_STATS. Read while other threads may still run: their last counts may
+// be missing.
+void print_stats() {
+    ActionCounts all;
+    for (const ActionCounts& c : g_counts) all.add(c);
+    const auto n = [&](ActionKind k) { return static_cast<unsigned long long>(all[k]); };
+    const auto objects = [&](ActionKind k) { return static_cast<unsigned long long>(all.objects[static_cast<int>(k)]); };
+    const std::uint64_t hits = all[ActionKind::CacheHit], misses = all[ActionKind::CacheMiss];
+    const std::uint64_t frees = all[ActionKind::CacheFree], full = all[ActionKind::CacheFull];
+    const Permille hit = percent(hits, hits + misses), free_hit = percent(frees, frees + full);
+    const FootprintParts f = g_core->footprint_parts();
+    const auto b = [](std::size_t x) { return static_cast<unsigned long long>(x); };
+    say("allocsim-malloc: stats (ALLOCSIM_STATS), pid %d\n", static_cast<int>(getpid()));
+    say("  thread cache  alloc hits %llu, misses %llu: hit rate %lu.%lu%%; frees to the cache %llu, to a full bin %llu: %lu.%lu%%\n",
+        static_cast<unsigned long long>(hits), static_cast<unsigned long long>(misses), hit.whole, hit.tenth,
+        static_cast<unsigned long long>(frees), static_cast<unsigned long long>(full), free_hit.whole, free_hit.tenth);
+    say("  slabs         refills %llu (%llu objects), drains %llu (%llu objects), runs carved %llu, runs returned %llu, "
+        "remote frees %llu, remote collects %llu\n",
+        n(ActionKind::Refill), objects(ActionKind::Refill), n(ActionKind::Drain), objects(ActionKind::Drain),
+        n(ActionKind::SlabCarve), n(ActionKind::PageReturn), n(ActionKind::RemoteFree), n(ActionKind::RemoteCollect));
+    say("  buddy         blocks out %llu, back %llu, splits %llu, coalesces %llu, large runs out %llu, back %llu, "
+        "failed allocations %llu\n",
+        n(ActionKind::BuddyAlloc), n(ActionKind::BuddyFree), n(ActionKind::BuddySplit), n(ActionKind::BuddyCoalesce),
+        n(ActionKind::LargeAlloc), n(ActionKind::LargeFree), n(ActionKind::AllocFailure));
+    say("  threads       slots owned now %u of %u (%u more shared)\n", CpuSlots::owned_in_use(), kOwnedSlots, kSharedSlots);
+    say("  footprint     peak %llu B, now %llu B, of which: objects handed out %llu, page runs handed out %llu, "
+        "in the caches %llu, free in partial runs %llu, remote pending %llu, run tails %llu, metadata %llu\n",
+        static_cast<unsigned long long>(g_peak_footprint.load()), b(f.total()), b(f.object_bytes), b(f.page_bytes),
+        b(f.cached_bytes), b(f.partial_free_bytes), b(f.remote_pending_bytes), b(f.run_tail_bytes), b(f.metadata_bytes));
+}
 std::uintptr_t g_begin = 0, g_end = 0;  // the region
 std::atomic<int> g_state{0};            // 0: not made, 1: being made, 2: ready
 // Written into a freed object's second word, cleared when an object is handed out: a
@@ -106,10 +189,13 @@ void make() {
     g_begin = base;
     g_end = base + settings.region_bytes;
     g_core = core;
+    const char* stats = getenv("ALLOCSIM_STATS");
+    g_stats = stats != nullptr && stats[0] != '\0' && !(stats[0] == '0' && stats[1] == '\0');
     g_state.store(2, std::memory_order_release);
     g_init_lock.unlock();
-    // After the heap is ready: pthread_atfork may allocate.
+    // After the heap is ready: pthread_atfork and atexit may allocate.
     pthread_atfork(&before_fork, &after_fork_parent, &after_fork_child);
+    if (g_stats) atexit(&print_stats);
 }
 
 ALLOCSIM_ALWAYS_INLINE Core& core() {

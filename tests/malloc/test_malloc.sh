@@ -30,6 +30,14 @@ invalid-free)
 double-free)
   with "$API" double-free 2> err.txt && fail "a double free did not abort"
   grep -Eq '^allocsim-malloc: free\(\): double free detected 0x[0-9a-f]+$' err.txt || fail "the message: $(cat err.txt)" ;;
+stats)
+  ALLOCSIM_STATS=1 LD_PRELOAD="$LIB" "$API" cxx 2> err.txt || fail "with ALLOCSIM_STATS=1: $(tail -3 err.txt)"
+  [ "$(grep -c '^allocsim-malloc: stats (ALLOCSIM_STATS), pid ' err.txt)" = 1 ] || fail "not one report: $(cat err.txt)"
+  grep -Eq '^  thread cache  alloc hits [1-9][0-9]*, misses [0-9]+: hit rate [0-9]+\.[0-9]%' err.txt || fail "$(cat err.txt)"
+  grep -Eq '^  buddy         blocks out [1-9][0-9]*, back [0-9]+, splits [0-9]+, coalesces [0-9]+' err.txt || fail "$(cat err.txt)"
+  grep -Eq '^  footprint     peak [1-9][0-9]* B, now [0-9]+ B, of which: objects handed out [0-9]+' err.txt || fail "$(cat err.txt)"
+  LD_PRELOAD="$LIB" "$API" cxx 2> err.txt || fail "without ALLOCSIM_STATS"
+  [ ! -s err.txt ] || fail "printed without ALLOCSIM_STATS: $(cat err.txt)" ;;
 settings)
   ALLOCSIM_SET="cache.capacity=128,buddy.lock=per-order,region=256MiB" LD_PRELOAD="$LIB" "$API" c || fail "valid settings refused"
   ALLOCSIM_SET="cache.capacity=0" LD_PRELOAD="$LIB" "$API" c 2> err.txt && fail "cache.capacity=0 accepted"
