@@ -9,14 +9,15 @@ export ALLOCSIM_ROOT
 
 # Build tools, the libraries found with find_package, clang-14 for the libFuzzer
 # targets, the programs the recorder's tests and the real-program corpus record
-# (python3, perl, sqlite3, xz-utils, git, g++; sort is coreutils, always there), QEMU
+# (python3, perl, sqlite3, xz-utils, git, g++; sort is coreutils, always there), CPython's
+# own regression tests (run under liballocsim-malloc.so), QEMU
 # for the kernel's tests, Qt 6 for the GUI, and the peers the benchmarks compare
 # against (Debian 12 package names).
 ALLOCSIM_PACKAGES=(
   g++ cmake ninja-build ccache pkg-config binutils
   doctest-dev libfmt-dev libsqlite3-dev sqlite3
   clang-14 libclang-rt-14-dev
-  python3 perl xz-utils git
+  python3 perl xz-utils git libpython3.11-testsuite
   qemu-system-x86
   slurm-wlm munge parallel
   qt6-base-dev

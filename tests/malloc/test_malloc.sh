@@ -105,6 +105,19 @@ git)
   same git log --stat --format=%H%n%s
   same git fsck --strict
   same git rev-list --objects --all ;;
+cpython)
+  # CPython's own regression tests (Debian's libpython3.11-testsuite), a named subset:
+  # the same verdict per test with the library as without it.
+  PY=/usr/bin/python3
+  [ -x $PY ] && $PY -c 'import test.test_dict' 2> /dev/null || { echo "skipped: CPython's test suite is not installed (libpython3.11-testsuite)"; exit 77; }
+  TESTS="test_dict test_list test_set test_unicode test_threading test_json test_re test_bytes"
+  summary() { grep -E '^(All [0-9]+ tests OK|[0-9]+ tests? (OK|failed|skipped|altered)|Tests result:|    test_)' "$1"; }
+  $PY -m test -j2 $TESTS > plain.out 2>&1; plain=$?
+  with $PY -m test -j2 $TESTS > lib.out 2>&1; lib=$?
+  [ $plain = $lib ] || fail "python3 -m test exited $plain without the library, $lib with it: $(tail -5 lib.out)"
+  [ "$(summary plain.out)" = "$(summary lib.out)" ] || fail "the verdicts differ: $(diff <(summary plain.out) <(summary lib.out) | head)"
+  grep -q '^Tests result: SUCCESS' lib.out || fail "$(tail -5 lib.out)"
+  summary lib.out ;;
 gxx)
   need g++
   cat > c.cpp <<'CPP'
