@@ -83,8 +83,12 @@ public:
 
     // Carves [start, start + size) into the descriptor array, then into the largest
     // aligned free blocks. `observer` may be null only if Observer is stateless.
+    //
+    // `initial` (0: all of it): the bytes managed from the start; the rest is managed
+    // as the buddy runs out (grow()), its descriptors written only then, so that a
+    // large reservation costs memory only as it is used (a process's malloc).
     InitError init(void* start, std::size_t size, std::uint32_t max_order, BuddyLockMode mode,
-                   Observer* observer) {
+                   Observer* observer, std::size_t initial = 0) {
         if (max_order > kMaxOrderLimit) return InitError::BadMaxOrder;
         max_order_ = max_order;
         lock_mode_ = mode;
@@ -101,11 +105,20 @@ public:
             (pages * sizeof(PageDescriptor) + kPageSize - 1) >> kPageShift;
         if (meta_pages + 1 > pages) return InitError::RegionTooSmall;
         descriptors_ = reinterpret_cast<PageDescriptor*>(begin);
-        for (std::size_t i = 0; i < pages; ++i) new (&descriptors_[i]) PageDescriptor{};
         usable_first_ = first_ + static_cast<std::uint32_t>(meta_pages);
         usable_begin_ = base_ + (std::uintptr_t{usable_first_} << kPageShift);
-        usable_pages_ = end_ - usable_first_;
         usable_descriptors_ = descriptors_ + (usable_first_ - first_);
+        limit_ = end_;
+        if (initial != 0) {
+            // Up to a max-order boundary at least `initial` bytes past the descriptors,
+            // so that the roots grow() adds later are the ones for_each_root gives.
+            const std::uint64_t want = std::uint64_t{usable_first_} + divide_up(initial, kPageSize);
+            const std::uint64_t top = std::uint64_t{1} << max_order;
+            const std::uint64_t at = (want + top - 1) / top * top;
+            if (at < limit_) end_ = static_cast<std::uint32_t>(at);
+        }
+        for (std::uint32_t i = first_; i < end_; ++i) new (&desc(PageIndex{i})) PageDescriptor{};
+        usable_pages_.store(end_ - usable_first_, std::memory_order_relaxed);
         for (FreeList& list : lists_) {
             list.head.store(kNoPage, std::memory_order_relaxed);
             list.tail = kNoPage;
@@ -122,6 +135,51 @@ public:
     // A block of 2^order pages, or null (an AllocFailure action) if none is free.
     void* allocate(CpuId cpu, Order order) {
         if (index_of(order) > max_order_) return fail(cpu, order);
+        void* p = take(cpu, order);
+        // Out of blocks with the reservation not all managed: manage more, once.
+        if (p == nullptr && end_.load(std::memory_order_relaxed) < limit_ && grow(cpu, std::size_t{1} << index_of(order)))
+            p = take(cpu, order);
+        return p != nullptr ? p : fail(cpu, order);
+    }
+
+    // Manages at least `pages` more pages of the reservation (in steps of 64 MiB, or
+    // what is left): their descriptors written, their max-order blocks freed. False if
+    // the reservation is all managed. Takes every lock: no operation is inside.
+    bool grow(CpuId cpu, std::size_t pages) {
+        static_cast<void>(cpu);
+        lock_all();
+        const std::uint32_t old_end = end_.load(std::memory_order_relaxed);
+        bool grew = false;
+        if (old_end < limit_) {
+            const std::uint64_t top = std::uint64_t{1} << max_order_;
+            const std::uint64_t chunk = (std::uint64_t{64} << 20) >> kPageShift;
+            const std::uint64_t step = chunk > top ? chunk : top;
+            std::uint64_t at = old_end + (pages > step ? pages : step);
+            at = (at + top - 1) / top * top;
+            const std::uint32_t new_end = at < limit_ ? static_cast<std::uint32_t>(at) : limit_;
+            for (std::uint32_t i = old_end; i < new_end; ++i) new (&desc(PageIndex{i})) PageDescriptor{};
+            end_.store(new_end, std::memory_order_relaxed);
+            for_each_root_in(old_end, new_end, [this](PageIndex head, Order o) {
+                desc(head).set(PageState::FreeHead, o);
+                push(head, index_of(o));
+            });
+            // Published last: a pointer into the new pages is only looked up once the
+            // program had it from an allocation, after this.
+            usable_pages_.store(new_end - usable_first_, std::memory_order_release);
+            grew = true;
+        }
+        unlock_all();
+        return grew;
+    }
+
+    // The bytes of the reservation the buddy may still take on (grow()).
+    std::size_t unmanaged_bytes() const {
+        return std::size_t{limit_ - end_.load(std::memory_order_relaxed)} << kPageShift;
+    }
+
+private:
+    // A free block of 2^order pages (split from a larger one if need be), or null.
+    void* take(CpuId cpu, Order order) {
         GlobalGuard global(*this, cpu);
         PageIndex block = kNoPage;
         std::uint32_t k = index_of(order);
@@ -146,7 +204,7 @@ public:
                 }
             }
         }
-        if (block == kNoPage) return fail(cpu, order);
+        if (block == kNoPage) return nullptr;
         // Split the block from order k down: keep the lower half, free the upper (as
         // cold as the block was).
         while (k > index_of(order)) {
@@ -162,6 +220,8 @@ public:
         record(cpu, ActionKind::BuddyAlloc, order, address_of(block), 0);
         return address_of(block);
     }
+
+public:
 
     // REQUIRES: `block` came from allocate(order) (its head says BlockHead, SlabHead or
     // InFlight of that order) and is not used any more.
@@ -275,6 +335,16 @@ public:
     // a LargeHead of blocks << max_order pages.
     void* allocate_run(CpuId cpu, std::uint32_t blocks) {
         if (blocks == 0) return fail(cpu, Order{0});
+        void* p = take_run(cpu, blocks);
+        // No run that long: manage enough more of the reservation for one at its end.
+        if (p == nullptr && end_.load(std::memory_order_relaxed) < limit_ &&
+            grow(cpu, std::size_t{blocks} << max_order_))
+            p = take_run(cpu, blocks);
+        return p != nullptr ? p : fail(cpu, max_order());
+    }
+
+private:
+    void* take_run(CpuId cpu, std::uint32_t blocks) {
         GlobalGuard global(*this, cpu);
         OrderGuard guard(*this, cpu, max_order_);
         const std::uint32_t step = 1u << max_order_;
@@ -290,10 +360,7 @@ public:
                 run = 0;
             }
         }
-        if (run < blocks) {
-            guard.release();
-            return fail(cpu, max_order());
-        }
+        if (run < blocks) return nullptr;
         for (std::uint32_t j = 0; j < blocks; ++j) {
             const PageIndex b = PageIndex{run_head + j * step};
             unlink(b, max_order_);
@@ -310,6 +377,8 @@ public:
         observe(a);
         return address_of(PageIndex{run_head});
     }
+
+public:
 
     // Puts the first `blocks` max-order blocks of the run at `head` on the top list.
     void free_blocks_of_run(CpuId cpu, PageIndex head, std::uint32_t blocks) {
@@ -334,14 +403,14 @@ public:
     // The page holding `p`, or kNoPage if `p` is outside the usable range.
     PageIndex page_of(const void* p) const {
         const std::uintptr_t i = usable_page_of(p);
-        return i < usable_pages_ ? PageIndex{static_cast<std::uint32_t>(i) + usable_first_} : kNoPage;
+        return i < usable_pages() ? PageIndex{static_cast<std::uint32_t>(i) + usable_first_} : kNoPage;
     }
     // The hot-path form of page_of: p's page counted from the first usable page, and
     // at least usable_pages() if p is outside (below the range, the subtraction wraps).
     std::uintptr_t usable_page_of(const void* p) const {
         return (reinterpret_cast<std::uintptr_t>(p) - usable_begin_) >> kPageShift;
     }
-    std::uintptr_t usable_pages() const { return usable_pages_; }
+    std::uintptr_t usable_pages() const { return usable_pages_.load(std::memory_order_acquire); }
     const PageDescriptor& usable_desc(std::uintptr_t i) const { return usable_descriptors_[i]; }
     std::uint32_t usable_first() const { return usable_first_; }
     void* address_of(PageIndex i) const {
@@ -383,10 +452,15 @@ public:
     // position. After every allocation is freed, the free lists hold exactly these.
     template <class F>
     void for_each_root(F&& f) const {
-        std::uint32_t i = usable_first_;
-        while (i < end_) {
+        for_each_root_in(usable_first_, end_.load(std::memory_order_relaxed), f);
+    }
+    // The same over [from, to): from usable_first_ or a max-order boundary (grow()).
+    template <class F>
+    void for_each_root_in(std::uint32_t from, std::uint32_t to, F&& f) const {
+        std::uint32_t i = from;
+        while (i < to) {
             std::uint32_t k = max_order_;
-            while (k > 0 && ((i & ((1u << k) - 1)) != 0 || i + (1u << k) > end_)) --k;
+            while (k > 0 && ((i & ((1u << k) - 1)) != 0 || i + (1u << k) > to)) --k;
             f(PageIndex{i}, order_of(k));
             i += 1u << k;
         }
@@ -605,13 +679,17 @@ private:
         if constexpr (Observer::kEnabled) observer_->record(a);
     }
 
-    PageDescriptor* descriptors_ = nullptr;  // const: [first_, end_) pages, at the region start
+    PageDescriptor* descriptors_ = nullptr;  // const: [first_, limit_) pages, at the region start; written to end_
     std::uintptr_t base_ = 0;                // const: page index 0; aligned to the max block
     std::uint32_t first_ = 0;                // const: first page of the region
     std::uint32_t usable_first_ = 0;         // const: first page after the descriptors
-    std::uint32_t end_ = 0;                  // const: one past the last page
+    // One past the last page managed: the reservation's end, or less until grow()
+    // takes on the rest (under every lock; read without one only where a stale value
+    // is harmless: a pointer past it was never handed out).
+    std::atomic<std::uint32_t> end_{0};
+    std::uint32_t limit_ = 0;                // const: one past the last page of the reservation
     std::uintptr_t usable_begin_ = 0;        // const: address of usable_first_
-    std::uintptr_t usable_pages_ = 0;        // const: end_ - usable_first_
+    std::atomic<std::uintptr_t> usable_pages_{0};  // end_ - usable_first_
     PageDescriptor* usable_descriptors_ = nullptr;  // const: the descriptor of usable_first_
     std::uint32_t max_order_ = 8;            // const
     BuddyLockMode lock_mode_ = BuddyLockMode::PerOrder;  // const

@@ -3,6 +3,7 @@
 // engine can set any field from `--set key=value`.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "alloc/types.h"
@@ -55,6 +56,11 @@ struct AllocatorConfig {
     // used large class holds fewer free objects. false: a power of two pages.
     bool exact_slab_runs = true;
     std::uint32_t buddy_max_order = 8;      // 4 KiB << 8 = 1 MiB blocks
+    // The bytes of the region the buddy manages from the start (0: all). The rest it
+    // takes on as it runs out, writing its descriptors only then: a large reservation
+    // (a process's malloc) costs memory as it is used. Replays and the kernel manage
+    // all of it.
+    std::size_t initial_region_bytes = 0;
     BuddyLockMode buddy_lock = BuddyLockMode::Global;  // as Linux's zone lock; cheapest uncontended
     // Size classes in bytes, ascending multiples of 8, at most kMaxSizeClasses and
     // at most kMaxSmallSize. Null means the default table (size_classes.h).

@@ -88,7 +88,8 @@ public:
         const std::uintptr_t buddy_start = align_up(p, kPageSize);
         if (buddy_start >= region_ + size) return InitError::RegionTooSmall;
         if (InitError e = buddy_.init(reinterpret_cast<void*>(buddy_start), region_ + size - buddy_start,
-                                      config.buddy_max_order, config.buddy_lock, &observer_);
+                                      config.buddy_max_order, config.buddy_lock, &observer_,
+                                      config.initial_region_bytes);
             e != InitError::None)
             return e;
         // An adaptive bin starts at its floor and grows; any other holds its bound.

@@ -11,7 +11,9 @@ namespace allocsim::malloc_lib {
 
 struct HeapSettings {
     AllocatorConfig config;
-    std::size_t region_bytes = std::size_t{1} << 30;
+    // The reservation; 0: the machine's physical memory (at least 4 GiB). Only what
+    // the heap uses costs memory: the buddy takes the reservation on 64 MiB at a time.
+    std::size_t region_bytes = 0;
 
     // Applies `text` (null or empty: nothing). Returns null, or the error: "ALLOCSIM_SET:
     // ..." naming the key or value refused (a static buffer, valid until the next call).

@@ -166,6 +166,15 @@ void make() {
     if (const char* error = settings.apply(getenv("ALLOCSIM_SET"))) die(error, nullptr);
     AllocatorConfig config = settings.config;
     config.cpus = kSlots;
+    config.initial_region_bytes = std::size_t{64} << 20;
+    const bool chosen = settings.region_bytes != 0;
+    if (!chosen) {
+        // The machine's memory, and at least 64 GiB: untouched, a reservation costs
+        // nothing (MAP_NORESERVE), and a program may want more than RAM (swap).
+        const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+        const std::size_t machine = pages > 0 && page > 0 ? static_cast<std::size_t>(pages) * static_cast<std::size_t>(page) : 0;
+        settings.region_bytes = machine > (std::size_t{64} << 30) ? machine : std::size_t{64} << 30;
+    }
     config.size_classes = kClasses;
     config.size_class_count = kClassCount;
     {
@@ -179,8 +188,15 @@ void make() {
         g_free_key = (x ^ (x >> 31)) | 1;
     }
     const std::size_t align = std::size_t{kPageSize} << config.buddy_max_order;
-    const std::size_t reserve = settings.region_bytes + align;
+    std::size_t reserve = settings.region_bytes + align;
     void* m = mmap(nullptr, reserve, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    // Strict overcommit (vm.overcommit_memory=2) counts a reservation as if used: a
+    // smaller one, unless the size was chosen.
+    while (m == MAP_FAILED && !chosen && settings.region_bytes > (std::size_t{256} << 20)) {
+        settings.region_bytes /= 2;
+        reserve = settings.region_bytes + align;
+        m = mmap(nullptr, reserve, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    }
     if (m == MAP_FAILED) die("cannot reserve the heap's region (mmap failed; ALLOCSIM_SET=region=... smaller?)", nullptr);
     const std::uintptr_t base = (reinterpret_cast<std::uintptr_t>(m) + align - 1) / align * align;
     Core* core = new (g_storage) Core();

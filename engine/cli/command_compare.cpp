@@ -202,7 +202,10 @@ Fidelity fidelity_of(const engine::Comparison& c) {
 
 std::string json_list(const std::vector<std::string>& v) {
     std::string out;
-    for (const std::string& s : v) out += (out.empty() ? "" : ",") + json_string(s);
+    for (const std::string& s : v) {
+        if (!out.empty()) out += ',';
+        out += json_string(s);
+    }
     return "[" + out + "]";
 }
 

@@ -398,3 +398,47 @@ TEST_CASE("cold blocks last: a page request splits a warm block before it takes 
         REQUIRE_VALID(f.buddy);
     }
 }
+
+TEST_CASE("grow: a buddy that starts with part of its region takes on the rest as it runs out, as if it had it all") {
+    // 40 MiB reserved, 2 MiB managed at first; an awkward end (not a max-order multiple).
+    const std::size_t bytes = (40u << 20) + 5 * 4096 + 100;
+    Region region(bytes);
+    CountingObserver observer;
+    Buddy grown;
+    REQUIRE(grown.init(region.data(), bytes, 8, BuddyLockMode::PerOrder, &observer, 2u << 20) == InitError::None);
+    Region whole_region(bytes);
+    CountingObserver whole_observer;
+    Buddy whole;
+    REQUIRE(whole.init(whole_region.data(), bytes, 8, BuddyLockMode::PerOrder, &whole_observer) == InitError::None);
+    CHECK(grown.usable_bytes() < (4u << 20));
+    CHECK(grown.unmanaged_bytes() > (35u << 20));
+    REQUIRE_VALID(grown);
+    // Take everything, pages and runs of blocks: each grows when it must.
+    std::vector<std::pair<void*, unsigned>> blocks;
+    for (unsigned k : {0u, 3u, 8u, 5u}) {
+        while (void* p = grown.allocate(cpu(0), order(k))) {
+            blocks.emplace_back(p, k);
+            REQUIRE_VALID(grown);
+            if (blocks.size() > 100000) break;
+        }
+    }
+    CHECK(grown.unmanaged_bytes() == 0);
+    CHECK(grown.usable_bytes() == whole.usable_bytes());  // all of it, in the end
+    CHECK(grown.free_bytes() == 0);
+    CHECK(observer.total()[ActionKind::AllocFailure] == 4);  // one per order, at the very end
+    for (auto it = blocks.rbegin(); it != blocks.rend(); ++it) grown.free(cpu(0), it->first, order(it->second));
+    REQUIRE_VALID(grown);
+    // Back to the roots of a buddy that had it all from the start.
+    CHECK(grown.free_bytes() == whole.free_bytes());
+    CHECK(free_blocks_of(grown).size() == free_blocks_of(whole).size());
+    // A run of max-order blocks longer than anything managed yet grows to fit.
+    Region region2(bytes);
+    CountingObserver observer2;
+    Buddy runs;
+    REQUIRE(runs.init(region2.data(), bytes, 8, BuddyLockMode::Global, &observer2, 1u << 20) == InitError::None);
+    void* run = runs.allocate_run(cpu(0), 30);  // 30 MiB
+    REQUIRE(run != nullptr);
+    REQUIRE_VALID(runs);
+    runs.free_exact(cpu(0), run);
+    REQUIRE_VALID(runs);
+}

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <new>
 #include <string>
@@ -264,6 +265,32 @@ void fork_with_threads() {
     CHECK(clean == 20);
 }
 
+// 8 GiB live at once (the heap takes on its reservation as it runs out), in blocks of
+// 1 MiB and as one run, never touched: the machine needs the address space, not RAM.
+void big() {
+    constexpr size_t kBlock = 1 << 20, kBlocks = 8192;  // 8 GiB
+    std::vector<void*> v;
+    for (size_t i = 0; i < kBlocks; ++i) {
+        void* p = malloc(kBlock);
+        if (p == nullptr) break;
+        v.push_back(p);
+    }
+    CHECK(v.size() == kBlocks);
+    std::vector<uintptr_t> sorted;
+    for (void* p : v) sorted.push_back(reinterpret_cast<uintptr_t>(p));
+    std::sort(sorted.begin(), sorted.end());
+    bool apart = true;
+    for (size_t i = 1; i < sorted.size(); ++i) apart = apart && sorted[i] - sorted[i - 1] >= kBlock;
+    CHECK(apart);
+    CHECK(ours(v.front()) && ours(v.back()));
+    static_cast<char*>(v.back())[kBlock - 1] = 1;  // the last one's last byte is there
+    for (void* p : v) free(p);
+    void* run = malloc(kBlocks * kBlock);  // one 8 GiB run, reusing what came back
+    CHECK(run != nullptr && ours(run));
+    if (run != nullptr) static_cast<char*>(run)[kBlocks * kBlock - 1] = 2;
+    free(run);
+}
+
 // A second free of the same object: the abort's one line.
 [[noreturn]] void double_free() {
     void* p = malloc(40);
@@ -291,8 +318,9 @@ int main(int argc, char** argv) {
     else if (what == "fork") fork_with_threads();
     else if (what == "invalid-free") invalid_free();
     else if (what == "double-free") double_free();
+    else if (what == "big") big();
     else {
-        std::fprintf(stderr, "usage: malloc_api_test c|cxx|threads|fork|invalid-free|double-free\n");
+        std::fprintf(stderr, "usage: malloc_api_test c|cxx|threads|fork|invalid-free|double-free|big\n");
         return 2;
     }
     CHECK(!ours(&what));  // the stack is not the heap

@@ -142,3 +142,24 @@ TEST_CASE("process heap: a thread's exit drains its cache, so its slot's next ow
     }
     CHECK(CpuSlots::owned_in_use() <= 1);
 }
+
+TEST_CASE("process heap: threads that run the buddy out at once each see it grow, once per step") {
+    std::vector<std::thread> ts;
+    std::atomic<int> ok{0};
+    for (int t = 0; t < 8; ++t)
+        ts.emplace_back([&, t] {
+            std::vector<void*> v;
+            for (int k = 0; k < 64; ++k) {
+                void* p = ProcessHeap::allocate((std::size_t{1} << 20) + static_cast<std::size_t>(t) * 4096);
+                if (p == nullptr || !ProcessHeap::owns(p)) return;
+                static_cast<char*>(p)[0] = static_cast<char>(t);
+                v.push_back(p);
+            }
+            bool mine = true;
+            for (void* p : v) mine = mine && static_cast<char*>(p)[0] == static_cast<char>(t);
+            for (void* p : v) ProcessHeap::free(p);
+            ok += mine ? 1 : 0;
+        });
+    for (auto& th : ts) th.join();
+    CHECK(ok.load() == 8);
+}
