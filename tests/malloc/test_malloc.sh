@@ -105,6 +105,16 @@ git)
   same git log --stat --format=%H%n%s
   same git fsck --strict
   same git rev-list --objects --all ;;
+trace)
+  # allocsim-trace-malloc: a generated trace through the process's malloc, with and
+  # without the library: the same operations (its stdout), timed (its stderr).
+  [ -n "${ALLOCSIM:-}" ] && [ -n "${TRACE_MALLOC:-}" ] || fail "ALLOCSIM and TRACE_MALLOC must name the binaries"
+  "$ALLOCSIM" gen larson --cpus 4 --ops 200000 --db t.db > /dev/null || fail "allocsim gen"
+  same "$TRACE_MALLOC" --db t.db --trace larson
+  with "$TRACE_MALLOC" --db t.db --trace larson --json > j.txt || fail "--json"
+  grep -Eq '^\{"trace":"larson","ops":200000,"threads":4,"seconds":[0-9.]+,"ns_per_op":[0-9.]+\}$' j.txt || fail "$(cat j.txt)"
+  "$TRACE_MALLOC" --db t.db --trace nope 2> err.txt && fail "a missing trace was accepted"
+  grep -q "allocsim-trace-malloc: .*nope" err.txt || fail "$(cat err.txt)" ;;
 cpython)
   # CPython's own regression tests (Debian's libpython3.11-testsuite), a named subset:
   # the same verdict per test with the library as without it.
