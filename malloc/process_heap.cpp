@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -38,15 +39,21 @@ namespace {
 bool g_stats = false;
 ActionCounts g_counts[kSlots];
 std::atomic<std::uint64_t> g_peak_footprint{0};
+std::atomic<std::uint64_t> g_released_bytes{0};  // given back to the system (maybe_release)
 void note_footprint();
 
 // The invalid free aborts; with ALLOCSIM_STATS every action counts; without, every
 // other action compiles down to one predictable branch.
+// Set when an operation gave blocks back to the buddy: the free path then sees whether
+// the free max-order blocks are due to go back to the system (maybe_release()).
+thread_local bool t_gave_back __attribute__((tls_model("initial-exec"))) = false;
+
 struct MallocObserver {
     static constexpr bool kEnabled = true;
     ALLOCSIM_ALWAYS_INLINE void record(const Action& a) {
         if (a.kind == ActionKind::InvalidFree) [[unlikely]]
             die("free(): invalid pointer", reinterpret_cast<const void*>(a.address));
+        if (a.kind == ActionKind::BuddyFree || a.kind == ActionKind::LargeFree) [[unlikely]] t_gave_back = true;
         if (g_stats) [[unlikely]] {
             ActionCounts& c = g_counts[index_of(a.cpu) % kSlots];
             const auto k = static_cast<int>(a.kind);
@@ -119,6 +126,8 @@ void print_stats() {
         n(ActionKind::BuddyAlloc), n(ActionKind::BuddyFree), n(ActionKind::BuddySplit), n(ActionKind::BuddyCoalesce),
         n(ActionKind::LargeAlloc), n(ActionKind::LargeFree), n(ActionKind::AllocFailure));
     say("  threads       slots owned now %u of %u (%u more shared)\n", CpuSlots::owned_in_use(), kOwnedSlots, kSharedSlots);
+    say("  system        %llu B of free blocks given back (madvise), in all\n",
+        static_cast<unsigned long long>(g_released_bytes.load()));
     say("  footprint     peak %llu B, now %llu B, of which: objects handed out %llu, page runs handed out %llu, "
         "in the caches %llu, free in partial runs %llu, remote pending %llu, run tails %llu, metadata %llu\n",
         static_cast<unsigned long long>(g_peak_footprint.load()), b(f.total()), b(f.object_bytes), b(f.page_bytes),
@@ -244,6 +253,42 @@ ALLOCSIM_ALWAYS_INLINE decltype(auto) on_slot(F&& f) {
 
 using UsableSizeFn = size_t (*)(void*);
 
+// Fully free max-order blocks go back to the system (madvise(MADV_DONTNEED): the
+// pages stay reserved and read as zero when used again), with a decay: at most once a
+// second, and the kKeptBlocks most recently freed stay, since a program that just
+// freed a block is likely to want one again. It runs on a free that gave blocks back
+// to the buddy, after the core's call, holding every buddy lock (lock_all), so no
+// block it releases can be taken meanwhile; the free lists live in the descriptors,
+// not in the blocks, so their contents are nobody's.
+constexpr std::uint32_t kKeptBlocks = 8;
+constexpr std::uint64_t kDecayNs = 1'000'000'000;
+std::atomic<std::uint64_t> g_last_release_ns{0};
+
+std::uint64_t now_ns() {
+    timespec t{};
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
+    return static_cast<std::uint64_t>(t.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(t.tv_nsec);
+}
+
+ALLOCSIM_ALWAYS_INLINE void maybe_release() {
+    if (!t_gave_back) [[likely]] return;
+    t_gave_back = false;
+    const std::uint64_t now = now_ns();
+    std::uint64_t last = g_last_release_ns.load(std::memory_order_relaxed);
+    if (now - last < kDecayNs || !g_last_release_ns.compare_exchange_strong(last, now, std::memory_order_relaxed)) return;
+    auto& buddy = g_core->buddy();
+    const std::size_t bytes = order_bytes(buddy.max_order());
+    buddy.lock_all();
+    std::uint32_t seen = 0;
+    std::uint64_t released = 0;
+    buddy.for_each_free_block(buddy.max_order(), [&](void* block) {
+        if (seen++ < kKeptBlocks) return;
+        if (madvise(block, bytes, MADV_DONTNEED) == 0) released += bytes;
+    });
+    buddy.unlock_all();
+    g_released_bytes.fetch_add(released, std::memory_order_relaxed);
+}
+
 // An object handed out: its second word is the program's now.
 ALLOCSIM_ALWAYS_INLINE void* handed_out(void* p) {
     if (p != nullptr) static_cast<std::uint64_t*>(p)[1] = 0;
@@ -315,6 +360,7 @@ void ProcessHeap::free(void* p) {
     Core& c = core();
     mark_freed(p);
     on_slot([&](CpuId cpu) { c.deallocate(cpu, p); });
+    maybe_release();
 }
 
 void ProcessHeap::free_sized(void* p, std::size_t size) {
@@ -326,6 +372,7 @@ void ProcessHeap::free_sized(void* p, std::size_t size) {
     Core& c = core();
     mark_freed(p);
     on_slot([&](CpuId cpu) { c.deallocate(cpu, p, size == 0 ? 1 : size); });
+    maybe_release();
 }
 
 void ProcessHeap::free_aligned(void* p, std::size_t size, std::size_t align) {
@@ -341,6 +388,7 @@ void ProcessHeap::free_aligned(void* p, std::size_t size, std::size_t align) {
         return;
     }
     on_slot([&](CpuId cpu) { c.deallocate_aligned(cpu, p, size == 0 ? 1 : size, align); });
+    maybe_release();
 }
 
 void* ProcessHeap::reallocate(void* p, std::size_t size) {
@@ -360,6 +408,7 @@ void* ProcessHeap::reallocate(void* p, std::size_t size) {
         const std::size_t from = size > 8 ? size : 8;
         memset(static_cast<char*>(q) + from, 0, 16 - from);
     }
+    maybe_release();
     return q;
 }
 

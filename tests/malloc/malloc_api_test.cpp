@@ -291,6 +291,42 @@ void big() {
     free(run);
 }
 
+// Resident set size, from /proc/self/statm.
+size_t rss_bytes() {
+    FILE* f = fopen("/proc/self/statm", "r");
+    unsigned long size = 0, resident = 0;
+    if (f != nullptr) {
+        if (fscanf(f, "%lu %lu", &size, &resident) != 2) resident = 0;
+        fclose(f);
+    }
+    return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+// Free max-order blocks go back to the system, a second after the last release: 256
+// MiB touched, freed, then a free a second later gives it back (all but a few blocks).
+void release() {
+    constexpr size_t kBlock = 1 << 20, kBlocks = 256;
+    std::vector<void*> v;
+    for (size_t i = 0; i < kBlocks; ++i) {
+        v.push_back(malloc(kBlock));
+        memset(v.back(), 7, kBlock);
+    }
+    const size_t touched = rss_bytes();
+    for (void* p : v) free(p);
+    usleep(1'100'000);
+    void* volatile block = malloc(kBlock);  // volatile: the compiler may not drop the pair
+    free(block);                            // a block back to the buddy: the release is due
+    const size_t after = rss_bytes();
+    std::fprintf(stderr, "rss %zu MiB touched, %zu MiB after the release\n", touched >> 20, after >> 20);
+    CHECK(touched > (200u << 20));
+    CHECK(after + (200u << 20) < touched);
+    // What was released reads as zero and can be used again.
+    void* again = malloc(kBlock);
+    CHECK(again != nullptr && ours(again));
+    memset(again, 1, kBlock);
+    free(again);
+}
+
 // A second free of the same object: the abort's one line.
 [[noreturn]] void double_free() {
     void* p = malloc(40);
@@ -319,8 +355,9 @@ int main(int argc, char** argv) {
     else if (what == "invalid-free") invalid_free();
     else if (what == "double-free") double_free();
     else if (what == "big") big();
+    else if (what == "release") release();
     else {
-        std::fprintf(stderr, "usage: malloc_api_test c|cxx|threads|fork|invalid-free|double-free|big\n");
+        std::fprintf(stderr, "usage: malloc_api_test c|cxx|threads|fork|invalid-free|double-free|big|release\n");
         return 2;
     }
     CHECK(!ours(&what));  // the stack is not the heap

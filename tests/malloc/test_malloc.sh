@@ -22,7 +22,7 @@ need() { command -v "$1" > /dev/null || { echo "skipped: $1 is not installed"; e
 export GIT_AUTHOR_DATE="2026-01-01T00:00:00Z" GIT_COMMITTER_DATE="2026-01-01T00:00:00Z"
 export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@t GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@t
 case "$CASE" in
-api-c|api-cxx|threads|fork|big)
+api-c|api-cxx|threads|fork|big|release)
   with "$API" "${CASE#api-}" || fail "malloc_api_test ${CASE#api-} failed" ;;
 invalid-free)
   with "$API" invalid-free 2> err.txt && fail "an invalid free did not abort"
