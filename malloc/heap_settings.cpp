@@ -67,6 +67,35 @@ bool on_off(Span v, bool& out) {
     return true;
 }
 
+// The keys that are a whole number in a range, and the on/off ones: as `allocsim
+// replay --set` names them (engine/replay/settings.cpp).
+struct WholeKey {
+    const char* key;
+    std::uint32_t AllocatorConfig::*field;
+    std::uint64_t lo, hi;
+};
+constexpr WholeKey kWholeKeys[] = {
+    {"cache.capacity", &AllocatorConfig::cache_capacity, 1, 65535},
+    {"refill.batch", &AllocatorConfig::refill_batch, 1, 65535},
+    {"drain.batch", &AllocatorConfig::drain_batch, 1, 65535},
+    {"cache.bin_bytes", &AllocatorConfig::cache_bin_bytes, 0, 1u << 30},
+    {"cache.min_capacity", &AllocatorConfig::cache_min_capacity, 1, 65535},
+    {"cache.trim_every", &AllocatorConfig::cache_trim_every, 0, 1u << 30},
+    {"slab.tail_permille", &AllocatorConfig::run_tail_permille, 0, 1000},
+    {"buddy.max_order", &AllocatorConfig::buddy_max_order, 0, kMaxOrderLimit},
+};
+struct SwitchKey {
+    const char* key;
+    bool AllocatorConfig::*field;
+};
+constexpr SwitchKey kSwitchKeys[] = {
+    {"cache.adaptive", &AllocatorConfig::adaptive_bins},
+    {"slab.eager_collect", &AllocatorConfig::eager_remote_collect},
+    {"slab.fullest_first", &AllocatorConfig::fullest_runs_first},
+    {"slab.exact_runs", &AllocatorConfig::exact_slab_runs},
+    {"pages.exact", &AllocatorConfig::exact_page_runs},
+};
+
 }  // namespace
 
 const char* HeapSettings::apply(const char* text) {
@@ -81,40 +110,25 @@ const char* HeapSettings::apply(const char* text) {
         if (eq == end) return error("is not KEY=VALUE", key, Span{nullptr, 0});
         const Span value{eq + 1, static_cast<std::size_t>(end - eq - 1)};
         std::uint64_t n = 0;
-        bool flag = false;
-        const auto whole = [&](std::uint64_t lo, std::uint64_t hi, std::uint32_t& field) {
-            if (!number(value, n, false) || n < lo || n > hi) return false;
-            field = static_cast<std::uint32_t>(n);
-            return true;
-        };
         bool ok = true;
-        if (key.is("cache.capacity")) ok = whole(1, 65535, config.cache_capacity);
-        else if (key.is("refill.batch")) ok = whole(1, 65535, config.refill_batch);
-        else if (key.is("drain.batch")) ok = whole(1, 65535, config.drain_batch);
-        else if (key.is("cache.bin_bytes")) ok = whole(0, 1u << 30, config.cache_bin_bytes);
-        else if (key.is("cache.min_capacity")) ok = whole(1, 65535, config.cache_min_capacity);
-        else if (key.is("cache.trim_every")) ok = whole(0, 1u << 30, config.cache_trim_every);
-        else if (key.is("slab.tail_permille")) ok = whole(0, 1000, config.run_tail_permille);
-        else if (key.is("buddy.max_order")) ok = whole(0, kMaxOrderLimit, config.buddy_max_order);
-        else if (key.is("buddy.lock")) {
+        bool known = false;
+        for (const WholeKey& w : kWholeKeys) {
+            if (!key.is(w.key)) continue;
+            known = true;
+            ok = number(value, n, false) && n >= w.lo && n <= w.hi;
+            if (ok) config.*w.field = static_cast<std::uint32_t>(n);
+        }
+        for (const SwitchKey& w : kSwitchKeys) {
+            if (!key.is(w.key)) continue;
+            known = true;
+            ok = on_off(value, config.*w.field);
+        }
+        if (known) {
+            // done above
+        } else if (key.is("buddy.lock")) {
             if (value.is("global")) config.buddy_lock = BuddyLockMode::Global;
             else if (value.is("per-order")) config.buddy_lock = BuddyLockMode::PerOrder;
             else return error("is not global or per-order", key, value);
-        } else if (key.is("cache.adaptive")) {
-            ok = on_off(value, flag);
-            config.adaptive_bins = flag;
-        } else if (key.is("slab.eager_collect")) {
-            ok = on_off(value, flag);
-            config.eager_remote_collect = flag;
-        } else if (key.is("slab.fullest_first")) {
-            ok = on_off(value, flag);
-            config.fullest_runs_first = flag;
-        } else if (key.is("slab.exact_runs")) {
-            ok = on_off(value, flag);
-            config.exact_slab_runs = flag;
-        } else if (key.is("pages.exact")) {
-            ok = on_off(value, flag);
-            config.exact_page_runs = flag;
         } else if (key.is("region")) {
             ok = number(value, n, true) && n >= (std::uint64_t{16} << 20) && n <= (std::uint64_t{1} << 46);
             region_bytes = static_cast<std::size_t>(n);

@@ -351,44 +351,38 @@ void* ProcessHeap::allocate_aligned(std::size_t size, std::size_t align) {
     return handed_out(p);
 }
 
-void ProcessHeap::free(void* p) {
+namespace {
+
+// Every free: glibc's pointers to glibc, the double-free mark, the core's free
+// (`give`, on the calling thread's slot), then whether free blocks are due back.
+template <class Give>
+ALLOCSIM_ALWAYS_INLINE void free_with(void* p, Give&& give) {
     if (p == nullptr) return;
-    if (!owns(p)) [[unlikely]] {
+    if (!ProcessHeap::owns(p)) [[unlikely]] {
         __libc_free(p);  // glibc's, from before this heap took over
         return;
     }
     Core& c = core();
     mark_freed(p);
-    on_slot([&](CpuId cpu) { c.deallocate(cpu, p); });
+    on_slot([&](CpuId cpu) { give(c, cpu); });
     maybe_release();
+}
+
+}  // namespace
+
+void ProcessHeap::free(void* p) {
+    free_with(p, [p](Core& c, CpuId cpu) { c.deallocate(cpu, p); });
 }
 
 void ProcessHeap::free_sized(void* p, std::size_t size) {
-    if (p == nullptr) return;
-    if (!owns(p)) [[unlikely]] {
-        __libc_free(p);
-        return;
-    }
-    Core& c = core();
-    mark_freed(p);
-    on_slot([&](CpuId cpu) { c.deallocate(cpu, p, size == 0 ? 1 : size); });
-    maybe_release();
+    free_with(p, [p, size](Core& c, CpuId cpu) { c.deallocate(cpu, p, size == 0 ? 1 : size); });
 }
 
 void ProcessHeap::free_aligned(void* p, std::size_t size, std::size_t align) {
-    if (p == nullptr) return;
-    if (!owns(p)) [[unlikely]] {
-        __libc_free(p);
-        return;
-    }
-    Core& c = core();
-    mark_freed(p);
-    if (align <= 8) {
-        on_slot([&](CpuId cpu) { c.deallocate(cpu, p, size == 0 ? 1 : size); });
-        return;
-    }
-    on_slot([&](CpuId cpu) { c.deallocate_aligned(cpu, p, size == 0 ? 1 : size, align); });
-    maybe_release();
+    free_with(p, [p, size, align](Core& c, CpuId cpu) {
+        if (align <= 8) c.deallocate(cpu, p, size == 0 ? 1 : size);
+        else c.deallocate_aligned(cpu, p, size == 0 ? 1 : size, align);
+    });
 }
 
 void* ProcessHeap::reallocate(void* p, std::size_t size) {

@@ -43,7 +43,13 @@ settings)
   ALLOCSIM_SET="cache.capacity=0" LD_PRELOAD="$LIB" "$API" c 2> err.txt && fail "cache.capacity=0 accepted"
   grep -q "allocsim-malloc: ALLOCSIM_SET: cache.capacity=0: is out of range" err.txt || fail "$(cat err.txt)"
   ALLOCSIM_SET="buddy.lock=sometimes" LD_PRELOAD="$LIB" "$API" c 2> err.txt && fail "buddy.lock=sometimes accepted"
-  grep -q "is not global or per-order" err.txt || fail "$(cat err.txt)" ;;
+  grep -q "is not global or per-order" err.txt || fail "$(cat err.txt)"
+  ALLOCSIM_SET="cache.adaptive=on,slab.exact_runs=off,refill.batch=16,buddy.max_order=10,buddy.lock=global" \
+    LD_PRELOAD="$LIB" "$API" threads || fail "the on/off and number keys refused"
+  ALLOCSIM_SET="cache.adaptive=maybe" LD_PRELOAD="$LIB" "$API" c 2> err.txt && fail "cache.adaptive=maybe accepted"
+  grep -q "ALLOCSIM_SET: cache.adaptive=maybe: is out of range or not a value of this key" err.txt || fail "$(cat err.txt)"
+  ALLOCSIM_SET="region" LD_PRELOAD="$LIB" "$API" c 2> err.txt && fail "a key without a value accepted"
+  grep -q "ALLOCSIM_SET: region: is not KEY=VALUE" err.txt || fail "$(cat err.txt)" ;;
 python)
   need python3
   cat > p.py <<'PY'
