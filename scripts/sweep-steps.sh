@@ -62,6 +62,7 @@ merge)
   "$ALLOCSIM" runs "${merges[@]}" --db "$OUT"
   "$ALLOCSIM" sweep --trace "$TRACE" "${SWEEP[@]}" --report --db "$OUT" --json > "$WORK/report.json"
   "$ALLOCSIM" sweep --trace "$TRACE" "${SWEEP[@]}" --report --db "$OUT"
+  echo "sweep-steps: merge done"  # the last line: sweep-slurm.sh --wait waits for it in the job's log
   ;;
 *) fail "unknown step '$STEP' (part or merge)" ;;
 esac
