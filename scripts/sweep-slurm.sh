@@ -50,14 +50,18 @@ merge=$(sbatch --parsable --dependency=afterok:"$array" --kill-on-invalid-dep=ye
   --output="$WORK/merge.log" "${wait_args[@]}" $SBATCH "$WORK/merge.job") || status=$?
 echo "sweep-slurm: merge job ${merge%%;*} (after every part succeeds); the report goes to $WORK/report.json"
 if [ $WAIT -eq 1 ]; then
-  # sbatch --wait returns when the job is done, and slurmd may still be writing its
-  # output: the log is whole once its last line is there (30 s at most).
-  if [ $status -eq 0 ]; then
-    for _ in $(seq 150); do
-      grep -q '^sweep-steps: merge done$' "$WORK/merge.log" 2>/dev/null && break
-      sleep 0.2
-    done
-  fi
-  cat "$WORK/merge.log" 2>/dev/null || true
   [ $status -eq 0 ] || fail "the merge job failed (status $status): see $WORK/merge.log and $WORK/part-*.log"
+  # sbatch --wait returns when the job is done; the report is the file the merge step
+  # wrote, whole once it has touched merge.done (the job's log, forwarded by slurmd,
+  # may lag: a CI run once found it empty). 60 s at most.
+  for _ in $(seq 300); do
+    [ -f "$WORK/merge.done" ] && break
+    sleep 0.2
+  done
+  if [ ! -f "$WORK/merge.done" ]; then
+    scontrol show job "${merge%%;*}" >&2 2>/dev/null || true
+    tail -n 20 "$WORK/merge.log" "$WORK"/part-*.log >&2 2>/dev/null || true
+    fail "the merge job ended (status 0) but left no report in $WORK: its log and the parts' are above"
+  fi
+  cat "$WORK/report.txt"
 fi

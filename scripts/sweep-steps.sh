@@ -61,8 +61,11 @@ merge)
   done
   "$ALLOCSIM" runs "${merges[@]}" --db "$OUT"
   "$ALLOCSIM" sweep --trace "$TRACE" "${SWEEP[@]}" --report --db "$OUT" --json > "$WORK/report.json"
-  "$ALLOCSIM" sweep --trace "$TRACE" "${SWEEP[@]}" --report --db "$OUT"
-  echo "sweep-steps: merge done"  # the last line: sweep-slurm.sh --wait waits for it in the job's log
+  # The report on stdout (the job's log), and as a file the job writes itself: a
+  # scheduler's log forwarding may lag or lose it (sweep-slurm.sh --wait reads the file).
+  "$ALLOCSIM" sweep --trace "$TRACE" "${SWEEP[@]}" --report --db "$OUT" > "$WORK/report.txt"
+  cat "$WORK/report.txt"
+  touch "$WORK/merge.done"
   ;;
 *) fail "unknown step '$STEP' (part or merge)" ;;
 esac

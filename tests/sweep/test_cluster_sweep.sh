@@ -122,7 +122,8 @@ CONF
   check_report
   # Each of the array's four tasks replayed its part under Slurm, and the merge ran after.
   for i in 0 1 2 3; do contains "parts/part-$i.log" "sweep: "; done
-  contains parts/merge.log "from"; contains parts/merge.log "sweep-steps: merge done"
+  [ -f parts/merge.done ] || fail "the merge step did not finish"
+  contains parts/report.txt "cache.capacity=64 buddy.lock=per-order"
   stop_daemons || exit 1
   ;;
 *) fail "unknown mode '$MODE'" ;;
