@@ -137,7 +137,7 @@ public:
         if (index_of(order) > max_order_) return fail(cpu, order);
         void* p = take(cpu, order);
         // Out of blocks with the reservation not all managed: manage more, once.
-        if (p == nullptr && end_.load(std::memory_order_relaxed) < limit_ && grow(cpu, std::size_t{1} << index_of(order)))
+        if (p == nullptr && end_.load(std::memory_order_relaxed) < limit_ && grow(std::size_t{1} << index_of(order)))
             p = take(cpu, order);
         return p != nullptr ? p : fail(cpu, order);
     }
@@ -145,8 +145,7 @@ public:
     // Manages at least `pages` more pages of the reservation (in steps of 64 MiB, or
     // what is left): their descriptors written, their max-order blocks freed. False if
     // the reservation is all managed. Takes every lock: no operation is inside.
-    bool grow(CpuId cpu, std::size_t pages) {
-        static_cast<void>(cpu);
+    bool grow(std::size_t pages) {
         lock_all();
         const std::uint32_t old_end = end_.load(std::memory_order_relaxed);
         bool grew = false;
@@ -338,7 +337,7 @@ public:
         void* p = take_run(cpu, blocks);
         // No run that long: manage enough more of the reservation for one at its end.
         if (p == nullptr && end_.load(std::memory_order_relaxed) < limit_ &&
-            grow(cpu, std::size_t{blocks} << max_order_))
+            grow(std::size_t{blocks} << max_order_))
             p = take_run(cpu, blocks);
         return p != nullptr ? p : fail(cpu, max_order());
     }

@@ -18,7 +18,7 @@ std::atomic<std::uint64_t> g_taken{0};
 static_assert(kOwnedSlots <= 64);
 
 pthread_key_t g_key;
-std::atomic<int> g_key_state{0};  // 0: none, 1: being made, 2: made
+std::atomic<bool> g_key_made{false};
 HostPlatform::Lock g_key_lock;
 
 void make_key();
@@ -48,9 +48,9 @@ namespace {
 
 void make_key() {
     g_key_lock.lock();
-    if (g_key_state.load(std::memory_order_acquire) != 2) {
+    if (!g_key_made.load(std::memory_order_acquire)) {
         pthread_key_create(&g_key, &release_slot);
-        g_key_state.store(2, std::memory_order_release);
+        g_key_made.store(true, std::memory_order_release);
     }
     g_key_lock.unlock();
 }
@@ -58,7 +58,7 @@ void make_key() {
 }  // namespace
 
 std::uint32_t CpuSlots::claim() {
-    if (g_key_state.load(std::memory_order_acquire) != 2) make_key();
+    if (!g_key_made.load(std::memory_order_acquire)) make_key();
     std::uint32_t slot = kSlots;
     std::uint64_t taken = g_taken.load(std::memory_order_relaxed);
     const std::uint64_t all = kOwnedSlots == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << kOwnedSlots) - 1;
@@ -79,13 +79,6 @@ std::uint32_t CpuSlots::claim() {
     // A non-null value, so that the destructor runs at the thread's exit.
     pthread_setspecific(g_key, reinterpret_cast<void*>(std::uintptr_t{1}));
     return slot;
-}
-
-void CpuSlots::after_fork_in_child() {
-    // The other threads are gone, but what they left in their slots' caches (maybe
-    // half an operation) is not known: their slots stay taken, never reused; the
-    // child's new threads take the free ones, then share. The calling thread keeps
-    // its own.
 }
 
 std::uint32_t CpuSlots::owned_in_use() {

@@ -40,8 +40,6 @@ public:
     // The lock a shared slot's users take around every call into the core.
     static HostPlatform::Lock& lock(std::uint32_t slot) { return shared_locks_[slot - kOwnedSlots]; }
 
-    // fork(), in the child (see above).
-    static void after_fork_in_child();
     // Owned slots in use (tests, statistics).
     static std::uint32_t owned_in_use();
 

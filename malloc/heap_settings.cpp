@@ -123,18 +123,18 @@ const char* HeapSettings::apply(const char* text) {
             known = true;
             ok = on_off(value, config.*w.field);
         }
-        if (known) {
-            // done above
-        } else if (key.is("buddy.lock")) {
-            if (value.is("global")) config.buddy_lock = BuddyLockMode::Global;
-            else if (value.is("per-order")) config.buddy_lock = BuddyLockMode::PerOrder;
-            else return error("is not global or per-order", key, value);
-        } else if (key.is("region")) {
-            ok = number(value, n, true) && n >= (std::uint64_t{16} << 20) && n <= (std::uint64_t{1} << 46);
-            region_bytes = static_cast<std::size_t>(n);
-        } else {
-            return error("is not a setting of the heap (cache.*, refill.batch, drain.batch, slab.*, buddy.*, pages.exact, "
-                         "region)", key, Span{nullptr, 0});
+        if (!known) {
+            if (key.is("buddy.lock")) {
+                if (value.is("global")) config.buddy_lock = BuddyLockMode::Global;
+                else if (value.is("per-order")) config.buddy_lock = BuddyLockMode::PerOrder;
+                else return error("is not global or per-order", key, value);
+            } else if (key.is("region")) {
+                ok = number(value, n, true) && n >= (std::uint64_t{16} << 20) && n <= (std::uint64_t{1} << 46);
+                region_bytes = static_cast<std::size_t>(n);
+            } else {
+                return error("is not a setting of the heap (cache.*, refill.batch, drain.batch, slab.*, buddy.*, "
+                             "pages.exact, region)", key, Span{nullptr, 0});
+            }
         }
         if (!ok) return error("is out of range or not a value of this key", key, value);
         p = *end == ',' ? end + 1 : end;

@@ -134,7 +134,7 @@ void print_stats() {
         b(f.cached_bytes), b(f.partial_free_bytes), b(f.remote_pending_bytes), b(f.run_tail_bytes), b(f.metadata_bytes));
 }
 std::uintptr_t g_begin = 0, g_end = 0;  // the region
-std::atomic<int> g_state{0};            // 0: not made, 1: being made, 2: ready
+std::atomic<bool> g_ready{false};       // the core is made (under g_init_lock)
 // Written into a freed object's second word, cleared when an object is handed out: a
 // free that finds it there is a double free (glibc's tcache key, in the same place).
 // The core uses a free object's first word only (its free-list link), and every class
@@ -159,14 +159,14 @@ void after_fork_parent() {
     g_core->buddy().unlock_all();
     for (std::uint32_t s = kOwnedSlots; s < kSlots; ++s) CpuSlots::lock(s).unlock();
 }
-void after_fork_child() {
-    after_fork_parent();
-    CpuSlots::after_fork_in_child();
-}
+// The child's other threads are gone, and what they left in their slots' caches
+// (maybe half an operation) is unknown: their slots stay taken, never reused
+// (cpu_slots.h); the calling thread keeps its own.
+void after_fork_child() { after_fork_parent(); }
 
 void make() {
     g_init_lock.lock();
-    if (g_state.load(std::memory_order_acquire) == 2) {
+    if (g_ready.load(std::memory_order_acquire)) {
         g_init_lock.unlock();
         return;
     }
@@ -216,7 +216,7 @@ void make() {
     g_core = core;
     const char* stats = getenv("ALLOCSIM_STATS");
     g_stats = stats != nullptr && stats[0] != '\0' && !(stats[0] == '0' && stats[1] == '\0');
-    g_state.store(2, std::memory_order_release);
+    g_ready.store(true, std::memory_order_release);
     g_init_lock.unlock();
     // After the heap is ready: pthread_atfork and atexit may allocate.
     pthread_atfork(&before_fork, &after_fork_parent, &after_fork_child);
@@ -224,7 +224,7 @@ void make() {
 }
 
 ALLOCSIM_ALWAYS_INLINE Core& core() {
-    if (g_state.load(std::memory_order_acquire) != 2) [[unlikely]] make();
+    if (!g_ready.load(std::memory_order_acquire)) [[unlikely]] make();
     return *g_core;
 }
 
@@ -417,7 +417,7 @@ std::size_t ProcessHeap::usable_size(const void* p) {
 }
 
 void ProcessHeap::drain_slot(std::uint32_t slot) {
-    if (g_state.load(std::memory_order_acquire) != 2) return;
+    if (!g_ready.load(std::memory_order_acquire)) return;
     g_core->drain_cache(CpuId{static_cast<std::uint16_t>(slot)});
 }
 

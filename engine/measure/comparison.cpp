@@ -86,7 +86,10 @@ Comparison compare_runs(const ModeledOps& modeled, const MeasuredRun& measured, 
     std::vector<std::uint64_t> contended_modeled, contended_measured;
     std::vector<double> xs, ys;
     ContentionComparison& k = out.contention;
-    std::vector<std::size_t> contended_events;  // measured: found a lock held
+    // Measured: the operations that found a lock held (class, cycles), and each class's
+    // uncontended cycles, the base a contended operation's wait is measured from.
+    std::vector<std::pair<std::string, std::uint64_t>> contended_events;
+    std::map<std::string, std::vector<double>> uncontended;
     const std::size_t n = std::min(modeled.ops.size(), measured.ops.size());
     for (std::size_t i = 0; i < n; ++i) {
         if (keep != nullptr && !keep(i)) continue;
@@ -98,7 +101,9 @@ Comparison compare_runs(const ModeledOps& modeled, const MeasuredRun& measured, 
         if (m.waited) contended_modeled.push_back(m.cycles);
         if ((r.flags & measure::kFlagContended) != 0) {
             contended_measured.push_back(r.cycles);
-            contended_events.push_back(i);
+            contended_events.emplace_back(op_class_label(r.kinds, r.splits), r.cycles);
+        } else {
+            uncontended[op_class_label(r.kinds, r.splits)].push_back(static_cast<double>(r.cycles));
         }
         k.contended_modeled += m.lock_wait > 0;
         k.lock_wait_modeled += static_cast<double>(m.lock_wait);
@@ -109,23 +114,12 @@ Comparison compare_runs(const ModeledOps& modeled, const MeasuredRun& measured, 
         mod.push_back(m.cycles);
         mea.push_back(r.cycles);
     }
-    // Before summarize() reorders them: each class's uncontended measured mean, the
-    // base a contended operation's wait is measured from.
     std::map<std::string, double> uncontended_mean;
-    {
-        std::map<std::string, std::vector<double>> uncontended;
-        for (std::size_t i = 0; i < n; ++i) {
-            if (keep != nullptr && !keep(i)) continue;
-            const measure::MeasuredOp& r = measured.ops[i];
-            if ((r.flags & measure::kFlagContended) == 0) uncontended[op_class_label(r.kinds, r.splits)].push_back(r.cycles);
-        }
-        for (auto& [name, v] : uncontended) uncontended_mean[name] = trimmed_mean(v);
-    }
-    for (const std::size_t i : contended_events) {
-        const measure::MeasuredOp& r = measured.ops[i];
-        const auto base = uncontended_mean.find(op_class_label(r.kinds, r.splits));
+    for (auto& [name, v] : uncontended) uncontended_mean[name] = trimmed_mean(v);
+    for (const auto& [name, cycles] : contended_events) {
+        const auto base = uncontended_mean.find(name);
         const double expected = base == uncontended_mean.end() ? 0 : base->second;
-        k.lock_wait_measured += std::max(0.0, static_cast<double>(r.cycles) - expected);
+        k.lock_wait_measured += std::max(0.0, static_cast<double>(cycles) - expected);
     }
     k.ops = out.events;
     k.contended_measured = static_cast<double>(contended_events.size());
@@ -147,12 +141,17 @@ Comparison compare_runs(const ModeledOps& modeled, const MeasuredRun& measured, 
             *x *= per;
     }
     out.resolution = measured.timer_overhead;
-    for (auto& [name, sides] : by_class) {
-        if (sides.second.size() > 0 && (out.reference_class.empty() || sides.second.size() > by_class[out.reference_class].second.size())) {
-            std::vector<double> raw(sides.second.begin(), sides.second.end());
+    // The most frequent class (the first, by name, at equal counts), before
+    // summarize() reorders its values.
+    const std::vector<std::uint64_t>* reference = nullptr;
+    for (const auto& [name, sides] : by_class)
+        if (!sides.second.empty() && (reference == nullptr || sides.second.size() > reference->size())) {
+            reference = &sides.second;
             out.reference_class = name;
-            out.reference_raw_mean = trimmed_mean(raw);
         }
+    if (reference != nullptr) {
+        std::vector<double> raw(reference->begin(), reference->end());
+        out.reference_raw_mean = trimmed_mean(raw);
     }
     for (auto& [name, sides] : by_class)
         out.classes.push_back(summarize(name, sides.first, sides.second, timer_bias, measured.timer_overhead));
