@@ -28,6 +28,7 @@
 #include "alloc/buddy_allocator.h"
 #include "alloc/config.h"
 #include "alloc/cpu_slab.h"
+#include "alloc/free_class_hint.h"
 #include "alloc/memory_stats.h"
 #include "alloc/reallocate.h"
 #include "alloc/size_classes.h"
@@ -119,6 +120,7 @@ public:
             const SizeClass c = table_.class_for(size);
             void* p = caches_[index_of(cpu)].pop(c);
             if (ALLOCSIM_LIKELY(p != nullptr)) {
+                hints_[index_of(cpu)].record(p, c);
                 if constexpr (Observer::kEnabled) hit(cpu, ActionKind::CacheHit, c, p);
                 return p;
             }
@@ -163,11 +165,7 @@ public:
             const SizeClass c = table_.class_for(size);
             ALLOCSIM_ASSERT_INTERNAL(lookup(p).kind == Lookup::Object &&
                                      index_of(lookup(p).size_class) == index_of(c));
-            if (ALLOCSIM_LIKELY(caches_[index_of(cpu)].push(c, p))) {
-                if constexpr (Observer::kEnabled) hit(cpu, ActionKind::CacheFree, c, p);
-                return;
-            }
-            return free_small_slow(cpu, c, p);
+            return free_object(cpu, c, p);
         }
         deallocate_out_of_line(cpu, p);
     }
@@ -179,18 +177,29 @@ public:
     }
 
     // Free without size: the page descriptor tells the class or order. A pointer the
-    // core does not own is ignored and reported as an InvalidFree action. The slab
-    // object case is inline; blocks, large runs, null and invalid pointers are not.
+    // core does not own is ignored and reported as an InvalidFree action.
+    //
+    // Inline: an object in its run's first page (every object of a one-page run, so
+    // nearly every small object), whose descriptor is the run's head. The rest (an
+    // object in a later page of a run, blocks, large runs, null and invalid pointers)
+    // takes the whole lookup out of line. The offset in the head page is the low bits
+    // of the pointer: no second subtraction, no second descriptor.
     ALLOCSIM_ALWAYS_INLINE void deallocate(CpuId cpu, void* p) {
-        const Lookup l = lookup(p);
-        if (ALLOCSIM_LIKELY(l.kind == Lookup::Object)) {
-            if (ALLOCSIM_LIKELY(caches_[index_of(cpu)].push(l.size_class, p))) {
-                if constexpr (Observer::kEnabled) hit(cpu, ActionKind::CacheFree, l.size_class, p);
-                return;
+        const std::uintptr_t from_begin = reinterpret_cast<std::uintptr_t>(p) - buddy_.usable_begin();
+        const std::uintptr_t page = from_begin >> kPageShift;
+        if (ALLOCSIM_LIKELY(page < buddy_.usable_pages())) {
+            const PageDescriptor& d = buddy_.usable_desc(page);
+            const SizeClass c = d.size_class;
+            if (ALLOCSIM_LIKELY(d.state() == PageState::SlabHead &&
+                                table_.is_object_start(c, static_cast<std::uint32_t>(from_begin & (kPageSize - 1))))) {
+                // The push's address from the hint, confirmed by the descriptor's class.
+                const FreeClassHint& hint = hints_[index_of(cpu)];
+                Bin* const guessed = caches_[index_of(cpu)].bin_address(hint.guess(p));
+                if (ALLOCSIM_LIKELY(hint.confirms(p, c))) return free_object_to(cpu, c, p, *guessed);
+                return free_object(cpu, c, p);
             }
-            return free_small_slow(cpu, l.size_class, p);
         }
-        deallocate_pages_or_invalid(cpu, p);
+        deallocate_looked_up(cpu, p);
     }
 
     // Page-level free (Linux mm_page_free). REQUIRES: p from allocate_pages(order).
@@ -342,9 +351,7 @@ private:
             reinterpret_cast<std::uintptr_t>(p) - buddy_.usable_begin() - (page << kPageShift);
         if (ALLOCSIM_LIKELY(state == PageState::SlabHead)) {
             const SizeClass c = d->size_class;
-            const std::uint32_t i = table_.object_index(c, offset);
-            if (ALLOCSIM_UNLIKELY(std::uintptr_t{i} * table_.size(c) != offset || i >= table_.objects_per_run(c)))
-                return l;
+            if (ALLOCSIM_UNLIKELY(!table_.is_object_start(c, static_cast<std::uint32_t>(offset)))) return l;
             l.kind = Lookup::Object;
             l.size_class = c;
             return l;
@@ -362,14 +369,27 @@ private:
 
     ALLOCSIM_NOINLINE void deallocate_out_of_line(CpuId cpu, void* p) { deallocate(cpu, p); }
 
-    // Looks p up again rather than taking the Lookup: passing it would make the
-    // inline caller build it in memory on every path.
-    ALLOCSIM_NOINLINE void deallocate_pages_or_invalid(CpuId cpu, void* p) {
+    // An object's free once its class is known: into the CPU's bin, or the slow path
+    // when the bin is full.
+    ALLOCSIM_ALWAYS_INLINE void free_object(CpuId cpu, SizeClass c, void* p) {
+        free_object_to(cpu, c, p, caches_[index_of(cpu)].bin(c));
+    }
+    // REQUIRES: bin is this CPU's bin of class c.
+    ALLOCSIM_ALWAYS_INLINE void free_object_to(CpuId cpu, SizeClass c, void* p, Bin& bin) {
+        if (ALLOCSIM_LIKELY(bin.push(p))) {
+            if constexpr (Observer::kEnabled) hit(cpu, ActionKind::CacheFree, c, p);
+            return;
+        }
+        free_small_slow(cpu, c, p);
+    }
+
+    // Unsized free's out-of-line half: the whole lookup (see deallocate(cpu, p)).
+    ALLOCSIM_NOINLINE void deallocate_looked_up(CpuId cpu, void* p) {
         const Lookup l = lookup(p);
         switch (l.kind) {
+            case Lookup::Object: return free_object(cpu, l.size_class, p);
             case Lookup::Block: return buddy_.free(cpu, p, l.order);
             case Lookup::Large: return buddy_.free_exact(cpu, p);
-            case Lookup::Object: return;  // handled inline by the caller
             case Lookup::Invalid:
                 if (p != nullptr) invalid_free(cpu, p);  // free(NULL) is a no-op
                 return;
@@ -580,6 +600,7 @@ private:
     AllocatorConfig config_;                // const
     std::uintptr_t region_ = 0;             // const
     std::size_t region_bytes_ = 0;          // const
+    FreeClassHint hints_[kMaxCpus];  // per CPU: the last object a bin handed out (free_class_hint.h)
     std::size_t cache_metadata_bytes_ = 0;  // const: caches, slabs and alignment before the buddy
     Observer observer_;
 };

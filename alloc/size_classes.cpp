@@ -64,7 +64,8 @@ InitError SizeClassTable::init(const std::uint32_t* sizes, std::uint32_t count,
         sizes_[i] = sizes[i];
         run_pages_[i] = choose_run_pages(sizes[i], max_order, tail_permille, exact_runs);
         objects_[i] = static_cast<std::uint32_t>((kPageSize * run_pages_[i]) / sizes[i]);
-        reciprocal_[i] = ((std::uint64_t{1} << 32) + sizes[i] - 1) / sizes[i];
+        objects_bytes_[i] = objects_[i] * sizes[i];
+        multiple_test_[i] = ~std::uint64_t{0} / sizes[i] + 1;
     }
     max_size_ = sizes[count - 1];
     std::uint32_t c = 0;

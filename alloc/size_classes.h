@@ -42,7 +42,6 @@ inline constexpr std::uint32_t kDefaultSizeClassCount =
 // KiB class to waste less than 1/8 (5 objects in 64 KiB); a run stays small next to
 // a 1 MiB buddy block.
 inline constexpr std::uint32_t kMaxRunOrder = 4;
-static_assert((kPageSize << kMaxRunOrder) <= 65536, "object_index() is exact for offsets below 2^16 only");
 
 class SizeClassTable {
 public:
@@ -75,19 +74,23 @@ public:
     std::uint32_t objects_per_run(SizeClass c) const { return objects_[index_of(c)]; }
     std::size_t alignment(SizeClass c) const;
 
-    // offset / size(c) without a divide: a multiply by ceil(2^32 / size) and a shift.
-    // Exact for every offset inside a run: with m*size = 2^32 + e, e < size <= 2^15,
-    // and offset < 2^16, the error offset*e/2^32 stays below 1/2, too little to
-    // carry into the next multiple (tests/alloc/test_size_classes.cpp checks all).
-    ALLOCSIM_ALWAYS_INLINE std::uint32_t object_index(SizeClass c, std::uintptr_t offset) const {
-        return static_cast<std::uint32_t>((std::uint64_t{offset} * reciprocal_[index_of(c)]) >> 32);
+    // Whether an object of class c starts `offset` bytes into its run: a multiple of
+    // size(c), below objects_per_run(c) * size(c). This is free's validity check, so
+    // it is one multiply and two compares: offset is a multiple of size iff
+    // offset * m mod 2^64 < m, with m = ceil(2^64 / size), exact for every 32-bit
+    // offset (Lemire, Kaser and Kurz, "Faster remainder by direct computation", 2019;
+    // tests/alloc/test_size_classes.cpp checks every offset of every run).
+    ALLOCSIM_ALWAYS_INLINE bool is_object_start(SizeClass c, std::uint32_t offset) const {
+        const std::uint64_t m = multiple_test_[index_of(c)];
+        return std::uint64_t{offset} * m < m && offset < objects_bytes_[index_of(c)];
     }
 
 private:
     std::uint8_t lut_[kMaxSmallSize / kMinAlignment + 1] = {};
     std::uint32_t sizes_[kMaxSizeClasses] = {};
     std::uint32_t objects_[kMaxSizeClasses] = {};
-    std::uint64_t reciprocal_[kMaxSizeClasses] = {};  // ceil(2^32 / size)
+    std::uint64_t multiple_test_[kMaxSizeClasses] = {};  // ceil(2^64 / size)
+    std::uint32_t objects_bytes_[kMaxSizeClasses] = {};  // objects_ * sizes_
     std::uint8_t run_pages_[kMaxSizeClasses] = {};
     std::uint32_t count_ = 0;
     std::size_t max_size_ = 0;

@@ -46,6 +46,15 @@ public:
         for (std::uint32_t c = 0; c < kMaxSizeClasses; ++c) bins_[c] = Bin{nullptr, 0, c < classes ? capacity[c] : 0};
     }
 
+    // Class c's bin, its address computed here and hidden from the optimizer: a push
+    // through it then waits for nothing that a later branch compares c with, where the
+    // compiler would otherwise recompute the address from the compared value
+    // (free_class_hint.h says why that matters).
+    ALLOCSIM_ALWAYS_INLINE Bin* bin_address(SizeClass c) {
+        Bin* b = &bins_[index_of(c)];
+        asm volatile("" : "+r"(b));
+        return b;
+    }
     ALLOCSIM_ALWAYS_INLINE void* pop(SizeClass c) { return bins_[index_of(c)].pop(); }
     ALLOCSIM_ALWAYS_INLINE bool push(SizeClass c, void* p) { return bins_[index_of(c)].push(p); }
 
@@ -79,6 +88,7 @@ public:
     }
 
     const Bin& bin(SizeClass c) const { return bins_[index_of(c)]; }
+    Bin& bin(SizeClass c) { return bins_[index_of(c)]; }
 
     // The slow paths' sizing (bin_sizer.h). REQUIRES: the bin's count <= capacity.
     void set_capacity(SizeClass c, std::uint32_t capacity) { bins_[index_of(c)].capacity = capacity; }

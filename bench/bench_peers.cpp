@@ -33,6 +33,9 @@ extern char** environ;
 #ifndef ALLOCSIM_TCMALLOC_SO
 #define ALLOCSIM_TCMALLOC_SO ""
 #endif
+#ifndef ALLOCSIM_MALLOC_SO
+#define ALLOCSIM_MALLOC_SO ""
+#endif
 #ifndef ALLOCSIM_JEMALLOC_VERSION
 #define ALLOCSIM_JEMALLOC_VERSION ""
 #endif
@@ -263,13 +266,40 @@ void bench_peers(const Options& o, Report& r, const char* self_exe) {
                           res.pair.median, res.batch.median, pair_sized, batch_sized, pair_unsized, batch_unsized),
               verdict);
     }
+    // allocsim's own malloc, preloaded as the peers are: the same core behind
+    // liballocsim-malloc.so's free(p) and its checks (the slot, the region, the
+    // double-free mark, the statistics switch). Not a peer: its row is information.
+    {
+        const Peer own{"allocsim-malloc", ALLOCSIM_MALLOC_SO, "this build", "liballocsim-malloc"};
+        Json& oj = j["allocsim_malloc_preloaded"];
+        PeerResult res;
+        if (ALLOCSIM_BENCH_SANITIZED) res.status = "skipped: sanitizer build";
+        else if (own.library[0] == '\0' || access(own.library, R_OK) != 0) res.status = "not built";
+        else res = run_child(o, self_exe, own);
+        oj["status"] = res.status;
+        oj["library"] = real_path(own.library);
+        if (res.status != "ok") {
+            table += fmt::format("  {:<44} {}\n", "liballocsim-malloc.so, preloaded", res.status);
+        } else {
+            add_line("liballocsim-malloc.so, preloaded", res.pair, res.batch);
+            oj["pair"] = stats_json(res.pair);
+            oj["batch32"] = stats_json(res.batch);
+            r.row("7 allocsim's own malloc (preloaded)", "-",
+                  fmt::format("{:.2f} pair / {:.2f} batch32 ticks/op (its core through a noipa call, unsized free: "
+                              "{:.2f} / {:.2f})",
+                              res.pair.median, res.batch.median, a.call_unsized_loop.median, a.call_unsized_batch.median),
+                  "info");
+        }
+    }
     r.sections.push_back(table);
     r.notes.push_back(
         "7: the peers' malloc/free are PLT calls into the preloaded library; allocsim is compared through "
         "noipa calls of the same shape (size in, CPU read from a thread_local), with sized free "
         "(deallocate(cpu, p, size)) and with unsized free (deallocate(cpu, p), which must look the page "
         "descriptor up, as free(p) must). Ratio = peer / allocsim: > 1 means allocsim is faster. The inlined "
-        "figures (no call at all) are not a fair comparison and are shown for reference only.");
+        "figures (no call at all) are not a fair comparison and are shown for reference only. "
+        "liballocsim-malloc.so's row is the whole library preloaded as the peers are: the core plus the "
+        "library's own checks on every call.");
 }
 
 }  // namespace allocsim::bench

@@ -8,7 +8,7 @@
 
 namespace allocsim::malloc_lib {
 
-thread_local int CpuSlots::t_slot __attribute__((tls_model("initial-exec"))) = -1;
+constinit thread_local int CpuSlots::t_slot __attribute__((tls_model("initial-exec"))) = -1;
 HostPlatform::Lock CpuSlots::shared_locks_[kSharedSlots];
 
 namespace {

@@ -36,6 +36,8 @@ public:
         const int s = t_slot;
         return s >= 0 ? static_cast<std::uint32_t>(s) : claim();
     }
+    // The calling thread's slot, or -1 if it has none yet. (No claim: the fast paths.)
+    static int current_or_none() { return t_slot; }
     static bool shared(std::uint32_t slot) { return slot >= kOwnedSlots; }
     // The lock a shared slot's users take around every call into the core.
     static HostPlatform::Lock& lock(std::uint32_t slot) { return shared_locks_[slot - kOwnedSlots]; }
@@ -45,7 +47,9 @@ public:
 
 private:
     static std::uint32_t claim();
-    static thread_local int t_slot __attribute__((tls_model("initial-exec")));
+    // constinit: no dynamic initialization, so other files read it without a call to
+    // a TLS wrapper first.
+    static constinit thread_local int t_slot __attribute__((tls_model("initial-exec")));
     static HostPlatform::Lock shared_locks_[kSharedSlots];
     friend void release_slot(void*);
 };

@@ -128,12 +128,35 @@ const char* HeapSettings::apply(const char* text) {
                 if (value.is("global")) config.buddy_lock = BuddyLockMode::Global;
                 else if (value.is("per-order")) config.buddy_lock = BuddyLockMode::PerOrder;
                 else return error("is not global or per-order", key, value);
+            } else if (key.is("size_classes")) {
+                // Its sizes run to the next item with an '=' (or the end).
+                std::uint32_t count = 0;
+                const char* item = value.p;
+                for (;;) {
+                    const char* item_end = item;
+                    while (*item_end != '\0' && *item_end != ',') ++item_end;
+                    const Span size{item, static_cast<std::size_t>(item_end - item)};
+                    if (!number(size, n, false) || n < 16 || n > kMaxSmallSize || n % 16 != 0)
+                        return error("is not a multiple of 16 (malloc's alignment) in 16..32768", key, size);
+                    if (count == kMaxSizeClasses) return error("has more sizes than the core's 64", key, Span{nullptr, 0});
+                    if (count > 0 && n <= size_classes[count - 1]) return error("is not ascending", key, size);
+                    size_classes[count++] = static_cast<std::uint32_t>(n);
+                    end = item_end;
+                    if (*item_end != ',') break;
+                    const char* next = item_end + 1;
+                    const char* next_end = next;
+                    while (*next_end != '\0' && *next_end != ',' && *next_end != '=') ++next_end;
+                    if (*next_end == '=') break;  // the next key
+                    item = next;
+                }
+                config.size_classes = size_classes;
+                config.size_class_count = count;
             } else if (key.is("region")) {
                 ok = number(value, n, true) && n >= (std::uint64_t{16} << 20) && n <= (std::uint64_t{1} << 46);
                 region_bytes = static_cast<std::size_t>(n);
             } else {
                 return error("is not a setting of the heap (cache.*, refill.batch, drain.batch, slab.*, buddy.*, "
-                             "pages.exact, region)", key, Span{nullptr, 0});
+                             "pages.exact, size_classes, region)", key, Span{nullptr, 0});
             }
         }
         if (!ok) return error("is out of range or not a value of this key", key, value);

@@ -184,8 +184,10 @@ void make() {
         const std::size_t machine = pages > 0 && page > 0 ? static_cast<std::size_t>(pages) * static_cast<std::size_t>(page) : 0;
         settings.region_bytes = machine > (std::size_t{64} << 30) ? machine : std::size_t{64} << 30;
     }
-    config.size_classes = kClasses;
-    config.size_class_count = kClassCount;
+    if (config.size_classes == nullptr) {  // else ALLOCSIM_SET's (copied by the core's init)
+        config.size_classes = kClasses;
+        config.size_class_count = kClassCount;
+    }
     {
         // Not guessable by the program (a value it writes cannot pass for the key by
         // design), and never 0.
@@ -209,8 +211,11 @@ void make() {
     if (m == MAP_FAILED) die("cannot reserve the heap's region (mmap failed; ALLOCSIM_SET=region=... smaller?)", nullptr);
     const std::uintptr_t base = (reinterpret_cast<std::uintptr_t>(m) + align - 1) / align * align;
     Core* core = new (g_storage) Core();
-    if (core->init(reinterpret_cast<void*>(base), settings.region_bytes, config) != InitError::None)
-        die("the core refused its configuration (ALLOCSIM_SET)", nullptr);
+    if (const InitError e = core->init(reinterpret_cast<void*>(base), settings.region_bytes, config); e != InitError::None) {
+        static char why[160];  // no allocation here: a static line
+        snprintf(why, sizeof why, "ALLOCSIM_SET: the core refused its configuration: %s", init_error_name(e));
+        die(why, nullptr);
+    }
     g_begin = base;
     g_end = base + settings.region_bytes;
     g_core = core;
@@ -332,15 +337,39 @@ void die(const char* what, const void* p) {
 }
 
 bool ProcessHeap::owns(const void* p) {
-    const auto a = reinterpret_cast<std::uintptr_t>(p);
-    return a >= g_begin && a < g_end;
+    return reinterpret_cast<std::uintptr_t>(p) - g_begin < g_end - g_begin;  // one compare: below g_begin wraps
 }
 
-void* ProcessHeap::allocate(std::size_t size) {
+// The fast paths serve a thread that owns its slot, once the heap is made: no lock,
+// no call but the core's own slow paths, so no stack frame. Everything else (the
+// heap's first call, a thread's first call, a shared slot, a foreign pointer, null,
+// an allocation that failed) takes the slow path, out of line, which is the general
+// code. A thread has a slot only once the heap is made (on_slot runs after core()).
+
+namespace {
+
+// The calling thread's slot, below kOwnedSlots if it owns one (none is -1: above).
+ALLOCSIM_ALWAYS_INLINE std::uint32_t owned_slot() { return static_cast<std::uint32_t>(CpuSlots::current_or_none()); }
+
+// REQUIRES: the heap is made.
+ALLOCSIM_ALWAYS_INLINE Core& made_core() { return *std::launder(reinterpret_cast<Core*>(g_storage)); }
+
+ALLOCSIM_NOINLINE void* allocate_slow(std::size_t size) {
     Core& c = core();
     void* p = on_slot([&](CpuId cpu) { return c.allocate(cpu, size == 0 ? 1 : size); });
     if (p == nullptr) [[unlikely]] errno = ENOMEM;
     return handed_out(p);
+}
+
+}  // namespace
+
+void* ProcessHeap::allocate(std::size_t size) {
+    const std::uint32_t slot = owned_slot();
+    if (slot < kOwnedSlots) [[likely]] {
+        void* p = made_core().allocate(CpuId{static_cast<std::uint16_t>(slot)}, size + (size == 0));
+        if (p != nullptr) [[likely]] return handed_out(p);
+    }
+    return allocate_slow(size);
 }
 
 void* ProcessHeap::allocate_aligned(std::size_t size, std::size_t align) {
@@ -370,8 +399,25 @@ ALLOCSIM_ALWAYS_INLINE void free_with(void* p, Give&& give) {
 
 }  // namespace
 
-void ProcessHeap::free(void* p) {
+namespace {
+
+ALLOCSIM_NOINLINE void free_slow(void* p) {
     free_with(p, [p](Core& c, CpuId cpu) { c.deallocate(cpu, p); });
+}
+
+ALLOCSIM_NOINLINE void release_due() { maybe_release(); }
+
+}  // namespace
+
+void ProcessHeap::free(void* p) {
+    const std::uint32_t slot = owned_slot();
+    if (owns(p) && slot < kOwnedSlots) [[likely]] {
+        mark_freed(p);
+        made_core().deallocate(CpuId{static_cast<std::uint16_t>(slot)}, p);
+        if (t_gave_back) [[unlikely]] release_due();
+        return;
+    }
+    free_slow(p);
 }
 
 void ProcessHeap::free_sized(void* p, std::size_t size) {

@@ -107,7 +107,7 @@ TEST_CASE("custom tables are accepted, and bad ones refused") {
     CHECK(t.init(many, 64, 8) == InitError::None);
 }
 
-TEST_CASE("object_index: the reciprocal multiply equals the divide for every offset of every run") {
+TEST_CASE("is_object_start: the multiply test equals the divide for every offset of every run") {
     const SizeClassTable t = default_table();
     std::uint32_t every[kMaxSizeClasses];  // and for a table of every multiple of 8 it allows
     for (std::uint32_t i = 0; i < kMaxSizeClasses; ++i) every[i] = 8 * (i + 1) * (i < 32 ? 1 : 16);
@@ -119,12 +119,16 @@ TEST_CASE("object_index: the reciprocal multiply equals the divide for every off
             const std::uint32_t size = table->size(cls);
             // The whole block a run is cut from: past an exact run's pages too.
             const std::uintptr_t run = kPageSize << index_of(table->run_order(cls));
-            for (std::uintptr_t offset = 0; offset < run; ++offset) {
-                if (table->object_index(cls, offset) != offset / size) {
+            std::uint32_t starts = 0;
+            for (std::uint32_t offset = 0; offset < run; ++offset) {
+                const bool expected = offset % size == 0 && offset / size < table->objects_per_run(cls);
+                starts += expected ? 1 : 0;
+                if (table->is_object_start(cls, offset) != expected) {
                     INFO("size " << size << " offset " << offset);
-                    REQUIRE(table->object_index(cls, offset) == offset / size);
+                    REQUIRE(table->is_object_start(cls, offset) == expected);
                 }
             }
+            CHECK(starts == table->objects_per_run(cls));
         }
     }
 }

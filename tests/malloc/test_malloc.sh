@@ -49,7 +49,22 @@ settings)
   ALLOCSIM_SET="cache.adaptive=maybe" LD_PRELOAD="$LIB" "$API" c 2> err.txt && fail "cache.adaptive=maybe accepted"
   grep -q "ALLOCSIM_SET: cache.adaptive=maybe: is out of range or not a value of this key" err.txt || fail "$(cat err.txt)"
   ALLOCSIM_SET="region" LD_PRELOAD="$LIB" "$API" c 2> err.txt && fail "a key without a value accepted"
-  grep -q "ALLOCSIM_SET: region: is not KEY=VALUE" err.txt || fail "$(cat err.txt)" ;;
+  grep -q "ALLOCSIM_SET: region: is not KEY=VALUE" err.txt || fail "$(cat err.txt)"
+  # size_classes: its sizes run to the next KEY=VALUE; malloc_usable_size shows the table.
+  usable='import ctypes; c = ctypes.CDLL(None); c.malloc.restype = ctypes.c_void_p
+c.malloc_usable_size.argtypes = [ctypes.c_void_p]; print(c.malloc_usable_size(c.malloc(100)))'
+  LD_PRELOAD="$LIB" /usr/bin/python3 -c "$usable" > out.txt || fail "usable size: $(cat out.txt)"
+  [ "$(cat out.txt)" = 128 ] || fail "malloc(100) under the default table: $(cat out.txt) usable bytes, not 128"
+  ALLOCSIM_SET="size_classes=16,32,48,64,80,96,112,128,256,512,1024,2048,4096,8192,16384,cache.capacity=64" \
+    LD_PRELOAD="$LIB" /usr/bin/python3 -c "$usable" > out.txt || fail "size_classes refused: $(cat out.txt)"
+  [ "$(cat out.txt)" = 112 ] || fail "malloc(100) with a 112-byte class: $(cat out.txt) usable bytes, not 112"
+  ALLOCSIM_SET="size_classes=16,24" LD_PRELOAD="$LIB" "$API" c 2> err.txt && fail "a 24-byte class accepted"
+  grep -q "ALLOCSIM_SET: size_classes=24: is not a multiple of 16 (malloc's alignment)" err.txt || fail "$(cat err.txt)"
+  ALLOCSIM_SET="size_classes=64,32" LD_PRELOAD="$LIB" "$API" c 2> err.txt && fail "descending sizes accepted"
+  grep -q "ALLOCSIM_SET: size_classes=32: is not ascending" err.txt || fail "$(cat err.txt)"
+  # The core's own refusal names its reason.
+  ALLOCSIM_SET="cache.capacity=12" LD_PRELOAD="$LIB" "$API" c 2> err.txt && fail "a batch above the capacity accepted"
+  grep -q "ALLOCSIM_SET: the core refused its configuration: the refill batch must be" err.txt || fail "$(cat err.txt)" ;;
 python)
   need python3
   cat > p.py <<'PY'
