@@ -4,8 +4,9 @@
 //
 // The trace becomes a measure plan first (engine/measure/measure_plan_builder.h: the
 // operations with their CPU and their rank on their object), outside the timing. Then
-// thread t runs the operations of the CPUs c with c % threads == t, in trace order;
-// an operation on an object waits (spinning, outside nothing: it is part of the wall
+// thread t runs the operations of the CPUs c with c % threads == t, in trace order
+// (each thread's list is made before the timing);
+// an operation on an object waits (yielding the CPU; the wait is part of the wall
 // time, as a real program's waiting would be) until the operations before it on the
 // object are done, wherever they ran. malloc, free, realloc and aligned_alloc are the
 // process's own: glibc's, or whatever LD_PRELOAD put first.
@@ -69,6 +70,11 @@ int main(int argc, char** argv) {
     const unsigned cpus = plan.header.cpus == 0 ? 1 : plan.header.cpus;
     if (threads == 0) threads = cpus;
     std::vector<Object> objects(plan.header.objects);
+    // Each thread's operations, in trace order, found before the timing: a thread
+    // that walked the whole plan to find its own would time that walk too (half of
+    // the replay's samples, in a profile), not the allocator.
+    std::vector<std::vector<std::uint32_t>> mine(threads);
+    for (std::size_t i = 0; i < plan.ops.size(); ++i) mine[plan.ops[i].cpu % threads].push_back(static_cast<std::uint32_t>(i));
     std::atomic<unsigned> ready{0};
     std::vector<std::thread> workers;
     const auto start = std::chrono::steady_clock::now();
@@ -76,8 +82,8 @@ int main(int argc, char** argv) {
         workers.emplace_back([&, t] {
             ready.fetch_add(1);
             while (ready.load() != threads) std::this_thread::yield();
-            for (const PlanOp& op : plan.ops) {
-                if (op.cpu % threads != t) continue;
+            for (const std::uint32_t i : mine[t]) {
+                const PlanOp& op = plan.ops[i];
                 Object& o = objects[op.object];
                 while (o.done.load(std::memory_order_acquire) != op.step) std::this_thread::yield();
                 switch (op.kind) {

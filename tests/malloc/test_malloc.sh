@@ -55,6 +55,8 @@ settings)
 c.malloc_usable_size.argtypes = [ctypes.c_void_p]; print(c.malloc_usable_size(c.malloc(100)))'
   LD_PRELOAD="$LIB" /usr/bin/python3 -c "$usable" > out.txt || fail "usable size: $(cat out.txt)"
   [ "$(cat out.txt)" = 128 ] || fail "malloc(100) under the default table: $(cat out.txt) usable bytes, not 128"
+  LD_PRELOAD="$LIB" /usr/bin/python3 -c "${usable/malloc(100)/malloc(4400)}" > out.txt || fail "usable size: $(cat out.txt)"
+  [ "$(cat out.txt)" = 4608 ] || fail "malloc(4400) (a page and its header): $(cat out.txt) usable bytes, not 4608"
   ALLOCSIM_SET="size_classes=16,32,48,64,80,96,112,128,256,512,1024,2048,4096,8192,16384,cache.capacity=64" \
     LD_PRELOAD="$LIB" /usr/bin/python3 -c "$usable" > out.txt || fail "size_classes refused: $(cat out.txt)"
   [ "$(cat out.txt)" = 112 ] || fail "malloc(100) with a 112-byte class: $(cat out.txt) usable bytes, not 112"
