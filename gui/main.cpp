@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "gui/default_trace.h"
+#include "gui/arena_view.h"
 #include "gui/main_window.h"
 #include "traces/whole_number.h"
 
@@ -49,7 +50,9 @@ int main(int argc, char** argv) {
     const QCommandLineOption until(QStringLiteral("until"), QStringLiteral("with --screenshot: then run until split, coalesce, miss, remote-free, failure, or a breakpoint condition (docs/GUI.md)"), QStringLiteral("WHAT"));
     const QCommandLineOption measured(QStringLiteral("measured"), QStringLiteral("with --screenshot: show modeled against measured cycles for this measured run"), QStringLiteral("RUN"));
     const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("with --screenshot: the window's size (default 1600x1000)"), QStringLiteral("WxH"), QStringLiteral("1600x1000"));
-    parser.addOptions({trace, run, shot, at, view, slab_class, until, measured, size});
+    const QCommandLineOption arena(QStringLiteral("arena"), QStringLiteral("the arena as its page grid or its buddy tree"), QStringLiteral("grid|tree"), QStringLiteral("grid"));
+    const QCommandLineOption motion_at(QStringLiteral("motion-at"), QStringLiteral("with --screenshot: the arena's split or coalesce motion MS milliseconds in (250 a level)"), QStringLiteral("MS"));
+    parser.addOptions({trace, run, shot, at, view, slab_class, until, measured, size, arena, motion_at});
     parser.process(app);
 
     const auto usage = [](const QString& message) {
@@ -94,7 +97,10 @@ int main(int argc, char** argv) {
         if (trace_name.isEmpty()) trace_name = QString::fromLatin1(allocsim::gui::kDefaultTrace);
     }
 
+    if (parser.value(arena) != QLatin1String("grid") && parser.value(arena) != QLatin1String("tree"))
+        return usage(QStringLiteral("--arena: '%1' is not grid or tree").arg(parser.value(arena)));
     MainWindow window(headless);
+    window.showBuddyTree(parser.value(arena) == QLatin1String("tree"));
     if (headless) {
         // WxH is one value: a bad W or H is refused as the pair, in the pair's terms.
         constexpr WholeNumber kPixels{1, 16384};
@@ -127,6 +133,11 @@ int main(int argc, char** argv) {
             const std::optional<std::uint64_t> id = number(measured, kRunId);
             if (!id) return 2;
             if (!window.compareMeasured(static_cast<std::int64_t>(*id), true)) return 1;
+        }
+        if (parser.isSet(motion_at)) {
+            const std::optional<std::uint64_t> ms = number(motion_at, allocsim::traces::whole_number_of<int>());
+            if (!ms) return 2;
+            static_cast<allocsim::gui::ArenaView*>(window.view(QStringLiteral("arena")))->holdMotionAt(static_cast<int>(*ms));
         }
         QApplication::processEvents();
         const QImage image = target->grab().toImage();

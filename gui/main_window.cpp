@@ -337,6 +337,14 @@ void MainWindow::buildMenus() {
     });
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
+    buddy_tree_ = view->addAction(tr("Arena as a buddy &tree"));
+    buddy_tree_->setCheckable(true);
+    buddy_tree_->setShortcut(QKeySequence(Qt::Key_T));
+    connect(buddy_tree_, &QAction::toggled, this, &MainWindow::showBuddyTree);
+    QAction* fit = view->addAction(tr("&Fit the arena to the touched range"));
+    fit->setShortcut(QKeySequence(Qt::Key_F));
+    connect(fit, &QAction::triggered, this, &MainWindow::fitArena);
+    view->addSeparator();
     for (QDockWidget* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
@@ -526,6 +534,16 @@ bool MainWindow::compareMeasured(std::int64_t run, bool wait) {
         QApplication::processEvents();
     }
     return refused_.isEmpty();
+}
+
+void MainWindow::showBuddyTree(bool on) {
+    arena_->setMode(on ? ArenaView::Mode::Tree : ArenaView::Mode::Grid);
+    if (buddy_tree_ != nullptr && buddy_tree_->isChecked() != on) buddy_tree_->setChecked(on);
+}
+
+void MainWindow::fitArena() {
+    showBuddyTree(false);
+    arena_->fitTouched();
 }
 
 QWidget* MainWindow::view(const QString& name) {

@@ -69,6 +69,10 @@ public Q_SLOTS:
     void seek(quint64 position);
     void play(RunMode mode, double events_per_second);
     void pause();
+    // The arena as its buddy tree (on) or its page grid (off).
+    void showBuddyTree(bool on);
+    // The arena's grid back on the range touched so far, following it.
+    void fitArena();
 
 protected:
     void closeEvent(QCloseEvent*) override;
@@ -85,6 +89,7 @@ private:
     void refreshRecentMenu();
     void applyFilter();
     void setPlaying(bool on);
+    QAction* buddy_tree_ = nullptr;
     QString chooseTrace(const QString& db);
 
     bool headless_;

@@ -12,8 +12,11 @@
 #include <QMimeData>
 #include <QSet>
 #include <QUrl>
+#include <QWheelEvent>
 
 #include <algorithm>
+#include <bit>
+#include <memory>
 #include <random>
 
 #include "tests/engine/generated_db.h"
@@ -374,4 +377,189 @@ TEST_CASE("play: each run mode moves the replay on, off the UI thread, until pau
         before = window.frame()->position;
     }
     CHECK(before <= t.events("lar"));
+}
+
+namespace {
+
+// A window on a generated trace, seeked to the first event whose buddy allocation
+// split a block at least `levels` times; the arena from it.
+struct ArenaAtCascade {
+    engine::test::GeneratedDb t;
+    std::unique_ptr<MainWindow> window;
+    ArenaView* arena = nullptr;
+    std::vector<Action> splits;
+    std::uintptr_t probe_begin = 0;
+
+    explicit ArenaAtCascade(int levels) {
+        t.generate("mix", "mixed-stress", 2, 6000);
+        engine::ReplaySession probe(t.db(), "mix", engine::ReplaySettings{});
+        probe_begin = probe.snapshot().usable_begin;
+        engine::StepRecord r;
+        std::uint64_t event = ~std::uint64_t{0};
+        while (probe.step(&r)) {
+            splits.clear();
+            for (const Action& a : r.actions)
+                if (a.kind == ActionKind::BuddySplit) splits.push_back(a);
+            if (static_cast<int>(splits.size()) >= levels) {
+                event = r.index;
+                break;
+            }
+        }
+        REQUIRE(event != ~std::uint64_t{0});
+        window = std::make_unique<MainWindow>(true);
+        window->resize(1400, 900);
+        window->show();
+        REQUIRE(window->openTrace(db_path(t), QStringLiteral("mix")));
+        REQUIRE(window->seekBlocking(event + 1));
+        arena = static_cast<ArenaView*>(window->view(QStringLiteral("arena")));
+        QApplication::processEvents();
+    }
+    std::uint32_t page(const Action& a) const {
+        return static_cast<std::uint32_t>((a.address - probe_begin) / window->frame()->core.page_bytes);
+    }
+};
+
+void send_mouse(QWidget* w, QEvent::Type type, QPoint pos, Qt::MouseButtons buttons) {
+    QMouseEvent e(type, QPointF(pos), w->mapToGlobal(QPointF(pos)), Qt::LeftButton, buttons, Qt::NoModifier);
+    QApplication::sendEvent(w, &e);
+}
+
+}  // namespace
+
+TEST_CASE("arena: the view fits the range in use, zooms about the cursor, pans by a drag, the minimap moves it") {
+    ArenaAtCascade at(1);
+    ArenaView* arena = at.arena;
+    const engine::CoreSnapshot& core = at.window->frame()->core;
+    REQUIRE(arena->fitsTouched());
+    // The fit: whole max-order blocks from page 0 to past the last block in use.
+    const std::uint32_t touched = arena->touchedPages();
+    REQUIRE(touched > 0);
+    const std::uint32_t span = 1u << core.max_order;
+    // (The first row starts on a block boundary, which may be before usable page 0.)
+    CHECK(arena->viewFirst() <= 0);
+    CHECK(arena->viewFirst() > -static_cast<std::int64_t>(span));
+    CHECK(arena->viewPages() == std::min<std::uint32_t>(core.pages, (touched + span - 1) / span * span));
+    for (const engine::BlockInfo& b : core.blocks)
+        if (b.state != engine::BlockState::Free) CHECK_FALSE(arena->cellForPage(b.first_page).isEmpty());
+
+    // Zoom in twice about a cell: a quarter of the pages, with the page that was under
+    // the pointer still in view, at the same place in it (to a row: the view starts on
+    // a row boundary).
+    const QRect target = arena->cellForPage(touched / 3);
+    REQUIRE_FALSE(target.isEmpty());
+    const std::uint32_t under = arena->pageAt(target.center());
+    REQUIRE(under != ~0u);
+    const double place_before = (under - static_cast<double>(arena->viewFirst())) / arena->viewPages();
+    const std::uint32_t before = arena->viewPages();
+    arena->zoomAt(target.center(), 2);
+    CHECK_FALSE(arena->fitsTouched());
+    CHECK(arena->viewPages() == std::max<std::uint32_t>(16, before / 4));
+    CHECK_FALSE(arena->cellForPage(under).isEmpty());
+    const double place_after = (under - static_cast<double>(arena->viewFirst())) / arena->viewPages();
+    CHECK(std::abs(place_after - place_before) <= static_cast<double>(arena->pagesPerRow()) / arena->viewPages() + 0.01);
+    const auto pages_per_row = [arena] { return arena->pagesPerRow(); };
+
+    // The wheel does the same, one notch a halving.
+    const std::uint32_t pages = arena->viewPages();
+    QWheelEvent out(QPointF(target.center()), arena->mapToGlobal(QPointF(target.center())), QPoint(), QPoint(0, -120),
+                    Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+    QApplication::sendEvent(arena, &out);
+    CHECK(arena->viewPages() == std::min<std::uint32_t>(core.pages, pages * 2));
+
+    // A drag up by three cells shows the pages three rows further on.
+    arena->setView(0, arena->viewPages());
+    const std::int64_t first = arena->viewFirst();
+    const QRect c0 = arena->cellForPage(static_cast<std::uint32_t>(std::max<std::int64_t>(0, first)));
+    const std::uint32_t per_row = pages_per_row();
+    REQUIRE(per_row > 0);
+    REQUIRE(per_row < arena->viewPages());
+    const QPoint from = arena->cellForPage(static_cast<std::uint32_t>(first + arena->viewPages() / 2)).center();
+    send_mouse(arena, QEvent::MouseButtonPress, from, Qt::LeftButton);
+    send_mouse(arena, QEvent::MouseMove, from - QPoint(0, 3 * c0.height()), Qt::LeftButton);
+    send_mouse(arena, QEvent::MouseButtonRelease, from - QPoint(0, 3 * c0.height()), Qt::NoButton);
+    CHECK(arena->viewFirst() == std::min<std::int64_t>(first + 3 * per_row, core.pages - arena->viewPages()));
+
+    // The minimap: a click halfway down centres the view on the region's middle page.
+    const QRect m = arena->minimapArea();
+    const QPoint mid(m.center().x(), m.top() + m.height() / 2);
+    send_mouse(arena, QEvent::MouseButtonPress, mid, Qt::LeftButton);
+    send_mouse(arena, QEvent::MouseButtonRelease, mid, Qt::NoButton);
+    const double centre = static_cast<double>(arena->viewFirst()) + arena->viewPages() / 2.0;
+    CHECK(std::abs(centre - core.pages / 2.0) <= per_row + core.pages / static_cast<double>(m.height()));
+
+    // A double-click fits again.
+    QMouseEvent dbl(QEvent::MouseButtonDblClick, QPointF(from), arena->mapToGlobal(QPointF(from)), Qt::LeftButton,
+                    Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(arena, &dbl);
+    CHECK(arena->fitsTouched());
+    CHECK(arena->viewFirst() <= 0);
+}
+
+TEST_CASE("arena as a buddy tree: leaves in their state's colour, split nodes dark, the split path outlined") {
+    ArenaAtCascade at(2);
+    at.window->showBuddyTree(true);
+    ArenaView* arena = at.arena;
+    REQUIRE(arena->mode() == ArenaView::Mode::Tree);
+    const engine::CoreSnapshot& core = at.window->frame()->core;
+    const std::uint32_t span = 1u << core.max_order;
+    // The tree shows the block the cascade split (blocks are aligned in the buddy's
+    // numbering, which starts before usable page 0).
+    CHECK(arena->treeBlock() == arena->alignDown(at.page(at.splits.front()), span));
+    const std::int64_t offset = static_cast<std::int64_t>((core.usable_begin / core.page_bytes) % span);
+    CHECK((arena->treeBlock() + offset) % span == 0);
+    QImage image(arena->size(), QImage::Format_RGB32);
+    arena->render(&image);
+    int leaves = 0;
+    for (const engine::BlockInfo& b : core.blocks) {
+        if (b.first_page < arena->treeBlock() || b.first_page >= arena->treeBlock() + span) continue;
+        if ((b.pages & (b.pages - 1)) != 0) continue;  // exact runs: no node of their own
+        const int order = std::countr_zero(b.pages);
+        const QRect r = arena->treeNodeRect(order, b.first_page);
+        CAPTURE(b.first_page);
+        CAPTURE(b.pages);
+        CAPTURE(static_cast<int>(b.state));
+        REQUIRE_FALSE(r.isEmpty());
+        if (r.width() < 6) continue;  // too thin to sample inside its outline
+        CAPTURE(b.first_page);
+        CAPTURE(order);
+        CHECK(image.pixel(r.center()) == palette::block(b, static_cast<int>(core.max_order)).rgb());
+        // A click on it names it.
+        CHECK(arena->blockAt(r.center()) == static_cast<int>(&b - core.blocks.data()));
+        ++leaves;
+    }
+    CHECK(leaves > 0);
+    // Each node the event split is outlined in white, and is no leaf.
+    for (const Action& a : at.splits) {
+        const int order = static_cast<int>(index_of(a.order));
+        const QRect r = at.arena->treeNodeRect(order, at.page(a));
+        REQUIRE_FALSE(r.isEmpty());
+        CHECK(image.pixel(r.left() + 1, r.center().y()) == qRgb(255, 255, 255));
+        CHECK(arena->blockAt(r.center()) == -1);  // a split node is no block
+    }
+}
+
+TEST_CASE("arena motion: a split's halves move apart for 250 ms a level, and the last frame is the state") {
+    ArenaAtCascade at(2);
+    ArenaView* arena = at.arena;
+    const int levels = static_cast<int>(at.splits.size());
+    CHECK(arena->motionDuration() == std::min(1000, 250 * levels));
+    QImage settled(arena->size(), QImage::Format_RGB32), mid(arena->size(), QImage::Format_RGB32),
+        end(arena->size(), QImage::Format_RGB32);
+    arena->render(&settled);
+    // Halfway through the first level: the top block's halves stand apart.
+    arena->holdMotionAt(arena->motionDuration() / levels / 2);
+    arena->render(&mid);
+    CHECK(mid != settled);
+    // The tree too.
+    at.window->showBuddyTree(true);
+    QImage tree_mid(arena->size(), QImage::Format_RGB32);
+    arena->render(&tree_mid);
+    arena->holdMotionAt(arena->motionDuration());
+    QImage tree_end(arena->size(), QImage::Format_RGB32);
+    arena->render(&tree_end);
+    CHECK(tree_mid != tree_end);
+    at.window->showBuddyTree(false);
+    arena->holdMotionAt(arena->motionDuration());
+    arena->render(&end);
+    CHECK(end == settled);
 }
