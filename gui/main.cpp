@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
         const std::optional<std::uint64_t> w = kPixels.parse(std::string_view(wh).substr(0, x));
         const std::optional<std::uint64_t> h = kPixels.parse(std::string_view(wh).substr(std::min(x + 1, wh.size())));
         if (!w || !h) return usage(QStringLiteral("--size takes WxH, each in 1..16384, not '%1'").arg(parser.value(size)));
-        window.resize(static_cast<int>(*w), static_cast<int>(*h));
+        window.layOut(QSize(static_cast<int>(*w), static_cast<int>(*h)));
         QWidget* target = window.view(parser.value(view));
         if (target == nullptr) return usage(QStringLiteral("--view: '%1' is not arena, caches, slabs, log, timeline or window").arg(parser.value(view)));
         window.show();
@@ -139,6 +139,10 @@ int main(int argc, char** argv) {
             if (!ms) return 2;
             static_cast<allocsim::gui::ArenaView*>(window.view(QStringLiteral("arena")))->holdMotionAt(static_cast<int>(*ms));
         }
+        QApplication::processEvents();
+        // Laid out now: the log's scroll to the current event takes effect (before
+        // its first layout the view has no height to scroll in).
+        window.followCurrentEvent();
         QApplication::processEvents();
         const QImage image = target->grab().toImage();
         if (!image.save(parser.value(shot))) {

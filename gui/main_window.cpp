@@ -25,6 +25,8 @@
 #include <QTableView>
 #include <QTreeView>
 #include <QToolBar>
+#include <QScreen>
+#include <QGuiApplication>
 #include <QVBoxLayout>
 
 #include <cstdio>
@@ -118,6 +120,7 @@ MainWindow::MainWindow(bool headless, QWidget* parent) : QMainWindow(parent), he
         overview_ = o;
         timeline_->setOverview(o, frame_ ? frame_->events : o->kinds.size());
         log_model_->setOverview(o);
+        followCurrentEvent();  // the model's reset put the view back at the top
     });
     connect(worker_, &SessionWorker::playing, this, &MainWindow::setPlaying);
     connect(worker_, &SessionWorker::measuredReady, this, [this](const MeasuredPtr& h) {
@@ -130,11 +133,33 @@ MainWindow::MainWindow(bool headless, QWidget* parent) : QMainWindow(parent), he
     });
 
     QSettings settings;
+    bool restored = false;
     if (!headless_) {
-        restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+        restored = restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
         restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     }
-    if (geometry().width() < 400) resize(1400, 900);
+    // The Measured dock holds nothing until a measured run is compared (measuredReady
+    // shows it): collapsed, whatever the saved layout says.
+    for (QDockWidget* d : findChildren<QDockWidget*>())
+        if (d->widget() == measured_) d->hide();
+    if (!restored) {
+        // No saved layout: 90% of the screen's available area.
+        const QScreen* s = screen() != nullptr ? screen() : QGuiApplication::primaryScreen();
+        const QRect available = s != nullptr ? s->availableGeometry() : QRect(0, 0, 1600, 1000);
+        layOut(QSize(std::max(1000, available.width() * 9 / 10), std::max(700, available.height() * 9 / 10)));
+    }
+}
+
+void MainWindow::layOut(QSize size) {
+    resize(size);
+    QList<QDockWidget*> right, below;
+    for (QDockWidget* d : findChildren<QDockWidget*>()) {
+        if (d->isHidden()) continue;
+        if (dockWidgetArea(d) == Qt::RightDockWidgetArea) right << d;
+        if (dockWidgetArea(d) == Qt::BottomDockWidgetArea) below << d;
+    }
+    if (!right.isEmpty()) resizeDocks({right.front()}, {size.width() / 4}, Qt::Horizontal);
+    if (!below.isEmpty()) resizeDocks({below.front()}, {size.height() / 5}, Qt::Vertical);
 }
 
 MainWindow::~MainWindow() {
@@ -358,10 +383,7 @@ void MainWindow::buildMenus() {
 void MainWindow::applyFilter() {
     log_model_->setFilter(filter_cpu_->currentData().toInt(), filter_op_->currentData().toInt(),
                           filter_action_->currentData().toInt());
-    if (frame_ && frame_->position > 0) {
-        const int row = log_model_->rowFor(frame_->position - 1);
-        if (row >= 0) log_view_->scrollTo(log_model_->index(row, 0));
-    }
+    followCurrentEvent();
 }
 
 void MainWindow::seek(quint64 position) {
@@ -399,11 +421,8 @@ void MainWindow::showFrame(const FramePtr& frame) {
     caches_->setFrame(frame);
     free_lists_->setFrame(frame);
     slabs_->setFrame(frame);
-    if (frame->position > 0) {
-        log_model_->setCurrent(frame->position - 1);
-        const int row = log_model_->rowFor(frame->position - 1);
-        if (row >= 0) log_view_->scrollTo(log_model_->index(row, 0), QAbstractItemView::PositionAtCenter);
-    }
+    if (frame->position > 0) log_model_->setCurrent(frame->position - 1);
+    followCurrentEvent();
     if (frame->last) {
         QStringList actions;
         for (const Action& a : frame->last->actions) actions << QString::fromLatin1(action_name(a.kind));
@@ -534,6 +553,12 @@ bool MainWindow::compareMeasured(std::int64_t run, bool wait) {
         QApplication::processEvents();
     }
     return refused_.isEmpty();
+}
+
+void MainWindow::followCurrentEvent() {
+    if (!frame_ || frame_->position == 0) return;
+    const int row = log_model_->rowFor(frame_->position - 1);
+    if (row >= 0) log_view_->scrollTo(log_model_->index(row, 0), QAbstractItemView::PositionAtCenter);
 }
 
 void MainWindow::showBuddyTree(bool on) {

@@ -69,6 +69,13 @@ public Q_SLOTS:
     void seek(quint64 position);
     void play(RunMode mode, double events_per_second);
     void pause();
+    // The event log scrolled to the current event (after a frame, a filter, or the
+    // overview's arrival, which resets its model).
+    void followCurrentEvent();
+    // The layout of a first start (no saved one), for a window of `size`: the arena
+    // most of it, the docks on the right a quarter of the width, those below a fifth
+    // of the height.
+    void layOut(QSize size);
     // The arena as its buddy tree (on) or its page grid (off).
     void showBuddyTree(bool on);
     // The arena's grid back on the range touched so far, following it.

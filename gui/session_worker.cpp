@@ -1,5 +1,6 @@
 #include "gui/session_worker.h"
 
+#include <algorithm>
 #include <bit>
 #include <map>
 
@@ -48,6 +49,7 @@ void SessionWorker::open(const QString& db, const QString& trace, const QString&
         if (!settings_json.isEmpty()) engine::apply_settings_json(settings, settings_json.toStdString());
         db_ = std::make_unique<traces::Database>(db.toStdString(), traces::Database::Mode::ReadOnly);
         session_ = std::make_unique<engine::ReplaySession>(*db_, trace.toStdString(), settings);
+        slab_class_chosen_ = false;
     } catch (const std::exception& e) {
         session_.reset();
         db_.reset();
@@ -71,6 +73,20 @@ void SessionWorker::open(const QString& db, const QString& trace, const QString&
     Q_EMIT progress(QString(), total, total);
 }
 
+namespace {
+
+// The size class with the most objects in use in its slab runs (the lowest of equals);
+// `otherwise` when no class has any.
+int busiest_class(const engine::CoreSnapshot& core, int otherwise) {
+    std::vector<std::uint64_t> used(core.class_sizes.size() + 1, 0);
+    for (const engine::BlockInfo& b : core.blocks)
+        if (b.state == engine::BlockState::Slab && b.size_class < used.size()) used[b.size_class] += b.objects - b.free_objects;
+    const auto most = std::max_element(used.begin(), used.end());
+    return *most == 0 ? otherwise : static_cast<int>(most - used.begin());
+}
+
+}  // namespace
+
 void SessionWorker::emit_frame(std::optional<engine::StepRecord> last, double events_per_second) {
     if (!session_) return;
     auto f = std::make_shared<Frame>();
@@ -82,6 +98,7 @@ void SessionWorker::emit_frame(std::optional<engine::StepRecord> last, double ev
     f->last = std::move(last);
     f->summary = session_->summary();
     f->live_bytes = session_->live_bytes();
+    if (!slab_class_chosen_) slab_class_ = busiest_class(f->core, slab_class_);
     f->slab_class = slab_class_;
     f->slab_runs = session_->slab_runs(static_cast<std::uint8_t>(slab_class_));
     f->events_per_second = events_per_second;
@@ -239,6 +256,7 @@ void SessionWorker::compareMeasured(qint64 run_id) {
 
 void SessionWorker::setSlabClass(int size_class) {
     slab_class_ = std::max(0, size_class);
+    slab_class_chosen_ = true;
     if (session_ && (timer_ == nullptr || !timer_->isActive())) emit_frame(std::nullopt);
 }
 

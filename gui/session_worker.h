@@ -74,6 +74,7 @@ private:
     std::unique_ptr<engine::ReplaySession> session_;
     std::shared_ptr<engine::TraceOverview> overview_;
     int slab_class_ = 0;
+    bool slab_class_chosen_ = false;  // by the user; until then the frames show the busiest class
     QString breakpoint_;
     QTimer* timer_ = nullptr;
     RunMode mode_ = RunMode::Animated;

@@ -12,7 +12,8 @@ namespace allocsim::gui {
 
 namespace {
 
-constexpr double kLeft = 64, kRight = 12, kTop = 8, kBottom = 18, kGap = 14;
+constexpr double kLeft = 64, kRight = 12, kTop = 8, kBottom = 18, kGap = 6;
+constexpr double kStrip = 15;  // above each plot: its series' names
 
 QColor cpu_color(int cpu) { return QColor::fromHsvF(std::fmod(0.12f + static_cast<float>(cpu) * 0.21f, 1.0f), 0.6f, 0.95f); }
 
@@ -76,14 +77,18 @@ void TimelineView::paintEvent(QPaintEvent*) {
     }
     const auto& o = *overview_;
     const QRectF area = plotArea();
+    // Three plots, each under a strip that holds its series' names: no label is
+    // drawn over the data.
     const double h = (area.height() - 2 * kGap) / 3;
-    const QRectF cycles(area.left(), area.top(), area.width(), h);
-    const QRectF hits(area.left(), cycles.bottom() + kGap, area.width(), h);
-    const QRectF memory(area.left(), hits.bottom() + kGap, area.width(), h);
+    const auto plot_under_strip = [&](double top) { return QRectF(area.left(), top + kStrip, area.width(), h - kStrip); };
+    const QRectF cycles = plot_under_strip(area.top());
+    const QRectF hits = plot_under_strip(cycles.bottom() + kGap);
+    const QRectF memory = plot_under_strip(hits.bottom() + kGap);
     for (const QRectF& box : {cycles, hits, memory}) {
         p.setPen(QColor(90, 94, 104));
         p.drawRect(box);
     }
+    const auto label_at = [&](const QRectF& box, double x) { return QPointF(box.left() + x, box.top() - 3); };
     // 1. Modeled cycles per op, per CPU (scaled to the 99th percentile of buckets).
     std::vector<double> all;
     for (const auto& cpu : o.cycles_per_op)
@@ -100,7 +105,7 @@ void TimelineView::paintEvent(QPaintEvent*) {
     p.drawText(QRectF(0, cycles.top() + 14, kLeft - 4, 28), Qt::AlignRight | Qt::TextWordWrap, tr("cycles/op"));
     for (std::size_t c = 0; c < o.cycles_per_op.size() && c < 16; ++c) {
         p.setPen(cpu_color(static_cast<int>(c)));
-        p.drawText(QPointF(cycles.left() + 6 + static_cast<double>(c) * 48, cycles.top() + 12), QStringLiteral("cpu %1").arg(c));
+        p.drawText(label_at(cycles, 6 + static_cast<double>(c) * 48), QStringLiteral("cpu %1").arg(c));
     }
     // 2. Hit rate, and fragmentation: the share of the footprint not holding live bytes.
     plot(p, hits, o.hit_rate, 1.0, palette::hit(), -1);
@@ -112,9 +117,9 @@ void TimelineView::paintEvent(QPaintEvent*) {
     p.setPen(Qt::white);
     p.drawText(QRectF(0, hits.top(), kLeft - 4, 14), Qt::AlignRight, QStringLiteral("100%"));
     p.setPen(palette::hit());
-    p.drawText(QPointF(hits.left() + 6, hits.top() + 12), tr("hit rate"));
+    p.drawText(label_at(hits, 6), tr("hit rate"));
     p.setPen(palette::drain());
-    p.drawText(QPointF(hits.left() + 70, hits.top() + 12), tr("fragmentation (1 - live / footprint)"));
+    p.drawText(label_at(hits, 70), tr("fragmentation (1 - live / footprint)"));
     // 3. Live bytes and footprint.
     std::vector<double> live(o.live_bytes.begin(), o.live_bytes.end()), foot(o.footprint_bytes.begin(), o.footprint_bytes.end());
     const double most = std::max(1.0, *std::max_element(foot.begin(), foot.end()));
@@ -123,9 +128,9 @@ void TimelineView::paintEvent(QPaintEvent*) {
     p.setPen(Qt::white);
     p.drawText(QRectF(0, memory.top(), kLeft - 4, 14), Qt::AlignRight, human_bytes(most));
     p.setPen(palette::page_block());
-    p.drawText(QPointF(memory.left() + 6, memory.top() + 12), tr("footprint"));
+    p.drawText(label_at(memory, 6), tr("footprint"));
     p.setPen(palette::refill());
-    p.drawText(QPointF(memory.left() + 80, memory.top() + 12), tr("live bytes"));
+    p.drawText(label_at(memory, 80), tr("live bytes"));
     // The current event.
     if (events_ > 0) {
         const double x = area.left() + area.width() * static_cast<double>(position_) / static_cast<double>(events_);

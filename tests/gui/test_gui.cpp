@@ -13,6 +13,8 @@
 #include <QSet>
 #include <QUrl>
 #include <QWheelEvent>
+#include <QDockWidget>
+#include <QTableView>
 
 #include <algorithm>
 #include <bit>
@@ -562,4 +564,42 @@ TEST_CASE("arena motion: a split's halves move apart for 250 ms a level, and the
     arena->holdMotionAt(arena->motionDuration());
     arena->render(&end);
     CHECK(end == settled);
+}
+
+TEST_CASE("views that follow the replay: the log on the current event, the busiest slab class, no empty Measured dock") {
+    engine::test::GeneratedDb t;
+    t.generate("mix", "mixed-stress", 2, 6000);
+    MainWindow window(true);
+    window.layOut(QSize(1400, 900));
+    window.show();
+    REQUIRE(window.openTrace(db_path(t), QStringLiteral("mix")));
+    // The Measured dock holds nothing: collapsed.
+    for (QDockWidget* d : window.findChildren<QDockWidget*>())
+        if (d->objectName() == QLatin1String("measured")) CHECK(d->isHidden());
+    const std::uint64_t event = 4000;
+    REQUIRE(window.seekBlocking(event + 1));
+    QApplication::processEvents();
+    window.followCurrentEvent();
+    QApplication::processEvents();
+    // The current event's row is inside the log's viewport.
+    auto* log = window.view(QStringLiteral("log"))->findChild<QTableView*>();
+    REQUIRE(log != nullptr);
+    const int row = window.log()->rowFor(event);
+    REQUIRE(row >= 0);
+    const QRect shown = log->visualRect(window.log()->index(row, 0));
+    CHECK(shown.isValid());
+    CHECK(log->viewport()->rect().intersects(shown));
+    // The slab view shows the class with the most objects in use.
+    const engine::CoreSnapshot& core = window.frame()->core;
+    std::vector<std::uint64_t> used(core.class_sizes.size(), 0);
+    for (const engine::BlockInfo& b : core.blocks)
+        if (b.state == engine::BlockState::Slab) used[b.size_class] += b.objects - b.free_objects;
+    const int busiest = static_cast<int>(std::max_element(used.begin(), used.end()) - used.begin());
+    REQUIRE(used[static_cast<std::size_t>(busiest)] > 0);
+    CHECK(window.frame()->slab_class == busiest);
+    // Until the user picks one: then it stays.
+    const int other = busiest == 0 ? 1 : 0;
+    window.selectSlabs(other, 0);
+    REQUIRE(window.seekBlocking(event + 200));
+    CHECK(window.frame()->slab_class == other);
 }
