@@ -506,8 +506,12 @@ void ArenaView::paintTree(QPainter& p) {
                 return QRect(static_cast<int>(from_x + (r.left() - from_x) * k), r.top(), r.width(), r.height());
             };
             p.setPen(QPen(motion_->split ? QColor(255, 255, 255) : QColor(255, 230, 90), 2));
-            p.drawRect(at(lower, parent.center().x() - lower.width()).adjusted(0, 0, -1, -1));
-            p.drawRect(at(upper, parent.center().x()).adjusted(0, 0, -1, -1));
+            // Both start on the parent's middle, and move out to their own places.
+            const int middle = parent.center().x() - lower.width() / 2;
+            p.fillRect(at(lower, middle), QColor(255, 255, 255, 60));
+            p.fillRect(at(upper, middle), QColor(255, 255, 255, 60));
+            p.drawRect(at(lower, middle).adjusted(0, 0, -1, -1));
+            p.drawRect(at(upper, middle).adjusted(0, 0, -1, -1));
         }
     }
 }

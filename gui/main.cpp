@@ -21,6 +21,7 @@
 #include "gui/default_trace.h"
 #include "gui/arena_view.h"
 #include "gui/main_window.h"
+#include "gui/window_probe.h"
 #include "traces/whole_number.h"
 
 using allocsim::gui::MainWindow;
@@ -151,6 +152,8 @@ int main(int argc, char** argv) {
         }
         return 0;
     }
+    if (const QByteArray probe = qgetenv("ALLOCSIM_GUI_PROBE"); !probe.isEmpty())
+        new allocsim::gui::WindowProbe(&window, QString::fromLocal8Bit(probe));  // owned by the window
     window.show();
     if (QFileInfo::exists(db)) {
         if (run_id > 0) window.openRun(db, run_id);

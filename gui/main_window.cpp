@@ -74,6 +74,7 @@ MainWindow::MainWindow(bool headless, QWidget* parent) : QMainWindow(parent), he
     thread_.start();
 
     arena_ = new ArenaView;
+    arena_->setObjectName(QStringLiteral("arena"));
     arena_->setAnimated(!headless_);
     setCentralWidget(arena_);
     connect(arena_, &ArenaView::blockClicked, this, [this](int block) {
@@ -235,10 +236,13 @@ void MainWindow::buildTransport() {
     bar->setObjectName(QStringLiteral("transport"));
     back_ = bar->addAction(style()->standardIcon(QStyle::SP_MediaSeekBackward), tr("Step back"));
     back_->setShortcut(Qt::Key_Left);
+    back_->setObjectName(QStringLiteral("back"));
     play_ = bar->addAction(style()->standardIcon(QStyle::SP_MediaPlay), tr("Play"));
     play_->setShortcut(Qt::Key_Space);
+    play_->setObjectName(QStringLiteral("play"));
     step_ = bar->addAction(style()->standardIcon(QStyle::SP_MediaSeekForward), tr("Step"));
     step_->setShortcut(Qt::Key_Right);
+    step_->setObjectName(QStringLiteral("step"));
     connect(back_, &QAction::triggered, worker_, &SessionWorker::stepBack);
     connect(step_, &QAction::triggered, worker_, &SessionWorker::stepForward);
     connect(play_, &QAction::triggered, this, [this] {
@@ -263,6 +267,7 @@ void MainWindow::buildTransport() {
     bar->addWidget(slider_);
     connect(slider_, &QSlider::valueChanged, this, [this](int v) { seek(static_cast<quint64>(v)); });
     position_label_ = new QLabel;
+    position_label_->setObjectName(QStringLiteral("position"));
     position_label_->setMinimumWidth(150);
     bar->addWidget(position_label_);
     bar->addSeparator();
@@ -275,6 +280,7 @@ void MainWindow::buildTransport() {
     event_box_->setToolTip(tr("The event index for \"Run until event\""));
     bar->addWidget(event_box_);
     breakpoint_ = new QLineEdit;
+    breakpoint_->setObjectName(QStringLiteral("breakpoint"));
     breakpoint_->setPlaceholderText(tr("cpu=2 and op=free and size>1024"));
     breakpoint_->setToolTip(tr("The condition for \"Run until breakpoint\": terms joined by \"and\", each FIELD OP VALUE "
                                "with fields cpu, op, size, object, action, order, cycles, live (docs/GUI.md)"));
@@ -282,8 +288,13 @@ void MainWindow::buildTransport() {
     bar->addWidget(breakpoint_);
     connect(breakpoint_, &QLineEdit::textChanged, this, [this](const QString& text) {
         QMetaObject::invokeMethod(worker_, [w = worker_, text] { w->setBreakpoint(text); });
+        // Typing a condition means running until it.
+        if (!text.isEmpty()) until_->setCurrentIndex(static_cast<int>(StopAt::Breakpoint));
     });
     auto* go = bar->addAction(tr("Go"));
+    go->setObjectName(QStringLiteral("go"));
+    // Enter in the condition runs until it, as Go does.
+    connect(breakpoint_, &QLineEdit::returnPressed, go, &QAction::trigger);
     connect(go, &QAction::triggered, this, [this] {
         const int stop = until_->currentIndex();
         const auto target = static_cast<quint64>(event_box_->value());

@@ -11,8 +11,9 @@ export ALLOCSIM_ROOT
 # targets, the programs the recorder's tests and the real-program corpus record
 # (python3, perl, sqlite3, xz-utils, git, g++; sort is coreutils, always there), CPython's
 # own regression tests (run under liballocsim-malloc.so), QEMU
-# for the kernel's tests, Qt 6 for the GUI, and the peers the benchmarks compare
-# against (Debian 12 package names).
+# for the kernel's tests, Qt 6 for the GUI (with Xvfb, xdotool and xwd for the test
+# that drives its real window), and the peers the benchmarks compare against (Debian
+# 12 package names).
 ALLOCSIM_PACKAGES=(
   g++ cmake ninja-build ccache pkg-config binutils
   doctest-dev libfmt-dev libsqlite3-dev sqlite3
@@ -20,7 +21,7 @@ ALLOCSIM_PACKAGES=(
   python3 perl xz-utils git libpython3.11-testsuite
   qemu-system-x86
   slurm-wlm munge parallel
-  qt6-base-dev
+  qt6-base-dev xvfb xdotool x11-apps
   libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev
 )
 

@@ -48,12 +48,14 @@ part)
   [ "$PART" -lt "$PARTS" ] || fail "part $PART of $PARTS: parts are numbered 0 to $((PARTS - 1))"
   db=$WORK/part-$PART.db
   rm -f "$db" "$db-wal" "$db-shm"
-  sqlite3 "$SOURCE" ".backup '$db'"
+  # A busy timeout: the parts start together, and a reader opening a WAL database
+  # may find another one holding it for a moment ("database is locked" without it).
+  sqlite3 -cmd ".timeout 30000" "$SOURCE" ".backup '$db'"
   "$ALLOCSIM" sweep --trace "$TRACE" "${SWEEP[@]}" --part "$PART/$PARTS" --db "$db"
   ;;
 merge)
   [ -n "$OUT" ] || fail "--out OUT is required"
-  [ -e "$OUT" ] || sqlite3 "$SOURCE" ".backup '$OUT'"
+  [ -e "$OUT" ] || sqlite3 -cmd ".timeout 30000" "$SOURCE" ".backup '$OUT'"
   merges=()
   for ((i = 0; i < PARTS; ++i)); do
     [ -f "$WORK/part-$i.db" ] || fail "part $i of $PARTS is missing ($WORK/part-$i.db): did its job fail?"
