@@ -33,6 +33,7 @@
 
 #include "alloc/action.h"
 #include "gui/arena_view.h"
+#include "gui/footprint_causes.h"
 #include "gui/caches_view.h"
 #include "gui/event_log_model.h"
 #include "gui/free_list_model.h"
@@ -195,6 +196,7 @@ void MainWindow::buildDocks() {
     timeline_ = new TimelineView;
     dock(tr("Timeline"), QStringLiteral("timeline"), timeline_, Qt::BottomDockWidgetArea);
     connect(timeline_, &TimelineView::seekRequested, this, [this](std::uint64_t p) { seek(p); });
+    connect(timeline_, &TimelineView::causeClicked, this, &MainWindow::showCauseHolders);
 
     auto* log = new QWidget;
     auto* layout = new QVBoxLayout(log);
@@ -570,6 +572,21 @@ void MainWindow::followCurrentEvent() {
     if (!frame_ || frame_->position == 0) return;
     const int row = log_model_->rowFor(frame_->position - 1);
     if (row >= 0) log_view_->scrollTo(log_model_->index(row, 0), QAbstractItemView::PositionAtCenter);
+}
+
+QString MainWindow::causeHolders(int cause) const {
+    if (!frame_ || cause < 0 || cause >= kFootprintCauses) return {};
+    return cause_holders(static_cast<FootprintCause>(cause), *frame_);
+}
+
+void MainWindow::showCauseHolders(int cause) {
+    const QString text = causeHolders(cause);
+    if (text.isEmpty() || headless_) return;
+    QMessageBox box(this);
+    box.setWindowTitle(tr("Where the footprint goes: %1").arg(QString::fromLatin1(cause_name(static_cast<FootprintCause>(cause)))));
+    box.setTextFormat(Qt::RichText);
+    box.setText(text);
+    box.exec();
 }
 
 void MainWindow::showBuddyTree(bool on) {

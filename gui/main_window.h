@@ -76,6 +76,10 @@ public Q_SLOTS:
     // most of it, the docks on the right a quarter of the width, those below a fifth
     // of the height.
     void layOut(QSize size);
+    // What holds a footprint cause (a FootprintCause) at the current event, as the
+    // dialog a click on its name in the timeline shows.
+    QString causeHolders(int cause) const;
+    void showCauseHolders(int cause);
     // The arena as its buddy tree (on) or its page grid (off).
     void showBuddyTree(bool on);
     // The arena's grid back on the range touched so far, following it.

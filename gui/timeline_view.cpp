@@ -5,7 +5,10 @@
 #include <QPainterPath>
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 
+#include "gui/footprint_causes.h"
 #include "gui/palette.h"
 
 namespace allocsim::gui {
@@ -120,17 +123,55 @@ void TimelineView::paintEvent(QPaintEvent*) {
     p.drawText(label_at(hits, 6), tr("hit rate"));
     p.setPen(palette::drain());
     p.drawText(label_at(hits, 70), tr("fragmentation (1 - live / footprint)"));
-    // 3. Live bytes and footprint.
-    std::vector<double> live(o.live_bytes.begin(), o.live_bytes.end()), foot(o.footprint_bytes.begin(), o.footprint_bytes.end());
-    const double most = std::max(1.0, *std::max_element(foot.begin(), foot.end()));
-    plot(p, memory, foot, most, palette::page_block());
-    plot(p, memory, live, most, palette::refill());
-    p.setPen(Qt::white);
-    p.drawText(QRectF(0, memory.top(), kLeft - 4, 14), Qt::AlignRight, human_bytes(most));
-    p.setPen(palette::page_block());
-    p.drawText(label_at(memory, 6), tr("footprint"));
-    p.setPen(palette::refill());
-    p.drawText(label_at(memory, 80), tr("live bytes"));
+    // 3. The footprint by cause, stacked: live bytes at the bottom, metadata on top.
+    //    Each name in the strip above is a button: a click lists what holds it.
+    legend_.clear();
+    const std::size_t buckets = o.footprint_parts.size();
+    if (buckets > 0) {
+        std::vector<std::array<double, kFootprintCauses>> layers(buckets);
+        double most = 1;
+        for (std::size_t b = 0; b < buckets; ++b) {
+            layers[b] = cause_bytes(o.footprint_parts[b], o.live_bytes[b]);
+            double sum = 0;
+            for (double v : layers[b]) sum += v;
+            most = std::max(most, sum);
+        }
+        const auto x_of = [&](std::size_t b) {
+            return memory.left() + memory.width() * (static_cast<double>(b) + 0.5) / static_cast<double>(buckets);
+        };
+        std::vector<double> below(buckets, 0);
+        for (int k = 0; k < kFootprintCauses; ++k) {
+            QPainterPath area_path;
+            for (std::size_t b = 0; b < buckets; ++b) {
+                const double y = memory.bottom() - memory.height() * std::min(1.0, (below[b] + layers[b][k]) / most);
+                if (b == 0) area_path.moveTo(x_of(b), y);
+                else area_path.lineTo(x_of(b), y);
+            }
+            for (std::size_t b = buckets; b-- > 0;)
+                area_path.lineTo(x_of(b), memory.bottom() - memory.height() * std::min(1.0, below[b] / most));
+            area_path.closeSubpath();
+            p.setPen(Qt::NoPen);
+            p.setBrush(cause_color(static_cast<FootprintCause>(k)));
+            p.drawPath(area_path);
+            for (std::size_t b = 0; b < buckets; ++b) below[b] += layers[b][k];
+        }
+        p.setPen(Qt::white);
+        p.drawText(QRectF(0, memory.top(), kLeft - 4, 14), Qt::AlignRight, human_bytes(most));
+        p.drawText(QRectF(0, memory.top() + 14, kLeft - 4, 28), Qt::AlignRight | Qt::TextWordWrap, tr("footprint"));
+        double x = 6;
+        const QFontMetricsF metrics(font());
+        for (int k = 0; k < kFootprintCauses; ++k) {
+            const auto cause = static_cast<FootprintCause>(k);
+            const QString name = QString::fromLatin1(cause_name(cause));
+            const QRectF swatch(memory.left() + x, memory.top() - kStrip + 3, 9, 9);
+            p.fillRect(swatch, cause_color(cause));
+            p.setPen(Qt::white);
+            p.drawText(label_at(memory, x + 12), name);
+            const double w = 12 + metrics.horizontalAdvance(name);
+            legend_.push_back({QRectF(memory.left() + x, memory.top() - kStrip, w, kStrip), k});
+            x += w + 12;
+        }
+    }
     // The current event.
     if (events_ > 0) {
         const double x = area.left() + area.width() * static_cast<double>(position_) / static_cast<double>(events_);
@@ -141,7 +182,18 @@ void TimelineView::paintEvent(QPaintEvent*) {
 }
 
 void TimelineView::mousePressEvent(QMouseEvent* e) {
+    for (const auto& [rect, cause] : legend_)
+        if (rect.contains(e->position())) {
+            Q_EMIT causeClicked(cause);
+            return;
+        }
     if (events_ > 0) Q_EMIT seekRequested(positionAt(e->position().x()));
+}
+
+QRectF TimelineView::causeRect(int cause) const {
+    for (const auto& [rect, k] : legend_)
+        if (k == cause) return rect;
+    return {};
 }
 
 void TimelineView::mouseMoveEvent(QMouseEvent* e) {

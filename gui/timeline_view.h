@@ -1,10 +1,14 @@
 // The timeline: the whole trace's modeled cycles per operation for each CPU, the
-// ThreadCache hit rate, and live bytes against the footprint (the gap between them
-// is fragmentation and caching), in buckets of events from the session's overview.
-// A line marks the current event; clicking or dragging seeks there.
+// ThreadCache hit rate and the fragmentation, and the footprint by cause as a stacked
+// area chart (gui/footprint_causes.h), in buckets of events from the session's
+// overview. A line marks the current event; clicking or dragging seeks there; a click
+// on a cause's name asks for what holds it (causeClicked).
 #pragma once
 
 #include <QWidget>
+
+#include <utility>
+#include <vector>
 
 #include "gui/frame.h"
 
@@ -18,9 +22,12 @@ public:
     void setOverview(const OverviewPtr& overview, std::uint64_t events);
     void setPosition(std::uint64_t position);
     QSize sizeHint() const override { return {800, 300}; }
+    // Where a cause's name is (tests): empty before the first paint.
+    QRectF causeRect(int cause) const;
 
 Q_SIGNALS:
     void seekRequested(std::uint64_t position);
+    void causeClicked(int cause);  // a FootprintCause
 
 protected:
     void paintEvent(QPaintEvent*) override;
@@ -31,6 +38,7 @@ private:
     QRectF plotArea() const;
     std::uint64_t positionAt(double x) const;
     OverviewPtr overview_;
+    std::vector<std::pair<QRectF, int>> legend_;  // the causes' names, as painted
     std::uint64_t events_ = 0, position_ = 0;
 };
 

@@ -202,6 +202,7 @@ void ReplaySession::build_checkpoints(const std::function<void(std::uint64_t)>& 
     o.hit_rate.assign(buckets, -1);
     o.live_bytes.assign(buckets, 0);
     o.footprint_bytes.assign(buckets, 0);
+    o.footprint_parts.assign(buckets, FootprintParts{});
 
     std::uint32_t kinds = 0;
     ReplayListener listener;
@@ -231,6 +232,7 @@ void ReplaySession::build_checkpoints(const std::function<void(std::uint64_t)>& 
             const auto& buddy = m.machine->core().buddy();
             o.live_bytes[b] = m.machine->live_bytes();
             o.footprint_bytes[b] = buddy.usable_bytes() - buddy.free_bytes();
+            o.footprint_parts[b] = m.machine->core().footprint_parts();
         }
         if ((i & 65535) == 0) {
             if (progress) progress(i);

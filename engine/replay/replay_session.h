@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "alloc/action.h"
+#include "alloc/memory_stats.h"
 #include "engine/replay/core_snapshot.h"
 #include "engine/replay/op_span.h"
 #include "engine/replay/replay_result.h"
@@ -56,6 +57,7 @@ struct TraceOverview {
     std::vector<double> hit_rate;                    // [bucket]: ThreadCache hits / (hits + misses), -1 if none
     std::vector<std::uint64_t> live_bytes;           // [bucket]: at the bucket's end
     std::vector<std::uint64_t> footprint_bytes;      // [bucket]: taken from the buddy, at the bucket's end
+    std::vector<FootprintParts> footprint_parts;     // [bucket]: the footprint (metadata too) by cause, at its end
 };
 
 class ReplaySession {

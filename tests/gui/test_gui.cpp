@@ -31,10 +31,12 @@
 #include "gui/arena_view.h"
 #include "gui/breakpoint.h"
 #include "gui/event_log_model.h"
+#include "gui/footprint_causes.h"
 #include "gui/free_list_model.h"
 #include "gui/main_window.h"
 #include "gui/measured_view.h"
 #include "gui/palette.h"
+#include "gui/timeline_view.h"
 #include "traces/trace_reader.h"
 
 using namespace allocsim;
@@ -602,4 +604,60 @@ TEST_CASE("views that follow the replay: the log on the current event, the busie
     window.selectSlabs(other, 0);
     REQUIRE(window.seekBlocking(event + 200));
     CHECK(window.frame()->slab_class == other);
+}
+
+TEST_CASE("footprint by cause: the layers add up to the footprint, and each cause's holders are what the core counts") {
+    engine::test::GeneratedDb t;
+    t.generate("mix", "mixed-stress", 2, 6000);
+    // The overview and the state at the trace's end, from the session itself.
+    engine::ReplaySession session(t.db(), "mix", engine::ReplaySettings{});
+    session.build_checkpoints();
+    const engine::TraceOverview& o = session.overview();
+    REQUIRE(o.footprint_parts.size() == o.live_bytes.size());
+    REQUIRE_FALSE(o.footprint_parts.empty());
+    for (std::size_t b = 0; b < o.footprint_parts.size(); ++b) {
+        const auto layers = cause_bytes(o.footprint_parts[b], o.live_bytes[b]);
+        double sum = 0;
+        for (double v : layers) sum += v;
+        CAPTURE(b);
+        CHECK(sum == doctest::Approx(static_cast<double>(o.footprint_parts[b].total())));
+        CHECK(layers[static_cast<int>(FootprintCause::Live)] == doctest::Approx(static_cast<double>(o.live_bytes[b])));
+    }
+    // At the last event, the holders the snapshot lists add up to the core's parts.
+    MainWindow window(true);
+    window.layOut(QSize(1400, 900));
+    window.show();
+    REQUIRE(window.openTrace(db_path(t), QStringLiteral("mix")));
+    REQUIRE(window.seekBlocking(session.events()));
+    const engine::CoreSnapshot& core = window.frame()->core;
+    const FootprintParts& end = o.footprint_parts.back();
+    std::uint64_t cached = 0, partial = 0, tails = 0;
+    for (std::size_t cpu = 0; cpu < core.bins.size(); ++cpu)
+        for (std::size_t k = 0; k < core.bins[cpu].size() && k < core.class_sizes.size(); ++k)
+            cached += std::uint64_t{core.bins[cpu][k].count} * core.class_sizes[k];
+    for (const engine::BlockInfo& b : core.blocks)
+        if (b.state == engine::BlockState::Slab) {
+            partial += std::uint64_t{b.free_objects} * core.class_sizes[b.size_class];
+            tails += std::uint64_t{b.pages} * core.page_bytes - std::uint64_t{b.objects} * core.class_sizes[b.size_class];
+        }
+    CHECK(cached == end.cached_bytes);
+    CHECK(partial == end.partial_free_bytes);
+    CHECK(tails == end.run_tail_bytes);
+    // The dialog's text for a cause names its largest holder.
+    const QString holders = window.causeHolders(static_cast<int>(FootprintCause::RunTails));
+    CHECK(holders.contains(QStringLiteral("run tails")));
+    if (tails > 0) CHECK(holders.contains(QStringLiteral("slab run at page")));
+    // A click on a cause's name in the timeline asks for its holders (and does not seek).
+    auto* timeline = static_cast<TimelineView*>(window.view(QStringLiteral("timeline")));
+    QImage image(timeline->size(), QImage::Format_RGB32);
+    timeline->render(&image);  // lays the legend out
+    const QRectF name = timeline->causeRect(static_cast<int>(FootprintCause::Cached));
+    REQUIRE_FALSE(name.isEmpty());
+    int asked = -1;
+    QObject::connect(timeline, &TimelineView::causeClicked, [&](int c) { asked = c; });
+    bool sought = false;
+    QObject::connect(timeline, &TimelineView::seekRequested, [&](std::uint64_t) { sought = true; });
+    send_mouse(timeline, QEvent::MouseButtonPress, name.center().toPoint(), Qt::LeftButton);
+    CHECK(asked == static_cast<int>(FootprintCause::Cached));
+    CHECK_FALSE(sought);
 }
