@@ -78,61 +78,19 @@ MainWindow::MainWindow(bool headless, QWidget* parent) : QMainWindow(parent), he
     arena_->setObjectName(QStringLiteral("arena"));
     arena_->setAnimated(!headless_);
     setCentralWidget(arena_);
-    connect(arena_, &ArenaView::blockClicked, this, [this](int block) {
-        QMessageBox box(this);
-        box.setWindowTitle(tr("Block history"));
-        box.setTextFormat(Qt::RichText);
-        box.setText(arena_->blockReport(block));
-        box.exec();
-    });
+    connect(arena_, &ArenaView::blockClicked, this, &MainWindow::showBlockHistory);
     buildDocks();
     buildTransport();
     buildMenus();
 
     connect(worker_, &SessionWorker::frameReady, this, &MainWindow::showFrame);
-    connect(worker_, &SessionWorker::failed, this, [this](const QString& m) {
-        failed_ = true;
-        failure_ = m;
-        report(tr("Cannot open the trace"), m);
-    });
-    connect(worker_, &SessionWorker::refused, this, [this](const QString& m) {
-        refused_ = m;
-        report(tr("Cannot do that"), m);
-    });
-    connect(worker_, &SessionWorker::opened, this, [this](const QString& trace, quint64 events, int cpus, int) {
-        setWindowTitle(QStringLiteral("%1 — %2 — allocsim").arg(trace, QFileInfo(db_).fileName()));
-        slider_->setRange(0, static_cast<int>(std::min<quint64>(events, 0x7FFFFFFF)));
-        event_box_->setRange(0, static_cast<int>(std::min<quint64>(events == 0 ? 0 : events - 1, 0x7FFFFFFF)));
-        const QSignalBlocker block(filter_cpu_);
-        filter_cpu_->clear();
-        filter_cpu_->addItem(tr("any CPU"), -1);
-        for (int c = 0; c < cpus; ++c) filter_cpu_->addItem(QStringLiteral("cpu %1").arg(c), c);
-    });
-    connect(worker_, &SessionWorker::progress, this, [this](const QString& what, quint64 done, quint64 total) {
-        if (what.isEmpty() || done >= total) {
-            progress_->hide();
-            return;
-        }
-        progress_->show();
-        progress_->setFormat(what + QStringLiteral(" %p%"));
-        progress_->setMaximum(1000);
-        progress_->setValue(total == 0 ? 0 : static_cast<int>(1000 * done / total));
-    });
-    connect(worker_, &SessionWorker::overviewReady, this, [this](const OverviewPtr& o) {
-        overview_ = o;
-        timeline_->setOverview(o, frame_ ? frame_->events : o->kinds.size());
-        log_model_->setOverview(o);
-        followCurrentEvent();  // the model's reset put the view back at the top
-    });
+    connect(worker_, &SessionWorker::failed, this, &MainWindow::workerFailed);
+    connect(worker_, &SessionWorker::refused, this, &MainWindow::workerRefused);
+    connect(worker_, &SessionWorker::opened, this, &MainWindow::traceOpened);
+    connect(worker_, &SessionWorker::progress, this, &MainWindow::showProgress);
+    connect(worker_, &SessionWorker::overviewReady, this, &MainWindow::showOverview);
     connect(worker_, &SessionWorker::playing, this, &MainWindow::setPlaying);
-    connect(worker_, &SessionWorker::measuredReady, this, [this](const MeasuredPtr& h) {
-        measured_->setHistograms(h);
-        for (QDockWidget* d : findChildren<QDockWidget*>())
-            if (d->widget() == measured_) {
-                d->show();
-                d->raise();
-            }
-    });
+    connect(worker_, &SessionWorker::measuredReady, this, &MainWindow::showMeasured);
 
     QSettings settings;
     bool restored = false;
@@ -150,6 +108,62 @@ MainWindow::MainWindow(bool headless, QWidget* parent) : QMainWindow(parent), he
         const QRect available = s != nullptr ? s->availableGeometry() : QRect(0, 0, 1600, 1000);
         layOut(QSize(std::max(1000, available.width() * 9 / 10), std::max(700, available.height() * 9 / 10)));
     }
+}
+
+void MainWindow::showBlockHistory(int block) {
+    QMessageBox box(this);
+    box.setWindowTitle(tr("Block history"));
+    box.setTextFormat(Qt::RichText);
+    box.setText(arena_->blockReport(block));
+    box.exec();
+}
+
+void MainWindow::workerFailed(const QString& message) {
+    failed_ = true;
+    failure_ = message;
+    report(tr("Cannot open the trace"), message);
+}
+
+void MainWindow::workerRefused(const QString& message) {
+    refused_ = message;
+    report(tr("Cannot do that"), message);
+}
+
+void MainWindow::traceOpened(const QString& trace, quint64 events, int cpus, int) {
+    setWindowTitle(QStringLiteral("%1 — %2 — allocsim").arg(trace, QFileInfo(db_).fileName()));
+    slider_->setRange(0, static_cast<int>(std::min<quint64>(events, 0x7FFFFFFF)));
+    event_box_->setRange(0, static_cast<int>(std::min<quint64>(events == 0 ? 0 : events - 1, 0x7FFFFFFF)));
+    const QSignalBlocker block(filter_cpu_);
+    filter_cpu_->clear();
+    filter_cpu_->addItem(tr("any CPU"), -1);
+    for (int c = 0; c < cpus; ++c) filter_cpu_->addItem(QStringLiteral("cpu %1").arg(c), c);
+}
+
+void MainWindow::showProgress(const QString& what, quint64 done, quint64 total) {
+    if (what.isEmpty() || done >= total) {
+        progress_->hide();
+        return;
+    }
+    progress_->show();
+    progress_->setFormat(what + QStringLiteral(" %p%"));
+    progress_->setMaximum(1000);
+    progress_->setValue(total == 0 ? 0 : static_cast<int>(1000 * done / total));
+}
+
+void MainWindow::showOverview(const OverviewPtr& o) {
+    overview_ = o;
+    timeline_->setOverview(o, frame_ ? frame_->events : o->kinds.size());
+    log_model_->setOverview(o);
+    followCurrentEvent();  // the model's reset put the view back at the top
+}
+
+void MainWindow::showMeasured(const MeasuredPtr& h) {
+    measured_->setHistograms(h);
+    for (QDockWidget* d : findChildren<QDockWidget*>())
+        if (d->widget() == measured_) {
+            d->show();
+            d->raise();
+        }
 }
 
 void MainWindow::layOut(QSize size) {
@@ -415,6 +429,7 @@ void MainWindow::setPlaying(bool on) {
     playing_ = on;
     play_->setIcon(style()->standardIcon(on ? QStyle::SP_MediaPause : QStyle::SP_MediaPlay));
     play_->setText(on ? tr("Pause") : tr("Play"));
+    Q_EMIT playingChanged(on);
 }
 
 void MainWindow::showFrame(const FramePtr& frame) {
@@ -428,6 +443,7 @@ void MainWindow::showFrame(const FramePtr& frame) {
         slider_->setValue(static_cast<int>(std::min<quint64>(frame->position, 0x7FFFFFFF)));
     }
     timeline_->setPosition(frame->position);
+    Q_EMIT positionShown(frame->position);
     if (frame->gauge_only) return;
     frame_ = frame;
     arena_->setFrame(frame);

@@ -9,6 +9,7 @@
 #include <QThread>
 
 #include "gui/frame.h"
+#include "gui/measured_view.h"
 
 class QComboBox;
 class QDoubleSpinBox;
@@ -30,7 +31,7 @@ class FreeListModel;
 class SessionWorker;
 class SlabView;
 class TimelineView;
-class MeasuredView;
+
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -65,6 +66,11 @@ public:
 
     bool playing() const { return playing_; }
 
+Q_SIGNALS:
+    // Each frame the worker sends, express runs' gauge frames too: the position shown.
+    void positionShown(quint64 position);
+    void playingChanged(bool playing);
+
 public Q_SLOTS:
     void seek(quint64 position);
     void play(RunMode mode, double events_per_second);
@@ -89,6 +95,16 @@ protected:
     void closeEvent(QCloseEvent*) override;
     void dragEnterEvent(QDragEnterEvent*) override;
     void dropEvent(QDropEvent*) override;
+
+private Q_SLOTS:
+    // What the worker and the views report, each in its own slot.
+    void showBlockHistory(int block);
+    void workerFailed(const QString& message);
+    void workerRefused(const QString& message);
+    void traceOpened(const QString& trace, quint64 events, int cpus, int classes);
+    void showProgress(const QString& what, quint64 done, quint64 total);
+    void showOverview(const OverviewPtr& overview);
+    void showMeasured(const MeasuredPtr& histograms);
 
 private:
     void buildMenus();

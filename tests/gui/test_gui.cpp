@@ -4,7 +4,9 @@
 // a known split cascade shows the halves it left, in their order's colour.
 #include <doctest/doctest.h>
 
+#include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QSignalSpy>
 #include <QImage>
 #include <QDragEnterEvent>
 #include <QDropEvent>
@@ -52,6 +54,8 @@ TEST_CASE("event log model: the trace's events, row by row, filters keep exactly
     engine::test::GeneratedDb t;
     t.generate("mix", "mixed-stress", 3, 9000);
     EventLogModel model;
+    // Qt's own checks of the model's contract, on every change it signals.
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
     model.open(db_path(t), QStringLiteral("mix"));
     REQUIRE(static_cast<std::uint64_t>(model.rowCount()) == t.events("mix"));
     traces::TraceReader reader(t.db(), "mix");
@@ -107,6 +111,7 @@ TEST_CASE("event log model: a run in simulated-time order lists its operations i
     std::vector<traces::TraceEvent> all, chunk;
     while (reader.next_chunk(chunk)) all.insert(all.end(), chunk.begin(), chunk.end());
     EventLogModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
     model.open(db_path(t), QStringLiteral("mix"));
     model.setOverview(overview);
     int moved = 0;
@@ -131,6 +136,9 @@ TEST_CASE("main window: seeking backward and forward shows the state of a straig
     MainWindow window(true);
     window.resize(1200, 800);
     window.show();
+    // Qt's own checks of both item models, through every seek's resets.
+    QAbstractItemModelTester free_lists_tester(window.freeLists(), QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QAbstractItemModelTester log_tester(window.log(), QAbstractItemModelTester::FailureReportingMode::Fatal);
     REQUIRE(window.openTrace(db_path(t), QStringLiteral("lar")));
     engine::ReplaySession straight(t.db(), "lar", engine::ReplaySettings{});
     std::vector<std::uint64_t> at = {140000, 5, 70000, 1, 69999, 150000 / 2, t.events("lar"), 0, 100000};
@@ -365,16 +373,18 @@ TEST_CASE("play: each run mode moves the replay on, off the UI thread, until pau
     std::uint64_t before = 0;
     for (const RunMode mode : {RunMode::Animated, RunMode::Fast, RunMode::Express}) {
         CAPTURE(static_cast<int>(mode));
+        QSignalSpy shown(&window, &MainWindow::positionShown), playing(&window, &MainWindow::playingChanged);
         window.play(mode, mode == RunMode::Animated ? 200 : 100000);
-        QElapsedTimer clock;
-        clock.start();
-        // The UI thread stays free: it keeps handling events while the worker plays.
-        while (clock.elapsed() < 400) QApplication::processEvents(QEventLoop::AllEvents, 20);
+        // The UI thread stays free: it receives the worker's frames while the worker
+        // plays (three of them, or the end of the trace).
+        while (shown.count() < 3 && shown.wait(5000)) {
+        }
+        REQUIRE(shown.count() >= 1);
         // Express may well have run to the end (and stopped by itself) by now.
         if (mode != RunMode::Express) CHECK(window.playing());
         window.pause();
-        clock.restart();
-        while (window.playing() && clock.elapsed() < 2000) QApplication::processEvents(QEventLoop::AllEvents, 20);
+        while (window.playing() && playing.wait(2000)) {
+        }
         CHECK_FALSE(window.playing());
         REQUIRE(window.frame() != nullptr);
         CHECK(window.frame()->position > before);
