@@ -1,0 +1,20 @@
+# Runs `allocsim-gui-bench --frames 8 --json` offscreen and checks that every figure is
+# there and positive: the frame, the zoom and pan, and the animation. Rates are never
+# asserted (targets live in docs/BENCHMARKS.md).
+#   cmake -DBENCH=<path to allocsim-gui-bench> -P check_gui_bench_json.cmake
+set(ENV{QT_QPA_PLATFORM} offscreen)
+execute_process(COMMAND "${BENCH}" --frames 8 --json
+  OUTPUT_VARIABLE json ERROR_VARIABLE err RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "allocsim-gui-bench exited with ${rc}\nstderr: ${err}\nstdout: ${json}")
+endif()
+foreach(path "blocks" "worker_ms_median" "paint_ms_median" "frames_per_second" "zoom_pan_redraw_ms_median"
+             "zoom_pan_redraw_ms_max" "animating_paint_ms_median" "animating_frames_per_second")
+  string(JSON value ERROR_VARIABLE error GET "${json}" ${path})
+  if(error)
+    message(FATAL_ERROR "JSON: missing ${path}: ${error}\n${json}")
+  endif()
+  if(value LESS_EQUAL 0)
+    message(FATAL_ERROR "JSON: ${path} = ${value}, expected > 0\n${json}")
+  endif()
+endforeach()
