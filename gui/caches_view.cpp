@@ -22,15 +22,32 @@ void CachesView::setFrame(const FramePtr& frame) {
     frame_ = frame;
     flashes_.clear();
     if (frame_->last) {
+        // A refill after a carve moves second (the run comes from the buddy first); a
+        // run's return and a remote free follow the drain that caused them.
+        bool carved = false;
+        for (const Action& a : frame_->last->actions) carved = carved || a.kind == ActionKind::SlabCarve;
         for (const Action& a : frame_->last->actions) {
             const int cpu = static_cast<int>(index_of(a.cpu)), cls = static_cast<int>(index_of(a.size_class));
+            const int n = static_cast<int>(a.objects);
             switch (a.kind) {
                 case ActionKind::CacheHit:
                 case ActionKind::CacheFree: flashes_.push_back({cpu, cls, palette::hit(), 0, false}); break;
                 case ActionKind::CacheMiss:
                 case ActionKind::CacheFull: flashes_.push_back({cpu, cls, palette::miss(), 0, false}); break;
-                case ActionKind::Refill: flashes_.push_back({cpu, cls, palette::refill(), static_cast<int>(a.objects), false}); break;
-                case ActionKind::Drain: flashes_.push_back({cpu, cls, palette::drain(), static_cast<int>(a.objects), true}); break;
+                case ActionKind::Refill:
+                    flashes_.push_back({cpu, cls, palette::refill(), n, false, Path::BinSlab, 0, carved ? 1 : 0});
+                    break;
+                case ActionKind::Drain: flashes_.push_back({cpu, cls, palette::drain(), n, true, Path::BinSlab, 0, 0}); break;
+                case ActionKind::SlabCarve:
+                    flashes_.push_back({cpu, cls, palette::free_block(0, 1), n, false, Path::SlabBuddy, 0, 0});
+                    break;
+                case ActionKind::PageReturn:
+                    flashes_.push_back({cpu, cls, palette::free_block(0, 1), 1, true, Path::SlabBuddy, 0, 1});
+                    break;
+                case ActionKind::RemoteFree:
+                    flashes_.push_back({cpu, cls, palette::object(engine::ObjectState::Remote), n, true, Path::SlabRemote,
+                                        static_cast<int>(index_of(a.other_cpu)), 1});
+                    break;
                 default: break;
             }
         }
@@ -82,28 +99,68 @@ void CachesView::paintEvent(QPaintEvent*) {
         p.setPen(QPen(c, 3));
         p.setBrush(Qt::NoBrush);
         p.drawRect(cell.adjusted(-1, -1, 1, 1));
-        if (f.batch > 0) {
-            // The batch in flight between the bin and the slab strip.
-            const double top = cell.bottom(), bottom = y + bar_h + row * 0.1;
-            const double along = f.down ? (1 - t) : t;
-            const double ypos = f.down ? top + along * (bottom - top) : bottom - along * (bottom - top);
-            p.setBrush(c);
-            p.drawEllipse(QPointF(cell.center().x(), ypos), 4, 4);
-            p.setPen(c);
-            p.drawText(QRectF(cell.right() + 2, ypos - 8, 40, 16), Qt::AlignLeft | Qt::AlignVCenter,
-                       QStringLiteral("%1%2").arg(f.down ? "↓" : "↑").arg(f.batch));
+        if (f.path == Path::None) continue;
+        // The token's progress along its path: its half of the motion (phase 0 the
+        // first half, 1 the second), 0 at its start and 1 at its end.
+        const double u = std::clamp((1 - t) * 2 - f.phase, 0.0, 1.0);
+        if (u <= 0 || u >= 1) continue;
+        const double slab_y = y + bar_h + row * 0.1 + slab_h / 2;
+        QPointF from, to;
+        QString text;
+        switch (f.path) {
+            case Path::BinSlab:
+                from = f.down ? QPointF(cell.center().x(), cell.bottom()) : QPointF(cell.center().x(), slab_y);
+                to = f.down ? QPointF(cell.center().x(), slab_y) : QPointF(cell.center().x(), cell.bottom());
+                text = QStringLiteral("%1%2").arg(f.down ? "↓" : "↑").arg(f.batch);
+                break;
+            case Path::SlabBuddy: {
+                const QPointF edge(width() - 10.0, slab_y);
+                from = f.down ? QPointF(cell.center().x(), slab_y) : edge;
+                to = f.down ? edge : QPointF(cell.center().x(), slab_y);
+                text = f.down ? QStringLiteral("run → buddy") : QStringLiteral("buddy → run");
+                break;
+            }
+            case Path::SlabRemote:
+                from = QPointF(cell.center().x(), slab_y);
+                to = QPointF(cell.center().x(), 6 + f.to_cpu * row + bar_h + row * 0.1 + slab_h / 2);
+                text = QStringLiteral("%1 → cpu %2").arg(f.batch).arg(f.to_cpu);
+                break;
+            case Path::None: break;
         }
+        const QPointF at = from + (to - from) * u;
+        QColor solid = f.color;
+        p.setPen(QPen(solid, 1));
+        p.setBrush(solid);
+        p.drawEllipse(at, 4.5, 4.5);
+        p.drawText(QRectF(at.x() + 7, at.y() - 8, 90, 16), Qt::AlignLeft | Qt::AlignVCenter, text);
     }
     // Legend.
     p.setPen(Qt::white);
     const double ly = height() - 16;
     double x = label;
     for (const auto& [name, color] : {std::pair{"hit", palette::hit()}, std::pair{"miss", palette::miss()},
-                                      std::pair{"refill", palette::refill()}, std::pair{"drain", palette::drain()}}) {
+                                      std::pair{"refill", palette::refill()}, std::pair{"drain", palette::drain()},
+                                      std::pair{"run from/to the buddy", palette::free_block(0, 1)},
+                                      std::pair{"remote free", palette::object(engine::ObjectState::Remote)}}) {
         p.fillRect(QRectF(x, ly + 3, 10, 10), color);
+        p.setPen(Qt::white);
         p.drawText(QPointF(x + 14, ly + 12), QString::fromLatin1(name));
-        x += 70;
+        x += 24 + QFontMetricsF(font()).horizontalAdvance(QString::fromLatin1(name));
     }
+}
+
+void CachesView::holdMotionAt(int ms) {
+    if (fade_.state() == QAbstractAnimation::Stopped) fade_.start();
+    fade_.pause();
+    fade_.setCurrentTime(ms);
+    update();
+}
+
+std::vector<CachesView::Token> CachesView::tokens() const {
+    std::vector<Token> out;
+    for (const Flash& f : flashes_)
+        if (f.path != Path::None) out.push_back({f.path, f.cpu, f.path == Path::SlabRemote ? f.to_cpu : -1, f.cls, f.phase});
+    return out;
 }
 
 }  // namespace allocsim::gui

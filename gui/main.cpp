@@ -20,6 +20,7 @@
 
 #include "gui/default_trace.h"
 #include "gui/arena_view.h"
+#include "gui/caches_view.h"
 #include "gui/main_window.h"
 #include "gui/window_probe.h"
 #include "traces/whole_number.h"
@@ -52,7 +53,7 @@ int main(int argc, char** argv) {
     const QCommandLineOption measured(QStringLiteral("measured"), QStringLiteral("with --screenshot: show modeled against measured cycles for this measured run"), QStringLiteral("RUN"));
     const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("with --screenshot: the window's size (default 1600x1000)"), QStringLiteral("WxH"), QStringLiteral("1600x1000"));
     const QCommandLineOption arena(QStringLiteral("arena"), QStringLiteral("the arena as its page grid or its buddy tree"), QStringLiteral("grid|tree"), QStringLiteral("grid"));
-    const QCommandLineOption motion_at(QStringLiteral("motion-at"), QStringLiteral("with --screenshot: the arena's split or coalesce motion MS milliseconds in (250 a level)"), QStringLiteral("MS"));
+    const QCommandLineOption motion_at(QStringLiteral("motion-at"), QStringLiteral("with --screenshot: the motion MS milliseconds in: the arena's split or coalesce (250 a level), the caches' tokens (600 in all)"), QStringLiteral("MS"));
     parser.addOptions({trace, run, shot, at, view, slab_class, until, measured, size, arena, motion_at});
     parser.process(app);
 
@@ -139,6 +140,7 @@ int main(int argc, char** argv) {
             const std::optional<std::uint64_t> ms = number(motion_at, allocsim::traces::whole_number_of<int>());
             if (!ms) return 2;
             static_cast<allocsim::gui::ArenaView*>(window.view(QStringLiteral("arena")))->holdMotionAt(static_cast<int>(*ms));
+            static_cast<allocsim::gui::CachesView*>(window.view(QStringLiteral("caches")))->holdMotionAt(static_cast<int>(*ms));
         }
         QApplication::processEvents();
         // Laid out now: the log's scroll to the current event takes effect (before

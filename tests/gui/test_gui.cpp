@@ -32,6 +32,7 @@
 #include "engine/replay/replay_session.h"
 #include "gui/arena_view.h"
 #include "gui/breakpoint.h"
+#include "gui/caches_view.h"
 #include "gui/event_log_model.h"
 #include "gui/footprint_causes.h"
 #include "gui/free_list_model.h"
@@ -670,4 +671,61 @@ TEST_CASE("footprint by cause: the layers add up to the footprint, and each caus
     send_mouse(timeline, QEvent::MouseButtonPress, name.center().toPoint(), Qt::LeftButton);
     CHECK(asked == static_cast<int>(FootprintCause::Cached));
     CHECK_FALSE(sought);
+}
+
+TEST_CASE("caches: an object's journey moves as tokens, in order: buddy to run before run to bin, a remote free to its owner") {
+    engine::test::GeneratedDb t;
+    t.generate("pc", "producer-consumer", 4, 20000);
+    // The first event with a remote free, and the first whose refill needed a carve.
+    engine::ReplaySession probe(t.db(), "pc", engine::ReplaySettings{});
+    engine::StepRecord r;
+    std::uint64_t remote = ~std::uint64_t{0}, carve = ~std::uint64_t{0};
+    Action remote_action{};
+    while ((remote == ~std::uint64_t{0} || carve == ~std::uint64_t{0}) && probe.step(&r)) {
+        bool has_carve = false, has_refill = false;
+        for (const Action& a : r.actions) {
+            has_carve = has_carve || a.kind == ActionKind::SlabCarve;
+            has_refill = has_refill || a.kind == ActionKind::Refill;
+            if (a.kind == ActionKind::RemoteFree && remote == ~std::uint64_t{0}) {
+                remote = r.index;
+                remote_action = a;
+            }
+        }
+        if (has_carve && has_refill && carve == ~std::uint64_t{0}) carve = r.index;
+    }
+    REQUIRE(remote != ~std::uint64_t{0});
+    REQUIRE(carve != ~std::uint64_t{0});
+    MainWindow window(true);
+    window.layOut(QSize(1400, 900));
+    window.show();
+    REQUIRE(window.openTrace(db_path(t), QStringLiteral("pc")));
+    auto* caches = static_cast<CachesView*>(window.view(QStringLiteral("caches")));
+
+    REQUIRE(window.seekBlocking(carve + 1));
+    bool buddy_first = false, refill_second = false;
+    for (const CachesView::Token& k : caches->tokens()) {
+        buddy_first = buddy_first || (k.path == CachesView::Path::SlabBuddy && k.phase == 0);
+        refill_second = refill_second || (k.path == CachesView::Path::BinSlab && k.phase == 1);
+    }
+    CHECK(buddy_first);
+    CHECK(refill_second);
+
+    REQUIRE(window.seekBlocking(remote + 1));
+    bool to_owner = false;
+    for (const CachesView::Token& k : caches->tokens())
+        to_owner = to_owner || (k.path == CachesView::Path::SlabRemote && k.cpu == static_cast<int>(index_of(remote_action.cpu)) &&
+                                k.to_cpu == static_cast<int>(index_of(remote_action.other_cpu)) && k.phase == 1);
+    CHECK(to_owner);
+    // The tokens move: the picture a quarter and three quarters of the way differ,
+    // and at the end no token is left.
+    QImage quarter(caches->size(), QImage::Format_RGB32), three(caches->size(), QImage::Format_RGB32),
+        end(caches->size(), QImage::Format_RGB32);
+    caches->holdMotionAt(150);
+    caches->render(&quarter);
+    caches->holdMotionAt(450);
+    caches->render(&three);
+    CHECK(quarter != three);
+    caches->holdMotionAt(600);
+    caches->render(&end);
+    CHECK(end != three);
 }
