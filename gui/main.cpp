@@ -22,6 +22,7 @@
 #include "gui/arena_view.h"
 #include "gui/caches_view.h"
 #include "gui/main_window.h"
+#include "gui/window_driver.h"
 #include "gui/window_probe.h"
 #include "traces/whole_number.h"
 
@@ -116,25 +117,25 @@ int main(int argc, char** argv) {
         if (target == nullptr) return usage(QStringLiteral("--view: '%1' is not arena, caches, slabs, log, timeline or window").arg(parser.value(view)));
         window.show();
         const bool opened = run_id > 0 ? window.openRun(db, run_id) : window.openTrace(db, trace_name);
-        if (!opened || !window.seekBlocking(*event)) return 1;
+        if (!opened || !allocsim::gui::drive::seek(window, *event)) return 1;
         if (parser.isSet(until)) {
             const QString what = parser.value(until);
             const QStringList named = {QString(), QStringLiteral("split"), QStringLiteral("coalesce"), QStringLiteral("miss"),
                                        QStringLiteral("remote-free"), QStringLiteral("failure")};
             const auto stop = static_cast<int>(named.indexOf(what));
-            const bool ran = stop > 0 ? window.runUntilBlocking(static_cast<allocsim::gui::StopAt>(stop))
-                                      : window.runUntilBlocking(allocsim::gui::StopAt::Breakpoint, 0, what);
+            const bool ran = stop > 0 ? allocsim::gui::drive::run_until(window, static_cast<allocsim::gui::StopAt>(stop))
+                                      : allocsim::gui::drive::run_until(window, allocsim::gui::StopAt::Breakpoint, 0, what);
             if (!ran) return 1;
         }
         if (parser.isSet(slab_class)) {
             const std::optional<std::uint64_t> size_class = number(slab_class, allocsim::traces::whole_number_of<int>());
             if (!size_class) return 2;
-            window.selectSlabs(static_cast<int>(*size_class), 0);
+            allocsim::gui::drive::select_slabs(window, static_cast<int>(*size_class), 0);
         }
         if (parser.isSet(measured)) {
             const std::optional<std::uint64_t> id = number(measured, kRunId);
             if (!id) return 2;
-            if (!window.compareMeasured(static_cast<std::int64_t>(*id), true)) return 1;
+            if (!allocsim::gui::drive::compare_measured(window, static_cast<std::int64_t>(*id))) return 1;
         }
         if (parser.isSet(motion_at)) {
             const std::optional<std::uint64_t> ms = number(motion_at, allocsim::traces::whole_number_of<int>());

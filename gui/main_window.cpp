@@ -548,40 +548,10 @@ bool MainWindow::openTrace(const QString& db, const QString& trace_in, const QSt
     return true;
 }
 
-bool MainWindow::seekBlocking(std::uint64_t position) {
-    // The worker's queue runs in order: the open (with the overview), then the seek.
-    QMetaObject::invokeMethod(worker_, [w = worker_, position] { w->seek(position); }, Qt::BlockingQueuedConnection);
-    QApplication::processEvents();
-    QApplication::processEvents();
-    return !failed_ && frame_ != nullptr;
-}
-
-void MainWindow::selectSlabs(int cls, int run) {
-    QMetaObject::invokeMethod(worker_, [w = worker_, cls] { w->setSlabClass(cls); }, Qt::BlockingQueuedConnection);
-    QApplication::processEvents();
-    slabs_->grid()->selectRun(run);
-}
-
-bool MainWindow::runUntilBlocking(StopAt stop, std::uint64_t target, const QString& breakpoint) {
-    refused_.clear();
-    const int code = static_cast<int>(stop);
-    QMetaObject::invokeMethod(worker_, [w = worker_, breakpoint] { w->setBreakpoint(breakpoint); }, Qt::BlockingQueuedConnection);
-    QMetaObject::invokeMethod(worker_, [w = worker_, code, target] { w->runUntil(code, target); }, Qt::BlockingQueuedConnection);
-    QApplication::processEvents();
-    QApplication::processEvents();
-    return refused_.isEmpty();
-}
-
-bool MainWindow::compareMeasured(std::int64_t run, bool wait) {
+void MainWindow::compareMeasured(std::int64_t run) {
     refused_.clear();
     const qint64 id = run;
-    QMetaObject::invokeMethod(worker_, [w = worker_, id] { w->compareMeasured(id); },
-                              wait ? Qt::BlockingQueuedConnection : Qt::QueuedConnection);
-    if (wait) {
-        QApplication::processEvents();
-        QApplication::processEvents();
-    }
-    return refused_.isEmpty();
+    QMetaObject::invokeMethod(worker_, [w = worker_, id] { w->compareMeasured(id); });
 }
 
 void MainWindow::followCurrentEvent() {

@@ -47,17 +47,9 @@ public:
     bool openTrace(const QString& db, const QString& trace, const QString& settings_json = QString());
     // Opens a stored run: its trace with its settings.
     bool openRun(const QString& db, std::int64_t run);
-    // Headless: waits until the worker has opened the trace, built its overview and
-    // reached `position`. False (after reporting) if it could not.
-    bool seekBlocking(std::uint64_t position);
-    // Headless: runs until `stop` (StopAt; `target` for StopAt::Event, `breakpoint`
-    // for StopAt::Breakpoint) and waits for the frame. False if refused.
-    bool runUntilBlocking(StopAt stop, std::uint64_t target = 0, const QString& breakpoint = QString());
-    // Shows size class `cls` in the slab view, with run `run` (its free list drawn) selected.
-    void selectSlabs(int cls, int run);
     // Shows modeled against measured histograms for a measured run (the "Measured"
-    // dock); headless, waits for them. False if refused.
-    bool compareMeasured(std::int64_t run, bool wait = false);
+    // dock), when the worker has them.
+    void compareMeasured(std::int64_t run);
     // The view named "arena", "caches", "slabs", "log", "timeline" or "window".
     QWidget* view(const QString& name);
     const FramePtr& frame() const { return frame_; }
@@ -65,6 +57,12 @@ public:
     FreeListModel* freeLists() const { return free_lists_; }
 
     bool playing() const { return playing_; }
+    // For gui/window_driver.h: the session's worker, and what it last refused or
+    // failed at (empty: nothing since the last clearRefusal()).
+    SessionWorker* worker() const { return worker_; }
+    const QString& refusal() const { return refused_; }
+    void clearRefusal() { refused_.clear(); }
+    bool failed() const { return failed_; }
 
 Q_SIGNALS:
     // Each frame the worker sends, express runs' gauge frames too: the position shown.

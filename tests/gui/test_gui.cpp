@@ -37,6 +37,7 @@
 #include "gui/footprint_causes.h"
 #include "gui/free_list_model.h"
 #include "gui/main_window.h"
+#include "gui/window_driver.h"
 #include "gui/measured_view.h"
 #include "gui/palette.h"
 #include "gui/timeline_view.h"
@@ -151,7 +152,7 @@ TEST_CASE("main window: seeking backward and forward shows the state of a straig
         expected[p] = straight.snapshot();
     }
     for (const std::uint64_t p : at) {
-        REQUIRE(window.seekBlocking(p));
+        REQUIRE(drive::seek(window, p));
         CAPTURE(p);
         REQUIRE(window.frame() != nullptr);
         CHECK(window.frame()->position == p);
@@ -202,7 +203,7 @@ TEST_CASE("arena screenshot after a split cascade: the halves it left, each in i
     window.resize(1400, 900);
     window.show();
     REQUIRE(window.openTrace(db_path(t), QStringLiteral("mix")));
-    REQUIRE(window.seekBlocking(event + 1));
+    REQUIRE(drive::seek(window, event + 1));
     REQUIRE(window.frame()->last.has_value());
     CHECK(window.frame()->last->index == event);
     auto* arena = static_cast<ArenaView*>(window.view(QStringLiteral("arena")));
@@ -301,15 +302,15 @@ TEST_CASE("run until: the next split and a breakpoint land on the first event th
     MainWindow window(true);
     window.show();
     REQUIRE(window.openTrace(db_path(t), QStringLiteral("mix")));
-    REQUIRE(window.seekBlocking(3000));
-    REQUIRE(window.runUntilBlocking(StopAt::Split));
+    REQUIRE(drive::seek(window, 3000));
+    REQUIRE(drive::run_until(window, StopAt::Split));
     REQUIRE(window.frame()->last.has_value());
     CHECK(window.frame()->last->index == first_split);
-    REQUIRE(window.seekBlocking(3000));
-    REQUIRE(window.runUntilBlocking(StopAt::Breakpoint, 0, QStringLiteral("cpu=1 and action=cache_miss and size>256")));
+    REQUIRE(drive::seek(window, 3000));
+    REQUIRE(drive::run_until(window, StopAt::Breakpoint, 0, QStringLiteral("cpu=1 and action=cache_miss and size>256")));
     REQUIRE(window.frame()->last.has_value());
     CHECK(window.frame()->last->index == first_match);
-    CHECK_FALSE(window.runUntilBlocking(StopAt::Breakpoint, 0, QStringLiteral("nonsense")));
+    CHECK_FALSE(drive::run_until(window, StopAt::Breakpoint, 0, QStringLiteral("nonsense")));
 }
 
 TEST_CASE("measured dock: each class's histograms hold the events both sides agree on") {
@@ -322,8 +323,8 @@ TEST_CASE("measured dock: each class's histograms hold the events both sides agr
     MainWindow window(true);
     window.show();
     REQUIRE(window.openTrace(db_path(t), QStringLiteral("lar")));
-    REQUIRE(window.seekBlocking(10));
-    REQUIRE(window.compareMeasured(id, true));
+    REQUIRE(drive::seek(window, 10));
+    REQUIRE(drive::compare_measured(window, id));
     const auto* view = static_cast<MeasuredView*>(window.view(QStringLiteral("measured")));
     REQUIRE(view->histograms() != nullptr);
     const MeasuredHistograms& h = *view->histograms();
@@ -343,7 +344,7 @@ TEST_CASE("measured dock: each class's histograms hold the events both sides agr
         ++matched;
     }
     CHECK(matched == h.classes.size());
-    CHECK_FALSE(window.compareMeasured(id + 5, true));
+    CHECK_FALSE(drive::compare_measured(window, id + 5));
 }
 
 TEST_CASE("drag and drop: a database dropped on the window opens") {
@@ -358,7 +359,7 @@ TEST_CASE("drag and drop: a database dropped on the window opens") {
     CHECK(enter.isAccepted());
     QDropEvent drop(QPointF(50, 50), Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
     QApplication::sendEvent(&window, &drop);
-    REQUIRE(window.seekBlocking(100));
+    REQUIRE(drive::seek(window, 100));
     REQUIRE(window.frame() != nullptr);
     CHECK(window.frame()->events == t.events("pc"));
     CHECK(window.log()->rowCount() == static_cast<int>(t.events("pc")));
@@ -370,7 +371,7 @@ TEST_CASE("play: each run mode moves the replay on, off the UI thread, until pau
     MainWindow window(true);
     window.show();
     REQUIRE(window.openTrace(db_path(t), QStringLiteral("lar")));
-    REQUIRE(window.seekBlocking(0));
+    REQUIRE(drive::seek(window, 0));
     std::uint64_t before = 0;
     for (const RunMode mode : {RunMode::Animated, RunMode::Fast, RunMode::Express}) {
         CAPTURE(static_cast<int>(mode));
@@ -425,7 +426,7 @@ struct ArenaAtCascade {
         window->resize(1400, 900);
         window->show();
         REQUIRE(window->openTrace(db_path(t), QStringLiteral("mix")));
-        REQUIRE(window->seekBlocking(event + 1));
+        REQUIRE(drive::seek(*window, event + 1));
         arena = static_cast<ArenaView*>(window->view(QStringLiteral("arena")));
         QApplication::processEvents();
     }
@@ -590,7 +591,7 @@ TEST_CASE("views that follow the replay: the log on the current event, the busie
     for (QDockWidget* d : window.findChildren<QDockWidget*>())
         if (d->objectName() == QLatin1String("measured")) CHECK(d->isHidden());
     const std::uint64_t event = 4000;
-    REQUIRE(window.seekBlocking(event + 1));
+    REQUIRE(drive::seek(window, event + 1));
     QApplication::processEvents();
     window.followCurrentEvent();
     QApplication::processEvents();
@@ -612,8 +613,8 @@ TEST_CASE("views that follow the replay: the log on the current event, the busie
     CHECK(window.frame()->slab_class == busiest);
     // Until the user picks one: then it stays.
     const int other = busiest == 0 ? 1 : 0;
-    window.selectSlabs(other, 0);
-    REQUIRE(window.seekBlocking(event + 200));
+    drive::select_slabs(window, other, 0);
+    REQUIRE(drive::seek(window, event + 200));
     CHECK(window.frame()->slab_class == other);
 }
 
@@ -639,7 +640,7 @@ TEST_CASE("footprint by cause: the layers add up to the footprint, and each caus
     window.layOut(QSize(1400, 900));
     window.show();
     REQUIRE(window.openTrace(db_path(t), QStringLiteral("mix")));
-    REQUIRE(window.seekBlocking(session.events()));
+    REQUIRE(drive::seek(window, session.events()));
     const engine::CoreSnapshot& core = window.frame()->core;
     const FootprintParts& end = o.footprint_parts.back();
     std::uint64_t cached = 0, partial = 0, tails = 0;
@@ -701,7 +702,7 @@ TEST_CASE("caches: an object's journey moves as tokens, in order: buddy to run b
     REQUIRE(window.openTrace(db_path(t), QStringLiteral("pc")));
     auto* caches = static_cast<CachesView*>(window.view(QStringLiteral("caches")));
 
-    REQUIRE(window.seekBlocking(carve + 1));
+    REQUIRE(drive::seek(window, carve + 1));
     bool buddy_first = false, refill_second = false;
     for (const CachesView::Token& k : caches->tokens()) {
         buddy_first = buddy_first || (k.path == CachesView::Path::SlabBuddy && k.phase == 0);
@@ -710,7 +711,7 @@ TEST_CASE("caches: an object's journey moves as tokens, in order: buddy to run b
     CHECK(buddy_first);
     CHECK(refill_second);
 
-    REQUIRE(window.seekBlocking(remote + 1));
+    REQUIRE(drive::seek(window, remote + 1));
     bool to_owner = false;
     for (const CachesView::Token& k : caches->tokens())
         to_owner = to_owner || (k.path == CachesView::Path::SlabRemote && k.cpu == static_cast<int>(index_of(remote_action.cpu)) &&
