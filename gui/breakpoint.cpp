@@ -8,8 +8,7 @@
 #include <utility>
 
 #include "alloc/action.h"
-#include "traces/trace_event.h"
-#include "traces/whole_number.h"
+#include "engine/catalog/trace_catalog.h"
 
 namespace allocsim::gui {
 
@@ -71,9 +70,9 @@ std::optional<Breakpoint> Breakpoint::parse(const std::string& text, std::string
         const std::string value = trim(term.substr(value_at));
         Term t{Field::Cpu, cmp, 0};
         // Term values are int64: every numeric field's values fit, a CPU's in 16 bits.
-        constexpr traces::WholeNumber kValue = traces::whole_number_of<std::int64_t>();
-        constexpr traces::WholeNumber kCpu = traces::whole_number_of<std::uint16_t>();
-        auto number = [&](Field f, const traces::WholeNumber& accepted) {
+        constexpr engine::catalog::WholeNumber kValue = engine::catalog::whole_number_of<std::int64_t>();
+        constexpr engine::catalog::WholeNumber kCpu = engine::catalog::whole_number_of<std::uint16_t>();
+        auto number = [&](Field f, const engine::catalog::WholeNumber& accepted) {
             t.field = f;
             const std::optional<std::uint64_t> n = accepted.parse(value);
             if (!n) {
@@ -83,7 +82,7 @@ std::optional<Breakpoint> Breakpoint::parse(const std::string& text, std::string
             t.value = static_cast<std::int64_t>(*n);
             return true;
         };
-        static constexpr std::tuple<const char*, Field, traces::WholeNumber> kNumeric[] = {
+        static constexpr std::tuple<const char*, Field, engine::catalog::WholeNumber> kNumeric[] = {
             {"cpu", Field::Cpu, kCpu},       {"size", Field::Size, kValue},     {"object", Field::Object, kValue},
             {"order", Field::Order, kValue}, {"cycles", Field::Cycles, kValue}, {"live", Field::Live, kValue}};
         const auto numeric = std::find_if(std::begin(kNumeric), std::end(kNumeric),
@@ -91,8 +90,8 @@ std::optional<Breakpoint> Breakpoint::parse(const std::string& text, std::string
         if (numeric != std::end(kNumeric)) {
             if (!number(std::get<1>(*numeric), std::get<2>(*numeric))) return std::nullopt;
         } else if (field == "op") {
-            traces::Op op{};
-            if (!traces::op_from_name(value, op) || (cmp != Cmp::Eq && cmp != Cmp::Ne)) {
+            engine::catalog::Op op{};
+            if (!engine::catalog::op_from_name(value, op) || (cmp != Cmp::Eq && cmp != Cmp::Ne)) {
                 error = "'" + term + "': op is = or != alloc, free, realloc, page_alloc or page_free";
                 return std::nullopt;
             }

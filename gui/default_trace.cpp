@@ -3,10 +3,7 @@
 #include <QDir>
 #include <QStandardPaths>
 
-#include "traces/database.h"
-#include "traces/event_emitter.h"
-#include "traces/generators.h"
-#include "traces/trace_writer.h"
+#include "engine/catalog/trace_catalog.h"
 
 namespace allocsim::gui {
 
@@ -15,13 +12,7 @@ QString default_database() {
     if (folder.isEmpty()) folder = QDir::tempPath() + QStringLiteral("/allocsim-gui");
     QDir().mkpath(folder);
     const QString path = folder + QStringLiteral("/default.db");
-    traces::Database db(path.toStdString());
-    if (!db.find_trace(kDefaultTrace)) {
-        traces::TraceWriter writer(db, kDefaultTrace, "gen", kDefaultTrace);
-        traces::EventEmitter emitter(writer);
-        traces::generate(kDefaultTrace, traces::GeneratorOptions{}, emitter);
-        writer.commit(emitter.summary());
-    }
+    engine::catalog::ensure_generated(path.toStdString(), kDefaultTrace);
     return path;
 }
 

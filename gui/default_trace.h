@@ -1,5 +1,6 @@
 // The built-in default trace, so that allocsim-gui started with nothing to open
-// shows something moving at once: the "default" workload (traces/generators.h),
+// shows something moving at once: the "default" workload (traces/generators.h,
+// made through engine/catalog/trace_catalog.h),
 // generated once into a database in the user's data folder.
 #pragma once
 
@@ -9,8 +10,8 @@ namespace allocsim::gui {
 
 inline constexpr const char* kDefaultTrace = "default";
 
-// The database holding the default trace, generated there if missing. Throws
-// traces::TraceError if it cannot be written.
+// The database holding the default trace, generated there if missing. Throws if it
+// cannot be written.
 QString default_database();
 
 }  // namespace allocsim::gui

@@ -6,7 +6,6 @@
 #include <algorithm>
 
 #include "alloc/action.h"
-#include "traces/import_error.h"
 
 namespace allocsim::gui {
 
@@ -15,16 +14,14 @@ EventLogModel::~EventLogModel() = default;
 
 void EventLogModel::open(const QString& db, const QString& trace) {
     beginResetModel();
-    chunks_.clear();
-    reader_.reset();
+    events_source_.reset();
     overview_.reset();
     rows_.clear();
     filter_active_ = false;
     events_ = 0;
     try {
-        db_ = std::make_unique<traces::Database>(db.toStdString(), traces::Database::Mode::ReadOnly);
-        reader_ = std::make_unique<traces::TraceReader>(*db_, trace.toStdString());
-        events_ = reader_->info().events;
+        events_source_ = std::make_unique<engine::catalog::TraceEvents>(db.toStdString(), trace.toStdString());
+        events_ = events_source_->events();
     } catch (...) {
         endResetModel();
         throw;
@@ -84,19 +81,7 @@ int EventLogModel::rowCount(const QModelIndex& parent) const {
 
 int EventLogModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
 
-const traces::TraceEvent& EventLogModel::event(std::uint64_t i) const {
-    for (auto it = chunks_.begin(); it != chunks_.end(); ++it)
-        if (i >= it->first && i < it->first + it->events.size()) {
-            if (it != chunks_.begin()) chunks_.splice(chunks_.begin(), chunks_, it);
-            return chunks_.front().events[static_cast<std::size_t>(i - chunks_.front().first)];
-        }
-    Chunk c;
-    c.first = reader_->seek(i);
-    reader_->next_chunk(c.events);
-    chunks_.push_front(std::move(c));
-    if (chunks_.size() > 16) chunks_.pop_back();
-    return chunks_.front().events[static_cast<std::size_t>(i - chunks_.front().first)];
-}
+const engine::catalog::TraceEvent& EventLogModel::event(std::uint64_t i) const { return events_source_->at(i); }
 
 QString EventLogModel::actionNames(std::uint32_t kinds) {
     QStringList names;
@@ -106,7 +91,7 @@ QString EventLogModel::actionNames(std::uint32_t kinds) {
 }
 
 QVariant EventLogModel::data(const QModelIndex& idx, int role) const {
-    if (!idx.isValid() || !reader_) return {};
+    if (!idx.isValid() || !events_source_) return {};
     const std::uint64_t i = eventAt(idx.row());  // the step
     if (role == Qt::BackgroundRole) return i == current_ ? QVariant(QBrush(QColor(255, 220, 90, 120))) : QVariant();
     if (role == Qt::TextAlignmentRole)
@@ -116,16 +101,16 @@ QVariant EventLogModel::data(const QModelIndex& idx, int role) const {
     try {
         // The trace event the step ran (the same index but in simulated-time order).
         const std::uint64_t seq = overview_ && i < overview_->seq.size() ? overview_->seq[i] : i;
-        const traces::TraceEvent& e = event(seq);
+        const engine::catalog::TraceEvent& e = event(seq);
         switch (idx.column()) {
             case Index: return QVariant::fromValue<qulonglong>(seq);
             case Cpu: return e.cpu;
-            case Op: return QString::fromLatin1(traces::op_name(e.op));
+            case Op: return QString::fromLatin1(engine::catalog::op_name(e.op));
             case Object: return QVariant::fromValue<qulonglong>(e.object);
             case Size:
-                if (e.op == traces::Op::PageAlloc || e.op == traces::Op::PageFree) return QStringLiteral("order %1").arg(e.arg);
-                return e.op == traces::Op::Free ? QVariant() : QVariant::fromValue<qulonglong>(e.size);
-            case Time: return e.time_ns == traces::kNoTime ? QVariant() : QVariant::fromValue<qlonglong>(e.time_ns);
+                if (e.op == engine::catalog::Op::PageAlloc || e.op == engine::catalog::Op::PageFree) return QStringLiteral("order %1").arg(e.arg);
+                return e.op == engine::catalog::Op::Free ? QVariant() : QVariant::fromValue<qulonglong>(e.size);
+            case Time: return e.time_ns == engine::catalog::kNoTime ? QVariant() : QVariant::fromValue<qlonglong>(e.time_ns);
             case Actions: return overview_ && i < overview_->kinds.size() ? actionNames(overview_->kinds[i]) : QVariant();
             default: return {};
         }

@@ -12,13 +12,11 @@
 
 #include <QAbstractTableModel>
 
-#include <list>
 #include <memory>
 #include <vector>
 
 #include "gui/frame.h"
-#include "traces/database.h"
-#include "traces/trace_reader.h"
+#include "engine/catalog/trace_catalog.h"
 
 namespace allocsim::gui {
 
@@ -31,7 +29,7 @@ public:
     explicit EventLogModel(QObject* parent = nullptr);
     ~EventLogModel() override;
 
-    // Opens its own read-only connection. Throws traces::TraceError.
+    // Opens its own read-only connection (engine::catalog::TraceEvents). Throws.
     void open(const QString& db, const QString& trace);
     void setOverview(const OverviewPtr& overview);
     // -1: any. `action` is an ActionKind.
@@ -51,23 +49,16 @@ public:
     static QString actionNames(std::uint32_t kinds);
 
 private:
-    const traces::TraceEvent& event(std::uint64_t index) const;
+    const engine::catalog::TraceEvent& event(std::uint64_t index) const;
     void rebuild();
 
-    std::unique_ptr<traces::Database> db_;
-    std::unique_ptr<traces::TraceReader> reader_;
+    mutable std::unique_ptr<engine::catalog::TraceEvents> events_source_;  // read a chunk at a time
     std::uint64_t events_ = 0;
     OverviewPtr overview_;
     int cpu_ = -1, op_ = -1, action_ = -1;
     bool filter_active_ = false;
     std::vector<std::uint64_t> rows_;  // the matching events when filtering
     std::uint64_t current_ = ~std::uint64_t{0};
-    // A few chunks, most recent first.
-    struct Chunk {
-        std::uint64_t first;
-        std::vector<traces::TraceEvent> events;
-    };
-    mutable std::list<Chunk> chunks_;
 };
 
 }  // namespace allocsim::gui

@@ -24,10 +24,10 @@
 #include "gui/main_window.h"
 #include "gui/window_driver.h"
 #include "gui/window_probe.h"
-#include "traces/whole_number.h"
+#include "engine/catalog/trace_catalog.h"
 
 using allocsim::gui::MainWindow;
-using allocsim::traces::WholeNumber;
+using allocsim::engine::catalog::WholeNumber;
 
 int main(int argc, char** argv) {
     bool headless = false;
@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
     if (parser.isSet(trace) && parser.isSet(run)) return usage(QStringLiteral("--trace and --run exclude each other"));
     // Numeric options read as the allocsim command line reads its own, and are
     // refused in its words: "--run: 'seven' is not a whole number in 1..2^63-1".
-    constexpr WholeNumber kRunId = allocsim::traces::whole_number_of<std::int64_t>(1);
+    constexpr WholeNumber kRunId = allocsim::engine::catalog::whole_number_of<std::int64_t>(1);
     const auto number = [&](const QCommandLineOption& option, const WholeNumber& accepted) {
         const std::string text = parser.value(option).toStdString();
         const std::optional<std::uint64_t> n = accepted.parse(text);
@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
             if (!ran) return 1;
         }
         if (parser.isSet(slab_class)) {
-            const std::optional<std::uint64_t> size_class = number(slab_class, allocsim::traces::whole_number_of<int>());
+            const std::optional<std::uint64_t> size_class = number(slab_class, allocsim::engine::catalog::whole_number_of<int>());
             if (!size_class) return 2;
             allocsim::gui::drive::select_slabs(window, static_cast<int>(*size_class), 0);
         }
@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
             if (!allocsim::gui::drive::compare_measured(window, static_cast<std::int64_t>(*id))) return 1;
         }
         if (parser.isSet(motion_at)) {
-            const std::optional<std::uint64_t> ms = number(motion_at, allocsim::traces::whole_number_of<int>());
+            const std::optional<std::uint64_t> ms = number(motion_at, allocsim::engine::catalog::whole_number_of<int>());
             if (!ms) return 2;
             static_cast<allocsim::gui::ArenaView*>(window.view(QStringLiteral("arena")))->holdMotionAt(static_cast<int>(*ms));
             static_cast<allocsim::gui::CachesView*>(window.view(QStringLiteral("caches")))->holdMotionAt(static_cast<int>(*ms));

@@ -43,7 +43,7 @@
 #include "gui/slab_view.h"
 #include "gui/timeline_view.h"
 #include "engine/replay/run_store.h"
-#include "traces/database.h"
+#include "engine/catalog/trace_catalog.h"
 
 namespace allocsim::gui {
 
@@ -51,10 +51,9 @@ namespace {
 
 constexpr int kMaxRecent = 8;
 
-QString trace_list_error(const QString& db, std::vector<traces::TraceInfo>& out) {
+QString trace_list_error(const QString& db, std::vector<engine::catalog::TraceEntry>& out) {
     try {
-        traces::Database d(db.toStdString(), traces::Database::Mode::ReadOnly);
-        out = d.traces();
+        out = engine::catalog::list_traces(db.toStdString());
     } catch (const std::exception& e) {
         return QString::fromStdString(e.what());
     }
@@ -220,8 +219,8 @@ void MainWindow::buildDocks() {
     filter_cpu_->addItem(tr("any CPU"), -1);
     filter_op_ = new QComboBox;
     filter_op_->addItem(tr("any op"), -1);
-    for (int op = 0; op < traces::kOpCount; ++op)
-        filter_op_->addItem(QString::fromLatin1(traces::op_name(static_cast<traces::Op>(op))), op);
+    for (int op = 0; op < engine::catalog::kOpCount; ++op)
+        filter_op_->addItem(QString::fromLatin1(engine::catalog::op_name(static_cast<engine::catalog::Op>(op))), op);
     filter_action_ = new QComboBox;
     filter_action_->addItem(tr("any action"), -1);
     for (int k = 0; k < kActionKindCount; ++k)
@@ -364,8 +363,7 @@ void MainWindow::buildMenus() {
         if (db_.isEmpty()) return;
         std::vector<engine::MeasuredRunInfo> runs;
         try {
-            traces::Database d(db_.toStdString(), traces::Database::Mode::ReadOnly);
-            runs = engine::list_measured_runs(d);
+            runs = engine::catalog::list_measured(db_.toStdString());
         } catch (const std::exception& e) {
             report(tr("Cannot list the measured runs"), QString::fromStdString(e.what()));
             return;
@@ -463,7 +461,7 @@ void MainWindow::showFrame(const FramePtr& frame) {
                                                 : tr("event %1").arg(frame->last->index);
         statusBar()->showMessage(tr("%1: %2 %3 on cpu %4 — %5 (%6 modeled cycles)")
                                      .arg(which)
-                                     .arg(QString::fromLatin1(traces::op_name(frame->last->event.op)))
+                                     .arg(QString::fromLatin1(engine::catalog::op_name(frame->last->event.op)))
                                      .arg(frame->last->event.size)
                                      .arg(frame->last->span.cpu)
                                      .arg(actions.join(QStringLiteral(", ")))
@@ -477,7 +475,7 @@ void MainWindow::report(const QString& title, const QString& message) {
 }
 
 QString MainWindow::chooseTrace(const QString& db) {
-    std::vector<traces::TraceInfo> traces;
+    std::vector<engine::catalog::TraceEntry> traces;
     const QString error = trace_list_error(db, traces);
     if (!error.isEmpty()) {
         report(tr("Cannot open the database"), error);
@@ -497,8 +495,7 @@ QString MainWindow::chooseTrace(const QString& db) {
 
 bool MainWindow::openRun(const QString& db, std::int64_t run) {
     try {
-        traces::Database d(db.toStdString(), traces::Database::Mode::ReadOnly);
-        const engine::StoredRun stored = engine::load_run(d, run);
+        const engine::catalog::RunToOpen stored = engine::catalog::stored_run(db.toStdString(), run);
         return openTrace(db, QString::fromStdString(stored.trace), QString::fromStdString(stored.settings_json));
     } catch (const std::exception& e) {
         report(tr("Cannot open the run"), QString::fromStdString(e.what()));
@@ -507,7 +504,7 @@ bool MainWindow::openRun(const QString& db, std::int64_t run) {
 }
 
 bool MainWindow::openTrace(const QString& db, const QString& trace_in, const QString& settings_json) {
-    std::vector<traces::TraceInfo> traces;
+    std::vector<engine::catalog::TraceEntry> traces;
     const QString error = trace_list_error(db, traces);
     if (!error.isEmpty()) {
         report(tr("Cannot open the database"), error);

@@ -43,16 +43,18 @@ SessionWorker::~SessionWorker() = default;
 void SessionWorker::open(const QString& db, const QString& trace, const QString& settings_json) {
     cancel = false;
     try {
-        session_.reset();
+        session_ = nullptr;
+        open_.reset();
         overview_.reset();
         engine::ReplaySettings settings;
         if (!settings_json.isEmpty()) engine::apply_settings_json(settings, settings_json.toStdString());
-        db_ = std::make_unique<traces::Database>(db.toStdString(), traces::Database::Mode::ReadOnly);
-        session_ = std::make_unique<engine::ReplaySession>(*db_, trace.toStdString(), settings);
+        session_ = nullptr;
+        open_ = std::make_unique<engine::catalog::OpenTrace>(db.toStdString(), trace.toStdString(), settings);
+        session_ = &open_->session();
         slab_class_chosen_ = false;
     } catch (const std::exception& e) {
-        session_.reset();
-        db_.reset();
+        session_ = nullptr;
+        open_.reset();
         Q_EMIT failed(QString::fromStdString(e.what()));
         return;
     }
@@ -203,13 +205,13 @@ void SessionWorker::pause() {
 void SessionWorker::setBreakpoint(const QString& condition) { breakpoint_ = condition; }
 
 void SessionWorker::compareMeasured(qint64 run_id) {
-    if (!db_) return;
+    if (!open_) return;
     try {
-        const engine::MeasuredRun run = engine::load_measured_run(*db_, run_id);
+        const engine::MeasuredRun run = open_->measured_run(run_id);
         engine::ReplaySettings settings;
         engine::apply_settings_json(settings, run.settings_json);
         Q_EMIT progress(QStringLiteral("modeling run %1").arg(run_id), 0, 1);
-        const engine::ModeledOps model = engine::model_ops(*db_, run.trace, settings);
+        const engine::ModeledOps model = open_->modeled_ops(run.trace, settings);
         Q_EMIT progress(QString(), 1, 1);
         if (model.ops.size() != run.ops.size())
             throw std::runtime_error("the measured run does not have one record per event of its trace");

@@ -18,7 +18,7 @@
 #include "engine/replay/replay_session.h"
 #include "gui/frame.h"
 #include "gui/measured_view.h"
-#include "traces/database.h"
+#include "engine/catalog/trace_catalog.h"
 
 namespace allocsim::gui {
 
@@ -70,8 +70,8 @@ private:
     // sent), the end, or `cancel`.
     void step_until(const std::function<bool(const engine::StepRecord&)>& match);
 
-    std::unique_ptr<traces::Database> db_;
-    std::unique_ptr<engine::ReplaySession> session_;
+    std::unique_ptr<engine::catalog::OpenTrace> open_;  // the database and the session on it
+    engine::ReplaySession* session_ = nullptr;         // open_'s, or null
     std::shared_ptr<engine::TraceOverview> overview_;
     int slab_class_ = 0;
     bool slab_class_chosen_ = false;  // by the user; until then the frames show the busiest class
