@@ -12,21 +12,31 @@ namespace allocsim::gui {
 EventLogModel::EventLogModel(QObject* parent) : QAbstractTableModel(parent) {}
 EventLogModel::~EventLogModel() = default;
 
-void EventLogModel::open(const QString& db, const QString& trace) {
+void EventLogModel::reset(std::uint64_t events) {
     beginResetModel();
-    events_source_.reset();
+    chunks_.clear();
+    chunk_order_.clear();
+    requested_.clear();
     overview_.reset();
     rows_.clear();
     filter_active_ = false;
-    events_ = 0;
-    try {
-        events_source_ = std::make_unique<engine::catalog::TraceEvents>(db.toStdString(), trace.toStdString());
-        events_ = events_source_->events();
-    } catch (...) {
-        endResetModel();
-        throw;
-    }
+    events_ = events;
     endResetModel();
+}
+
+void EventLogModel::setSource(std::function<void(std::uint64_t)> request) { request_ = std::move(request); }
+
+void EventLogModel::addRows(quint64 first, const Events& rows) {
+    requested_.erase(first);
+    if (!rows || rows->empty() || first >= events_) return;
+    if (chunks_.emplace(first, rows).second) chunk_order_.push_back(first);
+    while (chunk_order_.size() > kKeptChunks) {
+        chunks_.erase(chunk_order_.front());
+        chunk_order_.erase(chunk_order_.begin());
+    }
+    // The rows showing these events: a block of rows in trace order; anywhere in a
+    // filtered or simulated-time list (the views repaint only what they show).
+    if (rowCount() > 0) Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1), {Qt::DisplayRole});
 }
 
 void EventLogModel::setOverview(const OverviewPtr& overview) {
@@ -81,7 +91,16 @@ int EventLogModel::rowCount(const QModelIndex& parent) const {
 
 int EventLogModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
 
-const engine::catalog::TraceEvent& EventLogModel::event(std::uint64_t i) const { return events_source_->at(i); }
+const engine::catalog::TraceEvent* EventLogModel::event(std::uint64_t i) const {
+    const std::uint64_t first = i / kChunk * kChunk;
+    auto it = chunks_.find(first);
+    if (it == chunks_.end() && request_ && requested_.insert(first).second) {
+        request_(first);  // a source that answers at once has added the chunk now
+        it = chunks_.find(first);
+    }
+    if (it == chunks_.end() || i - first >= it->second->size()) return nullptr;
+    return &(*it->second)[static_cast<std::size_t>(i - first)];
+}
 
 QString EventLogModel::actionNames(std::uint32_t kinds) {
     QStringList names;
@@ -91,17 +110,20 @@ QString EventLogModel::actionNames(std::uint32_t kinds) {
 }
 
 QVariant EventLogModel::data(const QModelIndex& idx, int role) const {
-    if (!idx.isValid() || !events_source_) return {};
+    if (!idx.isValid() || idx.row() >= rowCount()) return {};
     const std::uint64_t i = eventAt(idx.row());  // the step
     if (role == Qt::BackgroundRole) return i == current_ ? QVariant(QBrush(QColor(255, 220, 90, 120))) : QVariant();
     if (role == Qt::TextAlignmentRole)
         return idx.column() == Actions || idx.column() == Op ? QVariant(Qt::AlignLeft | Qt::AlignVCenter)
                                                              : QVariant(Qt::AlignRight | Qt::AlignVCenter);
     if (role != Qt::DisplayRole) return {};
-    try {
+    {
         // The trace event the step ran (the same index but in simulated-time order).
         const std::uint64_t seq = overview_ && i < overview_->seq.size() ? overview_->seq[i] : i;
-        const engine::catalog::TraceEvent& e = event(seq);
+        if (idx.column() == Index) return QVariant::fromValue<qulonglong>(seq);
+        const engine::catalog::TraceEvent* held = event(seq);
+        if (held == nullptr) return idx.column() == Actions ? QVariant() : QVariant(QStringLiteral("…"));  // on its way
+        const engine::catalog::TraceEvent& e = *held;
         switch (idx.column()) {
             case Index: return QVariant::fromValue<qulonglong>(seq);
             case Cpu: return e.cpu;
@@ -114,8 +136,6 @@ QVariant EventLogModel::data(const QModelIndex& idx, int role) const {
             case Actions: return overview_ && i < overview_->kinds.size() ? actionNames(overview_->kinds[i]) : QVariant();
             default: return {};
         }
-    } catch (const std::exception& ex) {
-        return QString::fromStdString(ex.what());
     }
 }
 

@@ -148,6 +148,9 @@ int main(int argc, char** argv) {
         // its first layout the view has no height to scroll in).
         window.followCurrentEvent();
         QApplication::processEvents();
+        // A first picture makes the log ask for the rows it shows; the second has them.
+        target->grab();
+        allocsim::gui::drive::settle(window);
         const QImage image = target->grab().toImage();
         if (!image.save(parser.value(shot))) {
             std::fprintf(stderr, "allocsim-gui: %s: cannot write the screenshot\n", qPrintable(parser.value(shot)));

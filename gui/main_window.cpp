@@ -66,6 +66,7 @@ MainWindow::MainWindow(bool headless, QWidget* parent) : QMainWindow(parent), he
     qRegisterMetaType<FramePtr>();
     qRegisterMetaType<OverviewPtr>();
     qRegisterMetaType<MeasuredPtr>();
+    qRegisterMetaType<EventLogModel::Events>();
     setWindowTitle(QStringLiteral("allocsim"));
     setAcceptDrops(true);
     worker_ = new SessionWorker;
@@ -90,6 +91,11 @@ MainWindow::MainWindow(bool headless, QWidget* parent) : QMainWindow(parent), he
     connect(worker_, &SessionWorker::overviewReady, this, &MainWindow::showOverview);
     connect(worker_, &SessionWorker::playing, this, &MainWindow::setPlaying);
     connect(worker_, &SessionWorker::measuredReady, this, &MainWindow::showMeasured);
+    // The event log's rows: asked of the worker, a chunk at a time, as the log needs them.
+    log_model_->setSource([w = worker_](std::uint64_t first) {
+        QMetaObject::invokeMethod(w, [w, first] { w->readEvents(first, static_cast<int>(EventLogModel::kChunk)); });
+    });
+    connect(worker_, &SessionWorker::eventsRead, log_model_, &EventLogModel::addRows);
 
     QSettings settings;
     bool restored = false;
@@ -527,12 +533,7 @@ bool MainWindow::openTrace(const QString& db, const QString& trace_in, const QSt
         report(tr("Empty trace"), tr("%1: trace '%2' has no events to show").arg(db, trace));
         return false;
     }
-    try {
-        log_model_->open(db, trace);
-    } catch (const std::exception& e) {
-        report(tr("Cannot open the trace"), QString::fromStdString(e.what()));
-        return false;
-    }
+    log_model_->reset(found->events);
     db_ = db;
     trace_ = trace;
     failed_ = false;

@@ -51,10 +51,12 @@ void SessionWorker::open(const QString& db, const QString& trace, const QString&
         session_ = nullptr;
         open_ = std::make_unique<engine::catalog::OpenTrace>(db.toStdString(), trace.toStdString(), settings);
         session_ = &open_->session();
+        events_ = std::make_unique<engine::catalog::TraceEvents>(db.toStdString(), trace.toStdString());
         slab_class_chosen_ = false;
     } catch (const std::exception& e) {
         session_ = nullptr;
         open_.reset();
+        events_.reset();
         Q_EMIT failed(QString::fromStdString(e.what()));
         return;
     }
@@ -203,6 +205,20 @@ void SessionWorker::pause() {
 }
 
 void SessionWorker::setBreakpoint(const QString& condition) { breakpoint_ = condition; }
+
+void SessionWorker::readEvents(quint64 first, int count) {
+    if (!events_) return;
+    auto rows = std::make_shared<std::vector<engine::catalog::TraceEvent>>();
+    try {
+        const std::uint64_t end = std::min<std::uint64_t>(events_->events(), first + static_cast<std::uint64_t>(std::max(0, count)));
+        rows->reserve(static_cast<std::size_t>(end > first ? end - first : 0));
+        for (std::uint64_t i = first; i < end; ++i) rows->push_back(events_->at(i));
+    } catch (const std::exception& e) {
+        Q_EMIT refused(QString::fromStdString(e.what()));
+        rows->clear();
+    }
+    Q_EMIT eventsRead(first, rows);
+}
 
 void SessionWorker::compareMeasured(qint64 run_id) {
     if (!open_) return;

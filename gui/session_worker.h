@@ -16,6 +16,7 @@
 #include <memory>
 
 #include "engine/replay/replay_session.h"
+#include "gui/event_log_model.h"
 #include "gui/frame.h"
 #include "gui/measured_view.h"
 #include "engine/catalog/trace_catalog.h"
@@ -50,6 +51,9 @@ public Q_SLOTS:
     // Histograms of modeled against measured cycles per class for a measured run
     // (measuredReady), or refused().
     void compareMeasured(qint64 run);
+    // Reads events [first, first + count) of the open trace (the event log's rows,
+    // read here, off the UI thread) and sends them with eventsRead.
+    void readEvents(quint64 first, int count);
 
 Q_SIGNALS:
     void opened(const QString& trace, quint64 events, int cpus, int size_classes);
@@ -60,6 +64,7 @@ Q_SIGNALS:
     void overviewReady(allocsim::gui::OverviewPtr overview);
     void playing(bool on);
     void measuredReady(allocsim::gui::MeasuredPtr histograms);
+    void eventsRead(quint64 first, allocsim::gui::EventLogModel::Events events);
 
 private:
     void tick();
@@ -71,6 +76,7 @@ private:
     void step_until(const std::function<bool(const engine::StepRecord&)>& match);
 
     std::unique_ptr<engine::catalog::OpenTrace> open_;  // the database and the session on it
+    std::unique_ptr<engine::catalog::TraceEvents> events_;  // the trace's events, for the log
     engine::ReplaySession* session_ = nullptr;         // open_'s, or null
     std::shared_ptr<engine::TraceOverview> overview_;
     int slab_class_ = 0;

@@ -4,6 +4,7 @@
 #include <QMetaObject>
 #include <QTimer>
 
+#include "gui/event_log_model.h"
 #include "gui/main_window.h"
 #include "gui/session_worker.h"
 #include "gui/slab_view.h"
@@ -70,6 +71,15 @@ bool compare_measured(MainWindow& window, std::int64_t run) {
     QObject::disconnect(connection);
     loop.processEvents();  // the window's own slot for the histograms, queued before ours
     return window.refusal().isEmpty() && ready;
+}
+
+void settle(MainWindow& window) {
+    QEventLoop loop;
+    QTimer give_up;
+    give_up.setSingleShot(true);
+    give_up.start(10000);
+    while (window.log()->pending() > 0 && give_up.isActive()) loop.processEvents(QEventLoop::AllEvents, 50);
+    loop.processEvents();
 }
 
 }  // namespace allocsim::gui::drive

@@ -50,6 +50,18 @@ namespace {
 
 QString db_path(engine::test::GeneratedDb& t) { return QString::fromStdString(t.db().path()); }
 
+// The event log model on a trace, its rows read at once when it asks (in the window
+// the worker reads them, later).
+void open_rows(EventLogModel& model, engine::test::GeneratedDb& t, const std::string& trace) {
+    auto events = std::make_shared<engine::catalog::TraceEvents>(t.db().path(), trace);
+    model.reset(events->events());
+    model.setSource([&model, events](std::uint64_t first) {
+        auto rows = std::make_shared<std::vector<engine::catalog::TraceEvent>>();
+        for (std::uint64_t i = first; i < std::min(events->events(), first + EventLogModel::kChunk); ++i) rows->push_back(events->at(i));
+        model.addRows(first, rows);
+    });
+}
+
 }  // namespace
 
 TEST_CASE("event log model: the trace's events, row by row, filters keep exactly the matching events") {
@@ -58,7 +70,7 @@ TEST_CASE("event log model: the trace's events, row by row, filters keep exactly
     EventLogModel model;
     // Qt's own checks of the model's contract, on every change it signals.
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
-    model.open(db_path(t), QStringLiteral("mix"));
+    open_rows(model, t, "mix");
     REQUIRE(static_cast<std::uint64_t>(model.rowCount()) == t.events("mix"));
     traces::TraceReader reader(t.db(), "mix");
     std::vector<traces::TraceEvent> all, chunk;
@@ -114,7 +126,7 @@ TEST_CASE("event log model: a run in simulated-time order lists its operations i
     while (reader.next_chunk(chunk)) all.insert(all.end(), chunk.begin(), chunk.end());
     EventLogModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
-    model.open(db_path(t), QStringLiteral("mix"));
+    open_rows(model, t, "mix");
     model.setOverview(overview);
     int moved = 0;
     for (int row = 0; row < model.rowCount(); row += 7) {
@@ -729,4 +741,43 @@ TEST_CASE("caches: an object's journey moves as tokens, in order: buddy to run b
     caches->holdMotionAt(600);
     caches->render(&end);
     CHECK(end != three);
+}
+
+TEST_CASE("event log rows: asked of a source a chunk at a time, shown as they come; the window's come from its worker") {
+    engine::test::GeneratedDb t;
+    t.generate("mix", "mixed-stress", 2, 6000);
+    // A source that answers later: the row waits ("…"), one request per chunk.
+    EventLogModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    model.reset(t.events("mix"));
+    std::vector<std::uint64_t> asked;
+    model.setSource([&asked](std::uint64_t first) { asked.push_back(first); });
+    const int row = 2500;
+    CHECK(model.data(model.index(row, EventLogModel::Op), Qt::DisplayRole).toString() == QStringLiteral("…"));
+    CHECK(model.data(model.index(row + 1, EventLogModel::Object), Qt::DisplayRole).toString() == QStringLiteral("…"));
+    REQUIRE(asked.size() == 1);
+    CHECK(asked.front() == static_cast<std::uint64_t>(row) / EventLogModel::kChunk * EventLogModel::kChunk);
+    CHECK(model.pending() == 1);
+    engine::catalog::TraceEvents events(t.db().path(), "mix");
+    auto rows = std::make_shared<std::vector<engine::catalog::TraceEvent>>();
+    for (std::uint64_t i = asked.front(); i < asked.front() + EventLogModel::kChunk; ++i) rows->push_back(events.at(i));
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.addRows(asked.front(), rows);
+    CHECK(changed.count() == 1);
+    CHECK(model.pending() == 0);
+    CHECK(model.data(model.index(row, EventLogModel::Object), Qt::DisplayRole).toULongLong() == events.at(row).object);
+
+    // The window: its log asks the worker, and the rows come.
+    MainWindow window(true);
+    window.layOut(QSize(1400, 900));
+    window.show();
+    REQUIRE(window.openTrace(db_path(t), QStringLiteral("mix")));
+    REQUIRE(drive::seek(window, 4001));
+    EventLogModel& log = *window.log();
+    const int current = log.rowFor(4000);
+    REQUIRE(current >= 0);
+    log.data(log.index(current, EventLogModel::Op), Qt::DisplayRole);  // asks, if not held yet
+    drive::settle(window);
+    CHECK(log.pending() == 0);
+    CHECK(log.data(log.index(current, EventLogModel::Object), Qt::DisplayRole).toULongLong() == events.at(4000).object);
 }
