@@ -157,6 +157,7 @@ std::uint32_t ArenaView::touchedPages() const {
 }
 
 void ArenaView::setView(std::int64_t first, std::uint32_t pages) {
+    if (!auto_fit_ && first == view_first_ && pages == view_pages_) return;  // nothing moves: no viewChanged
     auto_fit_ = false;
     view_first_ = first;
     view_pages_ = pages;
@@ -166,6 +167,7 @@ void ArenaView::setView(std::int64_t first, std::uint32_t pages) {
 }
 
 void ArenaView::fitTouched() {
+    if (auto_fit_) return;
     auto_fit_ = true;
     layout();
     update();

@@ -55,7 +55,8 @@ int main(int argc, char** argv) {
     const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("with --screenshot: the window's size (default 1600x1000)"), QStringLiteral("WxH"), QStringLiteral("1600x1000"));
     const QCommandLineOption arena(QStringLiteral("arena"), QStringLiteral("the arena as its page grid or its buddy tree"), QStringLiteral("grid|tree"), QStringLiteral("grid"));
     const QCommandLineOption motion_at(QStringLiteral("motion-at"), QStringLiteral("with --screenshot: the motion MS milliseconds in: the arena's split or coalesce (250 a level), the caches' tokens (600 in all)"), QStringLiteral("MS"));
-    parser.addOptions({trace, run, shot, at, view, slab_class, until, measured, size, arena, motion_at});
+    const QCommandLineOption beside(QStringLiteral("compare"), QStringLiteral("with --screenshot: stored run RUN of the same trace beside this one, on the same event"), QStringLiteral("RUN"));
+    parser.addOptions({trace, run, shot, at, view, slab_class, until, measured, size, arena, motion_at, beside});
     parser.process(app);
 
     const auto usage = [](const QString& message) {
@@ -136,6 +137,11 @@ int main(int argc, char** argv) {
             const std::optional<std::uint64_t> id = number(measured, kRunId);
             if (!id) return 2;
             if (!allocsim::gui::drive::compare_measured(window, static_cast<std::int64_t>(*id))) return 1;
+        }
+        if (parser.isSet(beside)) {
+            const std::optional<std::uint64_t> id = number(beside, kRunId);
+            if (!id) return 2;
+            if (!allocsim::gui::drive::compare_with_run(window, static_cast<std::int64_t>(*id))) return 1;
         }
         if (parser.isSet(motion_at)) {
             const std::optional<std::uint64_t> ms = number(motion_at, allocsim::engine::catalog::whole_number_of<int>());

@@ -27,6 +27,7 @@
 #include <QToolBar>
 #include <QScreen>
 #include <QGuiApplication>
+#include <QSplitter>
 #include <QVBoxLayout>
 
 #include <cstdio>
@@ -185,8 +186,11 @@ void MainWindow::layOut(QSize size) {
 
 MainWindow::~MainWindow() {
     worker_->cancel = true;
+    if (compare_worker_ != nullptr) compare_worker_->cancel = true;
     thread_.quit();
+    compare_thread_.quit();
     thread_.wait();
+    compare_thread_.wait();
 }
 
 void MainWindow::buildDocks() {
@@ -364,6 +368,8 @@ void MainWindow::buildMenus() {
     });
 
     run->addSeparator();
+    QAction* beside = run->addAction(tr("Compare with another stored &run…"));
+    connect(beside, &QAction::triggered, this, &MainWindow::chooseRunToCompare);
     QAction* compare = run->addAction(tr("&Compare with a measured run…"));
     connect(compare, &QAction::triggered, this, [this] {
         if (db_.isEmpty()) return;
@@ -451,6 +457,13 @@ void MainWindow::showFrame(const FramePtr& frame) {
     if (frame->gauge_only) return;
     frame_ = frame;
     arena_->setFrame(frame);
+    if (compare_worker_ != nullptr && !compare_busy_) {
+        // The compared run to the same event (one seek at a time: its next frame asks
+        // again if this one has moved on meanwhile).
+        compare_busy_ = true;
+        const quint64 position = frame->position;
+        QMetaObject::invokeMethod(compare_worker_, [w = compare_worker_, position] { w->seek(position); });
+    }
     caches_->setFrame(frame);
     free_lists_->setFrame(frame);
     slabs_->setFrame(frame);
@@ -573,8 +586,123 @@ void MainWindow::showCauseHolders(int cause) {
     box.exec();
 }
 
+void MainWindow::chooseRunToCompare() {
+    if (db_.isEmpty()) return;
+    std::vector<engine::catalog::RunEntry> runs;
+    try {
+        runs = engine::catalog::list_runs(db_.toStdString());
+    } catch (const std::exception& e) {
+        report(tr("Cannot list the runs"), QString::fromStdString(e.what()));
+        return;
+    }
+    QStringList items;
+    std::vector<std::int64_t> ids;
+    for (const auto& r : runs)
+        if (r.trace == trace_.toStdString()) {
+            items << tr("run %1: %2 %3 %4").arg(r.id).arg(QString::fromStdString(r.allocator), QString::fromStdString(r.started),
+                                                         QString::fromStdString(r.label));
+            ids.push_back(r.id);
+        }
+    if (items.isEmpty()) {
+        report(tr("No stored runs"), tr("%1 holds no stored run of '%2' (allocsim replay stores one)").arg(db_, trace_));
+        return;
+    }
+    bool ok = false;
+    const QString chosen = QInputDialog::getItem(this, tr("Compare with another stored run"), tr("Run:"), items, 0, false, &ok);
+    if (ok) compareWithRun(ids[static_cast<std::size_t>(items.indexOf(chosen))]);
+}
+
+bool MainWindow::compareWithRun(std::int64_t run) {
+    engine::catalog::RunToOpen stored;
+    try {
+        stored = engine::catalog::stored_run(db_.toStdString(), run);
+    } catch (const std::exception& e) {
+        report(tr("Cannot compare"), QString::fromStdString(e.what()));
+        return false;
+    }
+    if (QString::fromStdString(stored.trace) != trace_) {
+        report(tr("Cannot compare"), tr("run %1 replayed trace '%2', not '%3'").arg(run).arg(QString::fromStdString(stored.trace), trace_));
+        return false;
+    }
+    if (compare_worker_ == nullptr) {
+        compare_worker_ = new SessionWorker;
+        compare_worker_->moveToThread(&compare_thread_);
+        connect(&compare_thread_, &QThread::finished, compare_worker_, &QObject::deleteLater);
+        compare_thread_.start();
+        connect(compare_worker_, &SessionWorker::frameReady, this, &MainWindow::showComparedFrame);
+        connect(compare_worker_, &SessionWorker::failed, this, &MainWindow::workerFailed);
+        connect(compare_worker_, &SessionWorker::overviewReady, this, [this, run](const OverviewPtr& o) {
+            timeline_->setCompared(o, tr("run %1").arg(run));
+        });
+        // The two arenas side by side, each under a line naming its run.
+        compare_arena_ = new ArenaView;
+        compare_arena_->setObjectName(QStringLiteral("compared-arena"));
+        compare_arena_->setAnimated(!headless_);
+        const auto panel = [](const QString& title, QWidget* w) {
+            auto* box = new QWidget;
+            auto* layout = new QVBoxLayout(box);
+            layout->setContentsMargins(0, 0, 0, 0);
+            layout->setSpacing(2);
+            auto* label = new QLabel(title);
+            label->setObjectName(QStringLiteral("panel-title"));
+            layout->addWidget(label);
+            layout->addWidget(w, 1);
+            return box;
+        };
+        auto* split = new QSplitter(Qt::Horizontal);
+        takeCentralWidget();
+        split->addWidget(panel(tr("this session"), arena_));
+        split->addWidget(panel(tr("run %1").arg(run), compare_arena_));
+        setCentralWidget(split);
+        connect(arena_, &ArenaView::viewChanged, this, &MainWindow::syncComparedView);
+        connect(compare_arena_, &ArenaView::viewChanged, this, &MainWindow::syncComparedView);
+        connect(compare_arena_, &ArenaView::blockClicked, this, [this](int block) {
+            QMessageBox::information(this, tr("Block history"), compare_arena_->blockReport(block));
+        });
+        compare_arena_->setMode(arena_->mode());
+    }
+    compare_busy_ = false;
+    compare_frame_.reset();
+    compare_worker_->cancel = true;
+    const QString db = db_, trace = trace_, settings = QString::fromStdString(stored.settings_json);
+    QMetaObject::invokeMethod(compare_worker_, [w = compare_worker_, db, trace, settings] { w->open(db, trace, settings); });
+    if (frame_) {
+        compare_busy_ = true;
+        const quint64 position = frame_->position;
+        QMetaObject::invokeMethod(compare_worker_, [w = compare_worker_, position] { w->seek(position); });
+    }
+    return true;
+}
+
+void MainWindow::showComparedFrame(const FramePtr& frame) {
+    if (frame->gauge_only || compare_arena_ == nullptr) return;
+    compare_busy_ = false;
+    compare_frame_ = frame;
+    compare_arena_->setFrame(frame);
+    syncComparedView();
+    if (frame_ && frame_->position != frame->position) {
+        compare_busy_ = true;
+        const quint64 position = frame_->position;
+        QMetaObject::invokeMethod(compare_worker_, [w = compare_worker_, position] { w->seek(position); });
+    }
+}
+
+void MainWindow::syncComparedView() {
+    if (compare_arena_ == nullptr || syncing_views_) return;
+    syncing_views_ = true;
+    // The arena that moved leads: the one that sent the signal, else this session's.
+    const ArenaView* from = sender() == compare_arena_ ? compare_arena_ : arena_;
+    ArenaView* to = from == arena_ ? compare_arena_ : arena_;
+    if (to->mode() != from->mode()) to->setMode(from->mode());
+    if (from->fitsTouched()) to->fitTouched();
+    else to->setView(from->viewFirst(), from->viewPages());
+    if (from->mode() == ArenaView::Mode::Tree) to->setTreeBlock(from->treeBlock());
+    syncing_views_ = false;
+}
+
 void MainWindow::showBuddyTree(bool on) {
     arena_->setMode(on ? ArenaView::Mode::Tree : ArenaView::Mode::Grid);
+    if (compare_arena_ != nullptr) compare_arena_->setMode(arena_->mode());
     if (buddy_tree_ != nullptr && buddy_tree_->isChecked() != on) buddy_tree_->setChecked(on);
 }
 

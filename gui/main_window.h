@@ -84,6 +84,15 @@ public Q_SLOTS:
     // dialog a click on its name in the timeline shows.
     QString causeHolders(int cause) const;
     void showCauseHolders(int cause);
+    // Opens stored run `run` of the same trace beside this one: a second session on its
+    // own worker, its arena beside this arena with the same view (zoom, pan, mode),
+    // kept on the same event, and its hit rate and footprint overlaid on the
+    // timeline. False (after reporting) if the run is of another trace or cannot open.
+    bool compareWithRun(std::int64_t run);
+    // The compared run's arena and last frame (null when not comparing).
+    ArenaView* comparedArena() const { return compare_arena_; }
+    const FramePtr& comparedFrame() const { return compare_frame_; }
+    SessionWorker* comparedWorker() const { return compare_worker_; }
     // The arena as its buddy tree (on) or its page grid (off).
     void showBuddyTree(bool on);
     // The arena's grid back on the range touched so far, following it.
@@ -95,6 +104,9 @@ protected:
     void dropEvent(QDropEvent*) override;
 
 private Q_SLOTS:
+    void showComparedFrame(const FramePtr& frame);
+    void chooseRunToCompare();
+    void syncComparedView();
     // What the worker and the views report, each in its own slot.
     void showBlockHistory(int block);
     void workerFailed(const QString& message);
@@ -119,6 +131,13 @@ private:
 
     bool headless_;
     QThread thread_;
+    // The compared run (compareWithRun): its worker on its own thread, its arena.
+    QThread compare_thread_;
+    SessionWorker* compare_worker_ = nullptr;
+    ArenaView* compare_arena_ = nullptr;
+    FramePtr compare_frame_;
+    bool compare_busy_ = false;   // a seek asked of its worker and not yet answered
+    bool syncing_views_ = false;  // one arena's view being copied to the other
     SessionWorker* worker_;
     FramePtr frame_;
     OverviewPtr overview_;

@@ -55,6 +55,12 @@ void TimelineView::setOverview(const OverviewPtr& overview, std::uint64_t events
     update();
 }
 
+void TimelineView::setCompared(const OverviewPtr& overview, const QString& name) {
+    compared_ = overview;
+    compared_name_ = name;
+    update();
+}
+
 void TimelineView::setPosition(std::uint64_t position) {
     if (position == position_) return;
     position_ = position;
@@ -123,6 +129,24 @@ void TimelineView::paintEvent(QPaintEvent*) {
     p.drawText(label_at(hits, 6), tr("hit rate"));
     p.setPen(palette::drain());
     p.drawText(label_at(hits, 70), tr("fragmentation (1 - live / footprint)"));
+    if (compared_ && compared_->hit_rate.size() == o.hit_rate.size()) {
+        // The compared run's hit rate, dashed; its name in the strip.
+        QPainterPath line;
+        bool started = false;
+        for (std::size_t b = 0; b < compared_->hit_rate.size(); ++b) {
+            if (compared_->hit_rate[b] < 0) continue;
+            const double x = hits.left() + hits.width() * (static_cast<double>(b) + 0.5) / static_cast<double>(compared_->hit_rate.size());
+            const double y = hits.bottom() - hits.height() * std::min(1.0, compared_->hit_rate[b]);
+            if (!started) line.moveTo(x, y);
+            else line.lineTo(x, y);
+            started = true;
+        }
+        p.setPen(QPen(Qt::white, 1.4, Qt::DashLine));
+        p.setBrush(Qt::NoBrush);
+        p.drawPath(line);
+        p.setPen(Qt::white);
+        p.drawText(label_at(hits, 320), tr("dashed: %1 (hit rate; footprint below)").arg(compared_name_));
+    }
     // 3. The footprint by cause, stacked: live bytes at the bottom, metadata on top.
     //    Each name in the strip above is a button: a click lists what holds it.
     legend_.clear();
@@ -154,6 +178,19 @@ void TimelineView::paintEvent(QPaintEvent*) {
             p.setBrush(cause_color(static_cast<FootprintCause>(k)));
             p.drawPath(area_path);
             for (std::size_t b = 0; b < buckets; ++b) below[b] += layers[b][k];
+        }
+        // The compared run's footprint (all its causes), dashed, on the same scale.
+        if (compared_ && compared_->footprint_parts.size() == buckets) {
+            QPainterPath line;
+            for (std::size_t b = 0; b < buckets; ++b) {
+                const double total = static_cast<double>(compared_->footprint_parts[b].total());
+                const double y = memory.bottom() - memory.height() * std::min(1.0, total / most);
+                if (b == 0) line.moveTo(x_of(b), y);
+                else line.lineTo(x_of(b), y);
+            }
+            p.setPen(QPen(Qt::white, 1.6, Qt::DashLine));
+            p.setBrush(Qt::NoBrush);
+            p.drawPath(line);
         }
         p.setPen(Qt::white);
         p.drawText(QRectF(0, memory.top(), kLeft - 4, 14), Qt::AlignRight, human_bytes(most));

@@ -21,6 +21,9 @@ public:
     explicit TimelineView(QWidget* parent = nullptr);
     void setOverview(const OverviewPtr& overview, std::uint64_t events);
     void setPosition(std::uint64_t position);
+    // Another run of the same trace, overlaid: its hit rate and its footprint drawn
+    // dashed over this one's (null: none). `name` labels it.
+    void setCompared(const OverviewPtr& overview, const QString& name);
     QSize sizeHint() const override { return {800, 300}; }
     // Where a cause's name is (tests): empty before the first paint.
     QRectF causeRect(int cause) const;
@@ -38,6 +41,8 @@ private:
     QRectF plotArea() const;
     std::uint64_t positionAt(double x) const;
     OverviewPtr overview_;
+    OverviewPtr compared_;
+    QString compared_name_;
     std::vector<std::pair<QRectF, int>> legend_;  // the causes' names, as painted
     std::uint64_t events_ = 0, position_ = 0;
 };

@@ -73,6 +73,20 @@ bool compare_measured(MainWindow& window, std::int64_t run) {
     return window.refusal().isEmpty() && ready;
 }
 
+bool compare_with_run(MainWindow& window, std::int64_t run) {
+    if (!window.compareWithRun(run)) return false;
+    QEventLoop loop;
+    QTimer give_up;
+    give_up.setSingleShot(true);
+    give_up.start(30000);
+    const auto same = [&window] {
+        return window.comparedFrame() != nullptr && window.frame() != nullptr &&
+               window.comparedFrame()->position == window.frame()->position;
+    };
+    while (!same() && give_up.isActive() && !window.failed()) loop.processEvents(QEventLoop::AllEvents, 50);
+    return same();
+}
+
 void settle(MainWindow& window) {
     QEventLoop loop;
     QTimer give_up;

@@ -26,6 +26,9 @@ bool run_until(MainWindow& window, StopAt stop, std::uint64_t target = 0, const 
 void select_slabs(MainWindow& window, int cls, int run);
 // The Measured dock for a measured run of the trace.
 bool compare_measured(MainWindow& window, std::int64_t run);
+// Opens stored run `run` beside the window's (MainWindow::compareWithRun) and waits
+// until it shows the same event.
+bool compare_with_run(MainWindow& window, std::int64_t run);
 // Waits (at most 10 s) until the rows the event log asked the worker for have come.
 void settle(MainWindow& window);
 

@@ -21,6 +21,13 @@ std::vector<MeasuredRunInfo> list_measured(const std::string& db) {
     return list_measured_runs(d);
 }
 
+std::vector<RunEntry> list_runs(const std::string& db) {
+    traces::Database d(db, traces::Database::Mode::ReadOnly);
+    std::vector<RunEntry> out;
+    for (const RunInfo& r : engine::list_runs(d)) out.push_back({r.id, r.trace, r.label, r.allocator, r.started});
+    return out;
+}
+
 RunToOpen stored_run(const std::string& db, std::int64_t run) {
     traces::Database d(db, traces::Database::Mode::ReadOnly);
     const StoredRun stored = load_run(d, run);

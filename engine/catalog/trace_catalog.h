@@ -37,6 +37,16 @@ std::vector<TraceEntry> list_traces(const std::string& db);
 // Its measured runs (allocsim capture, allocsim measure).
 std::vector<MeasuredRunInfo> list_measured(const std::string& db);
 
+struct RunEntry {
+    std::int64_t id = 0;
+    std::string trace;
+    std::string label;
+    std::string allocator;
+    std::string started;
+};
+// Its stored runs (allocsim replay stores each), oldest first.
+std::vector<RunEntry> list_runs(const std::string& db);
+
 struct RunToOpen {
     std::string trace;
     std::string settings_json;  // engine::settings_to_json

@@ -30,6 +30,9 @@
 #include "engine/measure/measured_run.h"
 #include "engine/measure/modeled_ops.h"
 #include "engine/replay/replay_session.h"
+#include "engine/replay/replayer.h"
+#include "engine/replay/run_store.h"
+#include "engine/replay/settings.h"
 #include "gui/arena_view.h"
 #include "gui/breakpoint.h"
 #include "gui/caches_view.h"
@@ -780,4 +783,52 @@ TEST_CASE("event log rows: asked of a source a chunk at a time, shown as they co
     drive::settle(window);
     CHECK(log.pending() == 0);
     CHECK(log.data(log.index(current, EventLogModel::Object), Qt::DisplayRole).toULongLong() == events.at(4000).object);
+}
+
+TEST_CASE("two runs side by side: the compared run on the same event with its own settings, the arenas' views kept together") {
+    engine::test::GeneratedDb t;
+    t.generate("lar", "larson", 2, 20000);
+    // Two stored runs of the trace: the defaults, and small bins.
+    engine::ReplaySettings defaults, small;
+    engine::apply_setting_arg(small, "cache.capacity=8");
+    engine::apply_setting_arg(small, "refill.batch=4");
+    engine::apply_setting_arg(small, "drain.batch=4");
+    std::int64_t ids[2] = {0, 0};
+    for (int i = 0; i < 2; ++i) {
+        const engine::ReplaySettings& s = i == 0 ? defaults : small;
+        const engine::ReplayResult result = engine::replay(t.db(), "lar", s);
+        const std::string trace = "lar", label = i == 0 ? "defaults" : "small bins";
+        ids[i] = engine::store_run(t.db(), engine::RunToStore{.trace = trace, .label = label, .settings = s, .result = result,
+                                                              .started = std::chrono::system_clock::now(), .wall_seconds = 0});
+    }
+    MainWindow window(true);
+    window.layOut(QSize(1600, 1000));
+    window.show();
+    REQUIRE(window.openRun(db_path(t), ids[0]));
+    REQUIRE(drive::seek(window, 12000));
+    REQUIRE(drive::compare_with_run(window, ids[1]));
+    REQUIRE(window.comparedFrame() != nullptr);
+    CHECK(window.comparedFrame()->position == 12000);
+    // Each side is its own run's state: a straight replay with its settings.
+    engine::ReplaySession straight(t.db(), "lar", small);
+    straight.seek(12000);
+    CHECK(window.comparedFrame()->core == straight.snapshot());
+    CHECK_FALSE(window.comparedFrame()->core == window.frame()->core);  // the settings changed something
+    // Moving this session moves the other to the same event.
+    REQUIRE(drive::seek(window, 5000));
+    QElapsedTimer waited;
+    waited.start();
+    while (window.comparedFrame()->position != 5000 && waited.elapsed() < 20000) QApplication::processEvents(QEventLoop::AllEvents, 50);
+    CHECK(window.comparedFrame()->position == 5000);
+    // A zoom on either arena is the other's too.
+    ArenaView* here = static_cast<ArenaView*>(window.view(QStringLiteral("arena")));
+    ArenaView* there = window.comparedArena();
+    REQUIRE(there != nullptr);
+    here->zoomAt(here->cellForPage(64).center(), 2);
+    CHECK_FALSE(there->fitsTouched());
+    CHECK(there->viewPages() == here->viewPages());
+    there->zoomAt(there->cellForPage(static_cast<std::uint32_t>(std::max<std::int64_t>(0, there->viewFirst()))).center(), -1);
+    CHECK(here->viewPages() == there->viewPages());
+    window.showBuddyTree(true);
+    CHECK(there->mode() == ArenaView::Mode::Tree);
 }

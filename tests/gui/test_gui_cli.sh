@@ -30,6 +30,8 @@ missing_trace)
 missing_run)
   expect_code 0 "$ALLOCSIM" gen default --ops 2000 --db t.db
   expect_code 1 "$GUI" t.db --run 7 --screenshot s.png; contains err.txt "no run 7"
+  expect_code 1 "$GUI" t.db --compare 9 --screenshot s.png; contains err.txt "no run 9"
+  expect_code 2 "$GUI" t.db --compare nine --screenshot s.png; contains err.txt "--compare: 'nine' is not a whole number in 1..2^63-1"
   expect_code 2 "$GUI" t.db --run seven --screenshot s.png; contains err.txt "--run: 'seven' is not a whole number in 1..2^63-1" ;;
 screenshot)
   expect_code 0 "$ALLOCSIM" gen default --ops 4000 --db t.db
