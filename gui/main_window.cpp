@@ -371,32 +371,7 @@ void MainWindow::buildMenus() {
     QAction* beside = run->addAction(tr("Compare with another stored &run…"));
     connect(beside, &QAction::triggered, this, &MainWindow::chooseRunToCompare);
     QAction* compare = run->addAction(tr("&Compare with a measured run…"));
-    connect(compare, &QAction::triggered, this, [this] {
-        if (db_.isEmpty()) return;
-        std::vector<engine::MeasuredRunInfo> runs;
-        try {
-            runs = engine::catalog::list_measured(db_.toStdString());
-        } catch (const std::exception& e) {
-            report(tr("Cannot list the measured runs"), QString::fromStdString(e.what()));
-            return;
-        }
-        QStringList items;
-        std::vector<std::int64_t> ids;
-        for (const auto& r : runs)
-            if (r.trace == trace_.toStdString()) {
-                items << tr("run %1: %2, %3, %4 runner(s), %5%6").arg(r.id).arg(QString::fromStdString(r.source),
-                                                                            QString::fromStdString(r.clock)).arg(r.runners).arg(QString::fromStdString(r.started))
-                             .arg(r.cycle_accurate ? QString() : tr(" (not cycle-accurate: %1)").arg(QString::fromStdString(r.clock_note)));
-                ids.push_back(r.id);
-            }
-        if (items.isEmpty()) {
-            report(tr("No measured runs"), tr("%1 holds no measured run of '%2' (allocsim capture or allocsim measure makes one)").arg(db_, trace_));
-            return;
-        }
-        bool ok = false;
-        const QString chosen = QInputDialog::getItem(this, tr("Compare with a measured run"), tr("Run:"), items, 0, false, &ok);
-        if (ok) compareMeasured(ids[static_cast<std::size_t>(items.indexOf(chosen))]);
-    });
+    connect(compare, &QAction::triggered, this, &MainWindow::chooseMeasuredRun);
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     buddy_tree_ = view->addAction(tr("Arena as a buddy &tree"));
@@ -586,30 +561,60 @@ void MainWindow::showCauseHolders(int cause) {
     box.exec();
 }
 
-void MainWindow::chooseRunToCompare() {
-    if (db_.isEmpty()) return;
-    std::vector<engine::catalog::RunEntry> runs;
-    try {
-        runs = engine::catalog::list_runs(db_.toStdString());
-    } catch (const std::exception& e) {
-        report(tr("Cannot list the runs"), QString::fromStdString(e.what()));
-        return;
-    }
+// The database's runs of this trace (`list` reads them), one line each (`describe`),
+// for the user to pick one: its id, or nothing (none, an error reported, or cancelled).
+template <class List, class Describe>
+std::optional<std::int64_t> MainWindow::pickRun(const QString& title, const QString& none, List list, Describe describe) {
+    if (db_.isEmpty()) return std::nullopt;
     QStringList items;
     std::vector<std::int64_t> ids;
-    for (const auto& r : runs)
-        if (r.trace == trace_.toStdString()) {
-            items << tr("run %1: %2 %3 %4").arg(r.id).arg(QString::fromStdString(r.allocator), QString::fromStdString(r.started),
-                                                         QString::fromStdString(r.label));
-            ids.push_back(r.id);
-        }
+    try {
+        for (const auto& r : list(db_.toStdString()))
+            if (r.trace == trace_.toStdString()) {
+                items << describe(r);
+                ids.push_back(r.id);
+            }
+    } catch (const std::exception& e) {
+        report(tr("Cannot list the runs"), QString::fromStdString(e.what()));
+        return std::nullopt;
+    }
     if (items.isEmpty()) {
-        report(tr("No stored runs"), tr("%1 holds no stored run of '%2' (allocsim replay stores one)").arg(db_, trace_));
-        return;
+        report(title, none);
+        return std::nullopt;
     }
     bool ok = false;
-    const QString chosen = QInputDialog::getItem(this, tr("Compare with another stored run"), tr("Run:"), items, 0, false, &ok);
-    if (ok) compareWithRun(ids[static_cast<std::size_t>(items.indexOf(chosen))]);
+    const QString chosen = QInputDialog::getItem(this, title, tr("Run:"), items, 0, false, &ok);
+    if (!ok) return std::nullopt;
+    return ids[static_cast<std::size_t>(items.indexOf(chosen))];
+}
+
+void MainWindow::chooseMeasuredRun() {
+    const auto run = pickRun(
+        tr("Compare with a measured run"),
+        tr("%1 holds no measured run of '%2' (allocsim capture or allocsim measure makes one)").arg(db_, trace_),
+        [](const std::string& db) { return engine::catalog::list_measured(db); },
+        [this](const engine::MeasuredRunInfo& r) {
+            return tr("run %1: %2, %3, %4 runner(s), %5%6")
+                .arg(r.id)
+                .arg(QString::fromStdString(r.source), QString::fromStdString(r.clock))
+                .arg(r.runners)
+                .arg(QString::fromStdString(r.started))
+                .arg(r.cycle_accurate ? QString() : tr(" (not cycle-accurate: %1)").arg(QString::fromStdString(r.clock_note)));
+        });
+    if (run) compareMeasured(*run);
+}
+
+void MainWindow::chooseRunToCompare() {
+    const auto run = pickRun(
+        tr("Compare with another stored run"),
+        tr("%1 holds no stored run of '%2' (allocsim replay stores one)").arg(db_, trace_),
+        [](const std::string& db) { return engine::catalog::list_runs(db); },
+        [this](const engine::catalog::RunEntry& r) {
+            return tr("run %1: %2 %3 %4")
+                .arg(r.id)
+                .arg(QString::fromStdString(r.allocator), QString::fromStdString(r.started), QString::fromStdString(r.label));
+        });
+    if (run) compareWithRun(*run);
 }
 
 bool MainWindow::compareWithRun(std::int64_t run) {

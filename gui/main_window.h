@@ -8,6 +8,8 @@
 #include <QMainWindow>
 #include <QThread>
 
+#include <optional>
+
 #include "gui/frame.h"
 #include "gui/measured_view.h"
 
@@ -106,6 +108,7 @@ protected:
 private Q_SLOTS:
     void showComparedFrame(const FramePtr& frame);
     void chooseRunToCompare();
+    void chooseMeasuredRun();
     void syncComparedView();
     // What the worker and the views report, each in its own slot.
     void showBlockHistory(int block);
@@ -117,6 +120,8 @@ private Q_SLOTS:
     void showMeasured(const MeasuredPtr& histograms);
 
 private:
+    template <class List, class Describe>
+    std::optional<std::int64_t> pickRun(const QString& title, const QString& none, List list, Describe describe);
     void buildMenus();
     void buildTransport();
     void buildDocks();
