@@ -52,15 +52,6 @@ namespace {
 
 constexpr int kMaxRecent = 8;
 
-QString trace_list_error(const QString& db, std::vector<engine::catalog::TraceEntry>& out) {
-    try {
-        out = engine::catalog::list_traces(db.toStdString());
-    } catch (const std::exception& e) {
-        return QString::fromStdString(e.what());
-    }
-    return {};
-}
-
 }  // namespace
 
 MainWindow::MainWindow(bool headless, QWidget* parent) : QMainWindow(parent), headless_(headless) {
@@ -97,6 +88,8 @@ MainWindow::MainWindow(bool headless, QWidget* parent) : QMainWindow(parent), he
         QMetaObject::invokeMethod(w, [w, first] { w->readEvents(first, static_cast<int>(EventLogModel::kChunk)); });
     });
     connect(worker_, &SessionWorker::eventsRead, log_model_, &EventLogModel::addRows);
+    connect(worker_, &SessionWorker::tracesListed, this, &MainWindow::tracesListed);
+    connect(worker_, &SessionWorker::runsListed, this, &MainWindow::runsListed);
 
     QSettings settings;
     bool restored = false;
@@ -136,13 +129,20 @@ void MainWindow::workerRefused(const QString& message) {
 }
 
 void MainWindow::traceOpened(const QString& trace, quint64 events, int cpus, int) {
+    trace_ = trace;
+    log_model_->reset(events);
+    timeline_->setOverview(nullptr, events);
+    rememberRecent(db_);
     setWindowTitle(QStringLiteral("%1 — %2 — allocsim").arg(trace, QFileInfo(db_).fileName()));
     slider_->setRange(0, static_cast<int>(std::min<quint64>(events, 0x7FFFFFFF)));
     event_box_->setRange(0, static_cast<int>(std::min<quint64>(events == 0 ? 0 : events - 1, 0x7FFFFFFF)));
-    const QSignalBlocker block(filter_cpu_);
-    filter_cpu_->clear();
-    filter_cpu_->addItem(tr("any CPU"), -1);
-    for (int c = 0; c < cpus; ++c) filter_cpu_->addItem(QStringLiteral("cpu %1").arg(c), c);
+    {
+        const QSignalBlocker block(filter_cpu_);
+        filter_cpu_->clear();
+        filter_cpu_->addItem(tr("any CPU"), -1);
+        for (int c = 0; c < cpus; ++c) filter_cpu_->addItem(QStringLiteral("cpu %1").arg(c), c);
+    }
+    Q_EMIT traceShown(trace);
 }
 
 void MainWindow::showProgress(const QString& what, quint64 done, quint64 total) {
@@ -341,11 +341,11 @@ void MainWindow::buildMenus() {
     connect(open, &QAction::triggered, this, [this] {
         const QString db = QFileDialog::getOpenFileName(this, tr("Open a trace database"), QFileInfo(db_).path(),
                                                         tr("allocsim databases (*.db *.sqlite);;All files (*)"));
-        if (!db.isEmpty()) openTrace(db, chooseTrace(db));
+        if (!db.isEmpty()) openDatabase(db);
     });
     QAction* other = file->addAction(tr("Open &trace of this database…"));
     connect(other, &QAction::triggered, this, [this] {
-        if (!db_.isEmpty()) openTrace(db_, chooseTrace(db_));
+        if (!db_.isEmpty()) openDatabase(db_);
     });
     recent_menu_ = file->addMenu(tr("Open &recent"));
     refreshRecentMenu();
@@ -432,7 +432,7 @@ void MainWindow::showFrame(const FramePtr& frame) {
     if (frame->gauge_only) return;
     frame_ = frame;
     arena_->setFrame(frame);
-    if (compare_worker_ != nullptr && !compare_busy_) {
+    if (compare_worker_ != nullptr && !compare_busy_ && compare_refusal_.isEmpty()) {
         // The compared run to the same event (one seek at a time: its next frame asks
         // again if this one has moved on meanwhile).
         compare_busy_ = true;
@@ -468,69 +468,50 @@ void MainWindow::report(const QString& title, const QString& message) {
     else QMessageBox::critical(this, title, message);
 }
 
-QString MainWindow::chooseTrace(const QString& db) {
-    std::vector<engine::catalog::TraceEntry> traces;
-    const QString error = trace_list_error(db, traces);
-    if (!error.isEmpty()) {
-        report(tr("Cannot open the database"), error);
-        return {};
-    }
-    if (traces.empty()) {
+void MainWindow::openDatabase(const QString& db) {
+    // The worker lists its traces (no database is read on this thread): tracesListed.
+    QMetaObject::invokeMethod(worker_, [w = worker_, db] { w->listTraces(db); });
+}
+
+void MainWindow::tracesListed(const QString& db, const QStringList& names) {
+    if (names.isEmpty()) {
         report(tr("No traces"), tr("%1 holds no trace (allocsim gen or allocsim import adds one)").arg(db));
-        return {};
+        return;
     }
-    if (traces.size() == 1 || headless_) return QString::fromStdString(traces.front().name);
-    QStringList names;
-    for (const auto& t : traces) names << QString::fromStdString(t.name);
+    if (names.size() == 1 || headless_) {
+        openTrace(db, names.front());
+        return;
+    }
     bool ok = false;
     const QString chosen = QInputDialog::getItem(this, tr("Open a trace"), tr("Trace:"), names, 0, false, &ok);
-    return ok ? chosen : QString();
+    if (ok) openTrace(db, chosen);
+}
+
+// What opening a trace resets here; what was opened comes with traceOpened.
+void MainWindow::startOpening(const QString& db) {
+    db_ = db;
+    trace_.clear();
+    failed_ = false;
+    failure_.clear();
+    overview_.reset();
+    frame_.reset();
+    log_model_->reset(0);
+    timeline_->setOverview(nullptr, 0);
+    arena_->clearHistory();
+    worker_->cancel = true;
 }
 
 bool MainWindow::openRun(const QString& db, std::int64_t run) {
-    try {
-        const engine::catalog::RunToOpen stored = engine::catalog::stored_run(db.toStdString(), run);
-        return openTrace(db, QString::fromStdString(stored.trace), QString::fromStdString(stored.settings_json));
-    } catch (const std::exception& e) {
-        report(tr("Cannot open the run"), QString::fromStdString(e.what()));
-        return false;
-    }
+    startOpening(db);
+    const qint64 id = run;
+    QMetaObject::invokeMethod(worker_, [w = worker_, db, id] { w->openRun(db, id); });
+    return true;
 }
 
-bool MainWindow::openTrace(const QString& db, const QString& trace_in, const QString& settings_json) {
-    std::vector<engine::catalog::TraceEntry> traces;
-    const QString error = trace_list_error(db, traces);
-    if (!error.isEmpty()) {
-        report(tr("Cannot open the database"), error);
-        return false;
-    }
-    QString trace = trace_in;
-    if (trace.isEmpty()) {
-        if (traces.empty()) {
-            report(tr("No traces"), tr("%1 holds no trace (allocsim gen or allocsim import adds one)").arg(db));
-            return false;
-        }
-        trace = QString::fromStdString(traces.front().name);
-    }
-    const auto found = std::find_if(traces.begin(), traces.end(), [&](const auto& t) { return t.name == trace.toStdString(); });
-    if (found == traces.end()) {
-        report(tr("No such trace"), tr("%1: no trace named '%2' (allocsim traces lists them)").arg(db, trace));
-        return false;
-    }
-    if (found->events == 0) {
-        report(tr("Empty trace"), tr("%1: trace '%2' has no events to show").arg(db, trace));
-        return false;
-    }
-    log_model_->reset(found->events);
-    db_ = db;
+bool MainWindow::openTrace(const QString& db, const QString& trace, const QString& settings_json) {
+    startOpening(db);
     trace_ = trace;
-    failed_ = false;
-    overview_.reset();
-    timeline_->setOverview(nullptr, found->events);
-    arena_->clearHistory();
-    worker_->cancel = true;
     QMetaObject::invokeMethod(worker_, [w = worker_, db, trace, settings_json] { w->open(db, trace, settings_json); });
-    rememberRecent(db);
     return true;
 }
 
@@ -561,81 +542,54 @@ void MainWindow::showCauseHolders(int cause) {
     box.exec();
 }
 
-// The database's runs of this trace (`list` reads them), one line each (`describe`),
-// for the user to pick one: its id, or nothing (none, an error reported, or cancelled).
-template <class List, class Describe>
-std::optional<std::int64_t> MainWindow::pickRun(const QString& title, const QString& none, List list, Describe describe) {
-    if (db_.isEmpty()) return std::nullopt;
-    QStringList items;
-    std::vector<std::int64_t> ids;
-    try {
-        for (const auto& r : list(db_.toStdString()))
-            if (r.trace == trace_.toStdString()) {
-                items << describe(r);
-                ids.push_back(r.id);
-            }
-    } catch (const std::exception& e) {
-        report(tr("Cannot list the runs"), QString::fromStdString(e.what()));
-        return std::nullopt;
-    }
-    if (items.isEmpty()) {
-        report(title, none);
-        return std::nullopt;
-    }
-    bool ok = false;
-    const QString chosen = QInputDialog::getItem(this, title, tr("Run:"), items, 0, false, &ok);
-    if (!ok) return std::nullopt;
-    return ids[static_cast<std::size_t>(items.indexOf(chosen))];
-}
-
 void MainWindow::chooseMeasuredRun() {
-    const auto run = pickRun(
-        tr("Compare with a measured run"),
-        tr("%1 holds no measured run of '%2' (allocsim capture or allocsim measure makes one)").arg(db_, trace_),
-        [](const std::string& db) { return engine::catalog::list_measured(db); },
-        [this](const engine::MeasuredRunInfo& r) {
-            return tr("run %1: %2, %3, %4 runner(s), %5%6")
-                .arg(r.id)
-                .arg(QString::fromStdString(r.source), QString::fromStdString(r.clock))
-                .arg(r.runners)
-                .arg(QString::fromStdString(r.started))
-                .arg(r.cycle_accurate ? QString() : tr(" (not cycle-accurate: %1)").arg(QString::fromStdString(r.clock_note)));
-        });
-    if (run) compareMeasured(*run);
+    if (db_.isEmpty()) return;
+    const QString db = db_, trace = trace_;
+    QMetaObject::invokeMethod(worker_, [w = worker_, db, trace] { w->listRuns(db, trace, true); });
 }
 
 void MainWindow::chooseRunToCompare() {
-    const auto run = pickRun(
-        tr("Compare with another stored run"),
-        tr("%1 holds no stored run of '%2' (allocsim replay stores one)").arg(db_, trace_),
-        [](const std::string& db) { return engine::catalog::list_runs(db); },
-        [this](const engine::catalog::RunEntry& r) {
-            return tr("run %1: %2 %3 %4")
-                .arg(r.id)
-                .arg(QString::fromStdString(r.allocator), QString::fromStdString(r.started), QString::fromStdString(r.label));
-        });
-    if (run) compareWithRun(*run);
+    if (db_.isEmpty()) return;
+    const QString db = db_, trace = trace_;
+    QMetaObject::invokeMethod(worker_, [w = worker_, db, trace] { w->listRuns(db, trace, false); });
+}
+
+// The runs the worker listed, for the user to pick one: a measured run to compare the
+// model with, or another stored run to show beside this one.
+void MainWindow::runsListed(bool measured, const QStringList& lines, const QList<qint64>& ids) {
+    const QString title = measured ? tr("Compare with a measured run") : tr("Compare with another stored run");
+    if (lines.isEmpty()) {
+        report(title, measured ? tr("%1 holds no measured run of '%2' (allocsim capture or allocsim measure makes one)").arg(db_, trace_)
+                               : tr("%1 holds no stored run of '%2' (allocsim replay stores one)").arg(db_, trace_));
+        return;
+    }
+    bool ok = false;
+    const QString chosen = QInputDialog::getItem(this, title, tr("Run:"), lines, 0, false, &ok);
+    if (!ok) return;
+    const qint64 id = ids[lines.indexOf(chosen)];
+    if (measured) compareMeasured(id);
+    else compareWithRun(id);
 }
 
 bool MainWindow::compareWithRun(std::int64_t run) {
-    engine::catalog::RunToOpen stored;
-    try {
-        stored = engine::catalog::stored_run(db_.toStdString(), run);
-    } catch (const std::exception& e) {
-        report(tr("Cannot compare"), QString::fromStdString(e.what()));
-        return false;
-    }
-    if (QString::fromStdString(stored.trace) != trace_) {
-        report(tr("Cannot compare"), tr("run %1 replayed trace '%2', not '%3'").arg(run).arg(QString::fromStdString(stored.trace), trace_));
-        return false;
-    }
+    if (db_.isEmpty()) return false;
+    compare_refusal_.clear();
     if (compare_worker_ == nullptr) {
         compare_worker_ = new SessionWorker;
         compare_worker_->moveToThread(&compare_thread_);
         connect(&compare_thread_, &QThread::finished, compare_worker_, &QObject::deleteLater);
         compare_thread_.start();
         connect(compare_worker_, &SessionWorker::frameReady, this, &MainWindow::showComparedFrame);
-        connect(compare_worker_, &SessionWorker::failed, this, &MainWindow::workerFailed);
+        // Its failures are its own: this session goes on.
+        connect(compare_worker_, &SessionWorker::failed, this, [this](const QString& m) {
+            compare_refusal_ = m;
+            report(tr("Cannot compare"), m);
+        });
+        connect(compare_worker_, &SessionWorker::opened, this, [this, run](const QString& trace) {
+            if (trace == trace_) return;
+            compare_refusal_ = tr("run %1 replayed trace '%2', not '%3'").arg(run).arg(trace, trace_);
+            report(tr("Cannot compare"), compare_refusal_);
+        });
         connect(compare_worker_, &SessionWorker::overviewReady, this, [this, run](const OverviewPtr& o) {
             timeline_->setCompared(o, tr("run %1").arg(run));
         });
@@ -669,8 +623,9 @@ bool MainWindow::compareWithRun(std::int64_t run) {
     compare_busy_ = false;
     compare_frame_.reset();
     compare_worker_->cancel = true;
-    const QString db = db_, trace = trace_, settings = QString::fromStdString(stored.settings_json);
-    QMetaObject::invokeMethod(compare_worker_, [w = compare_worker_, db, trace, settings] { w->open(db, trace, settings); });
+    const QString db = db_;
+    const qint64 id = run;
+    QMetaObject::invokeMethod(compare_worker_, [w = compare_worker_, db, id] { w->openRun(db, id); });
     if (frame_) {
         compare_busy_ = true;
         const quint64 position = frame_->position;
@@ -743,7 +698,7 @@ void MainWindow::refreshRecentMenu() {
     recent_menu_->clear();
     const QStringList recent = QSettings().value(QStringLiteral("recent")).toStringList();
     for (const QString& path : recent)
-        connect(recent_menu_->addAction(path), &QAction::triggered, this, [this, path] { openTrace(path, chooseTrace(path)); });
+        connect(recent_menu_->addAction(path), &QAction::triggered, this, [this, path] { openDatabase(path); });
     recent_menu_->setEnabled(!recent.isEmpty());
 }
 
@@ -765,8 +720,7 @@ void MainWindow::dropEvent(QDropEvent* e) {
     const auto urls = e->mimeData()->urls();
     if (urls.isEmpty() || !urls.front().isLocalFile()) return;
     const QString db = urls.front().toLocalFile();
-    const QString trace = chooseTrace(db);
-    if (!trace.isEmpty()) openTrace(db, trace);
+    openDatabase(db);
 }
 
 }  // namespace allocsim::gui

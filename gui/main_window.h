@@ -42,8 +42,10 @@ public:
     explicit MainWindow(bool headless = false, QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    // Opens a trace of a database (the first trace if `trace` is empty). Returns
-    // false after reporting why (a message box, or stderr when headless).
+    // Opens a trace of a database (the first trace if `trace` is empty): the worker
+    // checks and opens it (no database is read on this thread), then traceShown();
+    // what fails is reported (a message box, or stderr when headless) and failed()
+    // reads true. Returns false only if it could not ask.
     // `settings_json`: a stored run's settings (engine::settings_to_json), or empty
     // for the defaults.
     bool openTrace(const QString& db, const QString& trace, const QString& settings_json = QString());
@@ -69,6 +71,8 @@ public:
 Q_SIGNALS:
     // Each frame the worker sends, express runs' gauge frames too: the position shown.
     void positionShown(quint64 position);
+    // A trace the worker opened (openTrace, openRun, a database dropped or chosen).
+    void traceShown(const QString& trace);
     void playingChanged(bool playing);
 
 public Q_SLOTS:
@@ -95,6 +99,7 @@ public Q_SLOTS:
     ArenaView* comparedArena() const { return compare_arena_; }
     const FramePtr& comparedFrame() const { return compare_frame_; }
     SessionWorker* comparedWorker() const { return compare_worker_; }
+    const QString& comparedRefusal() const { return compare_refusal_; }
     // The arena as its buddy tree (on) or its page grid (off).
     void showBuddyTree(bool on);
     // The arena's grid back on the range touched so far, following it.
@@ -109,6 +114,8 @@ private Q_SLOTS:
     void showComparedFrame(const FramePtr& frame);
     void chooseRunToCompare();
     void chooseMeasuredRun();
+    void runsListed(bool measured, const QStringList& lines, const QList<qint64>& ids);
+    void tracesListed(const QString& db, const QStringList& names);
     void syncComparedView();
     // What the worker and the views report, each in its own slot.
     void showBlockHistory(int block);
@@ -120,8 +127,7 @@ private Q_SLOTS:
     void showMeasured(const MeasuredPtr& histograms);
 
 private:
-    template <class List, class Describe>
-    std::optional<std::int64_t> pickRun(const QString& title, const QString& none, List list, Describe describe);
+    void startOpening(const QString& db);
     void buildMenus();
     void buildTransport();
     void buildDocks();
@@ -132,7 +138,9 @@ private:
     void applyFilter();
     void setPlaying(bool on);
     QAction* buddy_tree_ = nullptr;
-    QString chooseTrace(const QString& db);
+    // Opens a database the user named: its only trace, or the one the user picks
+    // (the worker lists them: tracesListed).
+    void openDatabase(const QString& db);
 
     bool headless_;
     QThread thread_;
@@ -142,6 +150,7 @@ private:
     ArenaView* compare_arena_ = nullptr;
     FramePtr compare_frame_;
     bool compare_busy_ = false;   // a seek asked of its worker and not yet answered
+    QString compare_refusal_;     // why the compared run could not open (then it is not followed)
     bool syncing_views_ = false;  // one arena's view being copied to the other
     SessionWorker* worker_;
     FramePtr frame_;

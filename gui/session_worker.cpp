@@ -40,8 +40,33 @@ std::uint32_t kinds_of(const engine::StepRecord& r) {
 SessionWorker::SessionWorker(QObject* parent) : QObject(parent) {}
 SessionWorker::~SessionWorker() = default;
 
-void SessionWorker::open(const QString& db, const QString& trace, const QString& settings_json) {
+void SessionWorker::open(const QString& db, const QString& trace_in, const QString& settings_json) {
     cancel = false;
+    QString trace = trace_in;
+    // The database and the trace, checked here (off the UI thread), in the words the
+    // window reports.
+    try {
+        const std::vector<engine::catalog::TraceEntry> traces = engine::catalog::list_traces(db.toStdString());
+        if (trace.isEmpty()) {
+            if (traces.empty()) {
+                Q_EMIT failed(tr("%1 holds no trace (allocsim gen or allocsim import adds one)").arg(db));
+                return;
+            }
+            trace = QString::fromStdString(traces.front().name);
+        }
+        const auto found = std::find_if(traces.begin(), traces.end(), [&](const auto& t) { return t.name == trace.toStdString(); });
+        if (found == traces.end()) {
+            Q_EMIT failed(tr("%1: no trace named '%2' (allocsim traces lists them)").arg(db, trace));
+            return;
+        }
+        if (found->events == 0) {
+            Q_EMIT failed(tr("%1: trace '%2' has no events to show").arg(db, trace));
+            return;
+        }
+    } catch (const std::exception& e) {
+        Q_EMIT failed(QString::fromStdString(e.what()));
+        return;
+    }
     try {
         session_ = nullptr;
         open_.reset();
@@ -205,6 +230,59 @@ void SessionWorker::pause() {
 }
 
 void SessionWorker::setBreakpoint(const QString& condition) { breakpoint_ = condition; }
+
+void SessionWorker::openRun(const QString& db, qint64 run) {
+    engine::catalog::RunToOpen stored;
+    try {
+        stored = engine::catalog::stored_run(db.toStdString(), run);
+    } catch (const std::exception& e) {
+        Q_EMIT failed(QString::fromStdString(e.what()));
+        return;
+    }
+    open(db, QString::fromStdString(stored.trace), QString::fromStdString(stored.settings_json));
+}
+
+void SessionWorker::listTraces(const QString& db) {
+    QStringList names;
+    try {
+        for (const auto& t : engine::catalog::list_traces(db.toStdString())) names << QString::fromStdString(t.name);
+    } catch (const std::exception& e) {
+        Q_EMIT refused(QString::fromStdString(e.what()));
+        return;
+    }
+    Q_EMIT tracesListed(db, names);
+}
+
+void SessionWorker::listRuns(const QString& db, const QString& trace, bool measured) {
+    QStringList lines;
+    QList<qint64> ids;
+    try {
+        if (measured) {
+            for (const auto& r : engine::catalog::list_measured(db.toStdString()))
+                if (r.trace == trace.toStdString()) {
+                    lines << tr("run %1: %2, %3, %4 runner(s), %5%6")
+                                 .arg(r.id)
+                                 .arg(QString::fromStdString(r.source), QString::fromStdString(r.clock))
+                                 .arg(r.runners)
+                                 .arg(QString::fromStdString(r.started))
+                                 .arg(r.cycle_accurate ? QString() : tr(" (not cycle-accurate: %1)").arg(QString::fromStdString(r.clock_note)));
+                    ids << r.id;
+                }
+        } else {
+            for (const auto& r : engine::catalog::list_runs(db.toStdString()))
+                if (r.trace == trace.toStdString()) {
+                    lines << tr("run %1: %2 %3 %4")
+                                 .arg(r.id)
+                                 .arg(QString::fromStdString(r.allocator), QString::fromStdString(r.started), QString::fromStdString(r.label));
+                    ids << r.id;
+                }
+        }
+    } catch (const std::exception& e) {
+        Q_EMIT refused(QString::fromStdString(e.what()));
+        return;
+    }
+    Q_EMIT runsListed(measured, lines, ids);
+}
 
 void SessionWorker::readEvents(quint64 first, int count) {
     if (!events_) return;

@@ -35,7 +35,16 @@ public:
 public Q_SLOTS:
     // Opens the trace (read-only), emits opened() or failed(), then builds the
     // checkpoints and the overview (progress(), overviewReady()) and emits the first frame.
+    // `trace` empty: the database's first. Fails (failed()) naming the database and
+    // the problem: not a database, no trace, no such trace, an empty trace.
     void open(const QString& db, const QString& trace, const QString& settings_json = QString());
+    // Opens stored run `run` of `db`: its trace with its settings.
+    void openRun(const QString& db, qint64 run);
+    // The traces of `db` (tracesListed), or refused().
+    void listTraces(const QString& db);
+    // The stored runs (measured: the measured runs) of `trace` in `db`, a line each
+    // (runsListed), or refused().
+    void listRuns(const QString& db, const QString& trace, bool measured);
     void seek(quint64 position);
     void stepForward();
     void stepBack();
@@ -65,6 +74,8 @@ Q_SIGNALS:
     void playing(bool on);
     void measuredReady(allocsim::gui::MeasuredPtr histograms);
     void eventsRead(quint64 first, allocsim::gui::EventLogModel::Events events);
+    void tracesListed(const QString& db, const QStringList& names);
+    void runsListed(bool measured, const QStringList& lines, const QList<qint64>& ids);
 
 private:
     void tick();

@@ -83,8 +83,9 @@ bool compare_with_run(MainWindow& window, std::int64_t run) {
         return window.comparedFrame() != nullptr && window.frame() != nullptr &&
                window.comparedFrame()->position == window.frame()->position;
     };
-    while (!same() && give_up.isActive() && !window.failed()) loop.processEvents(QEventLoop::AllEvents, 50);
-    return same();
+    while (!same() && give_up.isActive() && !window.failed() && window.comparedRefusal().isEmpty())
+        loop.processEvents(QEventLoop::AllEvents, 50);
+    return same() && window.comparedRefusal().isEmpty();
 }
 
 void settle(MainWindow& window) {

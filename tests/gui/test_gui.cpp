@@ -372,8 +372,12 @@ TEST_CASE("drag and drop: a database dropped on the window opens") {
     QDragEnterEvent enter(QPoint(50, 50), Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
     QApplication::sendEvent(&window, &enter);
     CHECK(enter.isAccepted());
+    // The worker lists the database's traces, then opens its only one: wait for that.
+    QSignalSpy opened(&window, &MainWindow::traceShown);
     QDropEvent drop(QPointF(50, 50), Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
     QApplication::sendEvent(&window, &drop);
+    REQUIRE(opened.wait(10000));
+    CHECK(opened.front().front().toString() == QStringLiteral("pc"));
     REQUIRE(drive::seek(window, 100));
     REQUIRE(window.frame() != nullptr);
     CHECK(window.frame()->events == t.events("pc"));
@@ -746,7 +750,7 @@ TEST_CASE("caches: an object's journey moves as tokens, in order: buddy to run b
     CHECK(end != three);
 }
 
-TEST_CASE("event log rows: asked of a source a chunk at a time, shown as they come; the window's come from its worker") {
+TEST_CASE("event log rows: asked of a source a chunk at a time, shown as they come, and in the window brought by its worker") {
     engine::test::GeneratedDb t;
     t.generate("mix", "mixed-stress", 2, 6000);
     // A source that answers later: the row waits ("…"), one request per chunk.
