@@ -165,6 +165,7 @@ void MainWindow::showOverview(const OverviewPtr& o) {
 
 void MainWindow::showMeasured(const MeasuredPtr& h) {
     measured_->setHistograms(h);
+    timeline_->setMeasured(h->measured_cycles_per_op, tr("run %1 (%2)").arg(h->run).arg(QString::fromStdString(h->clock)));
     for (QDockWidget* d : findChildren<QDockWidget*>())
         if (d->widget() == measured_) {
             d->show();

@@ -25,6 +25,10 @@ struct MeasuredHistograms {
     std::string clock;                   // what the measured cycles are (tcg, kvm, host-tsc...)
     bool cycle_accurate = true;          // whether its ticks are cycles (engine/measure/clock_check.h)
     std::vector<ClassHistogram> classes; // most frequent first
+    // Its cycles per operation, all CPUs, in the timeline's buckets of `bucket_events`
+    // events (-1: no operation there): overlaid on the timeline's modeled cycles.
+    std::uint64_t bucket_events = 1;
+    std::vector<double> measured_cycles_per_op;
 };
 using MeasuredPtr = std::shared_ptr<const MeasuredHistograms>;
 

@@ -321,6 +321,20 @@ void SessionWorker::compareMeasured(qint64 run_id) {
         h->run = run_id;
         h->clock = run.clock;
         h->cycle_accurate = run.cycle_accurate;
+        // The timeline's buckets: its overview's, else the same rule (1000 of them).
+        const std::uint64_t n = run.ops.size();
+        h->bucket_events = overview_ ? overview_->bucket_events : std::max<std::uint64_t>(1, (n + 999) / 1000);
+        const std::size_t buckets = static_cast<std::size_t>((n + h->bucket_events - 1) / h->bucket_events);
+        std::vector<double> sum(buckets, 0);
+        std::vector<std::uint64_t> count(buckets, 0);
+        for (std::size_t i = 0; i < run.ops.size(); ++i) {
+            const std::size_t b = static_cast<std::size_t>(i / h->bucket_events);
+            sum[b] += static_cast<double>(run.ops[i].cycles);
+            ++count[b];
+        }
+        h->measured_cycles_per_op.assign(buckets, -1);
+        for (std::size_t b = 0; b < buckets; ++b)
+            if (count[b] != 0) h->measured_cycles_per_op[b] = sum[b] / static_cast<double>(count[b]);
         const auto bin_of = [](std::uint64_t v) { return v == 0 ? 0u : static_cast<unsigned>(std::bit_width(v) - 1); };
         for (auto& [name, sides] : by_class) {
             ClassHistogram c;

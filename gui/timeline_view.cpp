@@ -61,6 +61,12 @@ void TimelineView::setCompared(const OverviewPtr& overview, const QString& name)
     update();
 }
 
+void TimelineView::setMeasured(const std::vector<double>& cycles_per_op, const QString& name) {
+    measured_ = cycles_per_op;
+    measured_name_ = name;
+    update();
+}
+
 void TimelineView::setPosition(std::uint64_t position) {
     if (position == position_) return;
     position_ = position;
@@ -115,6 +121,25 @@ void TimelineView::paintEvent(QPaintEvent*) {
     for (std::size_t c = 0; c < o.cycles_per_op.size() && c < 16; ++c) {
         p.setPen(cpu_color(static_cast<int>(c)));
         p.drawText(label_at(cycles, 6 + static_cast<double>(c) * 48), QStringLiteral("cpu %1").arg(c));
+    }
+    if (!measured_.empty()) {
+        // The measured run's cycles per operation, dashed, on the same scale.
+        QPainterPath line;
+        bool started = false;
+        for (std::size_t b = 0; b < measured_.size(); ++b) {
+            if (measured_[b] < 0) continue;
+            const double x = cycles.left() + cycles.width() * (static_cast<double>(b) + 0.5) / static_cast<double>(measured_.size());
+            const double y = cycles.bottom() - cycles.height() * std::min(1.0, measured_[b] / top);
+            if (!started) line.moveTo(x, y);
+            else line.lineTo(x, y);
+            started = true;
+        }
+        p.setPen(QPen(Qt::white, 1.4, Qt::DashLine));
+        p.setBrush(Qt::NoBrush);
+        p.drawPath(line);
+        p.setPen(Qt::white);
+        p.drawText(label_at(cycles, 6 + static_cast<double>(std::min<std::size_t>(o.cycles_per_op.size(), 16)) * 48),
+                   tr("dashed: measured, %1").arg(measured_name_));
     }
     // 2. Hit rate, and fragmentation: the share of the footprint not holding live bytes.
     plot(p, hits, o.hit_rate, 1.0, palette::hit(), -1);

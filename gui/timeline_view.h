@@ -24,6 +24,9 @@ public:
     // Another run of the same trace, overlaid: its hit rate and its footprint drawn
     // dashed over this one's (null: none). `name` labels it.
     void setCompared(const OverviewPtr& overview, const QString& name);
+    // A measured run's cycles per operation (all CPUs, per bucket, -1: none), drawn
+    // dashed over the modeled ones; empty: none.
+    void setMeasured(const std::vector<double>& cycles_per_op, const QString& name);
     QSize sizeHint() const override { return {800, 300}; }
     // Where a cause's name is (tests): empty before the first paint.
     QRectF causeRect(int cause) const;
@@ -42,6 +45,8 @@ private:
     std::uint64_t positionAt(double x) const;
     OverviewPtr overview_;
     OverviewPtr compared_;
+    std::vector<double> measured_;
+    QString measured_name_;
     QString compared_name_;
     std::vector<std::pair<QRectF, int>> legend_;  // the causes' names, as painted
     std::uint64_t events_ = 0, position_ = 0;

@@ -359,6 +359,20 @@ TEST_CASE("measured dock: each class's histograms hold the events both sides agr
         ++matched;
     }
     CHECK(matched == h.classes.size());
+    // The timeline's overlay: the measured run's mean cycles per operation, bucket by
+    // bucket, from its records.
+    REQUIRE_FALSE(h.measured_cycles_per_op.empty());
+    const engine::MeasuredRun stored = engine::load_measured_run(t.db(), id);
+    for (std::size_t b = 0; b < h.measured_cycles_per_op.size(); b += 97) {
+        double sum = 0;
+        std::uint64_t n = 0;
+        for (std::uint64_t i = b * h.bucket_events; i < std::min<std::uint64_t>(stored.ops.size(), (b + 1) * h.bucket_events); ++i) {
+            sum += static_cast<double>(stored.ops[i].cycles);
+            ++n;
+        }
+        CAPTURE(b);
+        CHECK(h.measured_cycles_per_op[b] == doctest::Approx(n == 0 ? -1 : sum / static_cast<double>(n)));
+    }
     CHECK_FALSE(drive::compare_measured(window, id + 5));
 }
 
