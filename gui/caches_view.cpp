@@ -140,8 +140,8 @@ void CachesView::paintEvent(QPaintEvent*) {
     double x = label;
     for (const auto& [name, color] : {std::pair{"hit", palette::hit()}, std::pair{"miss", palette::miss()},
                                       std::pair{"refill", palette::refill()}, std::pair{"drain", palette::drain()},
-                                      std::pair{"run from/to the buddy", palette::free_block(0, 1)},
-                                      std::pair{"remote free", palette::object(engine::ObjectState::Remote)}}) {
+                                      std::pair{"buddy", palette::free_block(0, 1)},
+                                      std::pair{"remote", palette::object(engine::ObjectState::Remote)}}) {
         p.fillRect(QRectF(x, ly + 3, 10, 10), color);
         p.setPen(Qt::white);
         p.drawText(QPointF(x + 14, ly + 12), QString::fromLatin1(name));

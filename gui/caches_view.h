@@ -35,7 +35,7 @@ public:
 
     explicit CachesView(QWidget* parent = nullptr);
     void setFrame(const FramePtr& frame);
-    QSize sizeHint() const override { return {700, 260}; }
+    QSize sizeHint() const override { return {420, 220}; }
     std::vector<Token> tokens() const;
     // The motion held `ms` milliseconds in (of 600; tests and screenshots).
     void holdMotionAt(int ms);

@@ -121,6 +121,8 @@ SlabView::SlabView(QWidget* parent) : QWidget(parent) {
     auto* legend = new QLabel(tr("<span style='color:#e6963c'>■</span> used  <span style='color:#5aaa6e'>■</span> free "
                                  "<span style='color:#5a96e6'>■</span> cached  <span style='color:#c864c8'>■</span> remote "
                                  "— click a run to draw its free list"));
+    legend->setWordWrap(true);  // a narrow dock wraps it rather than widening
+    legend->setMinimumWidth(120);
     top->addWidget(legend, 1);
     grid_ = new SlabGrid;
     auto* layout = new QVBoxLayout(this);

@@ -19,7 +19,7 @@ public:
     void setFrame(const FramePtr& frame);
     void selectRun(int run);
     int selectedRun() const { return selected_; }
-    QSize sizeHint() const override { return {600, 300}; }
+    QSize sizeHint() const override { return {420, 260}; }
 
 protected:
     void paintEvent(QPaintEvent*) override;

@@ -27,7 +27,7 @@ public:
     // A measured run's cycles per operation (all CPUs, per bucket, -1: none), drawn
     // dashed over the modeled ones; empty: none.
     void setMeasured(const std::vector<double>& cycles_per_op, const QString& name);
-    QSize sizeHint() const override { return {800, 300}; }
+    QSize sizeHint() const override { return {800, 180}; }
     // Where a cause's name is (tests): empty before the first paint.
     QRectF causeRect(int cause) const;
 

@@ -623,6 +623,12 @@ TEST_CASE("views that follow the replay: the log on the current event, the busie
     // The Measured dock holds nothing: collapsed.
     for (QDockWidget* d : window.findChildren<QDockWidget*>())
         if (d->objectName() == QLatin1String("measured")) CHECK(d->isHidden());
+    // The first layout gives the arena most of the window.
+    QApplication::processEvents();
+    const QWidget* arena = window.view(QStringLiteral("arena"));
+    const double share = static_cast<double>(arena->width()) * arena->height() / (static_cast<double>(window.width()) * window.height());
+    CAPTURE(share);
+    CHECK(share > 0.5);
     const std::uint64_t event = 4000;
     REQUIRE(drive::seek(window, event + 1));
     QApplication::processEvents();
