@@ -8,13 +8,6 @@ execute_process(COMMAND "${BENCH}" --frames 8 --json
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "allocsim-gui-bench exited with ${rc}\nstderr: ${err}\nstdout: ${json}")
 endif()
-foreach(path "blocks" "worker_ms_median" "paint_ms_median" "frames_per_second" "zoom_pan_redraw_ms_median"
+include(${CMAKE_CURRENT_LIST_DIR}/require_positive_figures.cmake)
+require_positive_figures("${json}" "blocks" "worker_ms_median" "paint_ms_median" "frames_per_second" "zoom_pan_redraw_ms_median"
              "zoom_pan_redraw_ms_max" "animating_paint_ms_median" "animating_frames_per_second")
-  string(JSON value ERROR_VARIABLE error GET "${json}" ${path})
-  if(error)
-    message(FATAL_ERROR "JSON: missing ${path}: ${error}\n${json}")
-  endif()
-  if(value LESS_EQUAL 0)
-    message(FATAL_ERROR "JSON: ${path} = ${value}, expected > 0\n${json}")
-  endif()
-endforeach()

@@ -7,14 +7,7 @@ execute_process(COMMAND "${BENCH}" --events 200000 --json
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "allocsim-trace-bench exited with ${rc}\nstderr: ${err}\nstdout: ${json}")
 endif()
-foreach(path "events" "generate;events_per_second" "import;events_per_second" "import;bytes_per_event"
-             "read;events_per_second" "view;rows_per_second" "csv;import_events_per_second"
-             "mtrace;lines_per_second" "peak_rss_kib")
-  string(JSON value ERROR_VARIABLE error GET "${json}" ${path})
-  if(error)
-    message(FATAL_ERROR "JSON: missing ${path}: ${error}\n${json}")
-  endif()
-  if(value LESS_EQUAL 0)
-    message(FATAL_ERROR "JSON: ${path} = ${value}, expected > 0\n${json}")
-  endif()
-endforeach()
+include(${CMAKE_CURRENT_LIST_DIR}/require_positive_figures.cmake)
+require_positive_figures("${json}" "events" "generate.events_per_second" "import.events_per_second" "import.bytes_per_event"
+             "read.events_per_second" "view.rows_per_second" "csv.import_events_per_second"
+             "mtrace.lines_per_second" "peak_rss_kib")

@@ -28,7 +28,8 @@ QString human_bytes(double b) {
 }
 
 // One series as a polyline over [0, n) buckets in `box`, scaled to [0, top].
-void plot(QPainter& p, const QRectF& box, const std::vector<double>& v, double top, const QColor& color, double skip = -1) {
+void plot(QPainter& p, const QRectF& box, const std::vector<double>& v, double top, const QColor& color, double skip = -1,
+          Qt::PenStyle style = Qt::SolidLine) {
     if (v.empty() || top <= 0) return;
     QPainterPath path;
     bool started = false;
@@ -40,7 +41,7 @@ void plot(QPainter& p, const QRectF& box, const std::vector<double>& v, double t
         else path.lineTo(x, y);
         started = true;
     }
-    p.setPen(QPen(color, 1.4));
+    p.setPen(QPen(color, 1.4, style));
     p.setBrush(Qt::NoBrush);
     p.drawPath(path);
 }
@@ -124,19 +125,7 @@ void TimelineView::paintEvent(QPaintEvent*) {
     }
     if (!measured_.empty()) {
         // The measured run's cycles per operation, dashed, on the same scale.
-        QPainterPath line;
-        bool started = false;
-        for (std::size_t b = 0; b < measured_.size(); ++b) {
-            if (measured_[b] < 0) continue;
-            const double x = cycles.left() + cycles.width() * (static_cast<double>(b) + 0.5) / static_cast<double>(measured_.size());
-            const double y = cycles.bottom() - cycles.height() * std::min(1.0, measured_[b] / top);
-            if (!started) line.moveTo(x, y);
-            else line.lineTo(x, y);
-            started = true;
-        }
-        p.setPen(QPen(Qt::white, 1.4, Qt::DashLine));
-        p.setBrush(Qt::NoBrush);
-        p.drawPath(line);
+        plot(p, cycles, measured_, top, Qt::white, -1, Qt::DashLine);
         p.setPen(Qt::white);
         p.drawText(label_at(cycles, 6 + static_cast<double>(std::min<std::size_t>(o.cycles_per_op.size(), 16)) * 48),
                    tr("dashed: measured, %1").arg(measured_name_));
@@ -156,19 +145,7 @@ void TimelineView::paintEvent(QPaintEvent*) {
     p.drawText(label_at(hits, 70), tr("fragmentation (1 - live / footprint)"));
     if (compared_ && compared_->hit_rate.size() == o.hit_rate.size()) {
         // The compared run's hit rate, dashed; its name in the strip.
-        QPainterPath line;
-        bool started = false;
-        for (std::size_t b = 0; b < compared_->hit_rate.size(); ++b) {
-            if (compared_->hit_rate[b] < 0) continue;
-            const double x = hits.left() + hits.width() * (static_cast<double>(b) + 0.5) / static_cast<double>(compared_->hit_rate.size());
-            const double y = hits.bottom() - hits.height() * std::min(1.0, compared_->hit_rate[b]);
-            if (!started) line.moveTo(x, y);
-            else line.lineTo(x, y);
-            started = true;
-        }
-        p.setPen(QPen(Qt::white, 1.4, Qt::DashLine));
-        p.setBrush(Qt::NoBrush);
-        p.drawPath(line);
+        plot(p, hits, compared_->hit_rate, 1.0, Qt::white, -1, Qt::DashLine);
         p.setPen(Qt::white);
         p.drawText(label_at(hits, 320), tr("dashed: %1 (hit rate; footprint below)").arg(compared_name_));
     }
