@@ -110,8 +110,14 @@ QString cause_holders(FootprintCause c, const Frame& frame, int limit) {
                     holders.push_back({std::uint64_t{b.free_objects} * size_of(b.size_class), run(b) + QStringLiteral(", %1 of %2 objects free").arg(b.free_objects).arg(b.objects)});
             return QStringLiteral("<b>free in runs</b>: free objects on the runs' own lists<br>") + listed(holders, limit, QStringLiteral("no run has a free object"));
         case FootprintCause::RemotePending:
-            return QStringLiteral("<b>remote pending</b>: objects freed by another CPU, on their owner's remote queue until it "
-                                  "collects them; the Slabs view shows them per run (purple)");
+            for (std::size_t cpu = 0; cpu < core.bins.size(); ++cpu)
+                for (std::size_t k = 0; k < core.bins[cpu].size(); ++k)
+                    if (core.bins[cpu][k].remote > 0)
+                        holders.push_back({core.bins[cpu][k].remote * size_of(static_cast<std::uint8_t>(k)),
+                                           QStringLiteral("cpu %1's remote queue of class %2 (%3 B): %4 objects").arg(cpu).arg(k).arg(size_of(static_cast<std::uint8_t>(k))).arg(core.bins[cpu][k].remote)});
+            return QStringLiteral("<b>remote pending</b>: objects freed by another CPU, on their owner's remote queue until "
+                                  "it collects them<br>") +
+                   listed(holders, limit, QStringLiteral("no remote queue holds an object"));
         case FootprintCause::RunTails:
             for (const engine::BlockInfo& b : core.blocks) {
                 if (b.state != engine::BlockState::Slab) continue;

@@ -39,6 +39,7 @@ struct BlockInfo {
 struct BinInfo {
     std::uint32_t count = 0;
     std::uint32_t capacity = 0;
+    std::uint64_t remote = 0;  // objects of this CPU's and class's runs on its remote queue, not yet collected
     friend bool operator==(const BinInfo&, const BinInfo&) = default;
 };
 
@@ -116,7 +117,8 @@ CoreSnapshot snapshot_of(const Core& core) {
     for (std::uint32_t cpu = 0; cpu < cpus; ++cpu)
         for (std::uint32_t c = 0; c < table.count(); ++c) {
             const auto& bin = core.cache(CpuId{static_cast<std::uint16_t>(cpu)}).bin(SizeClass{static_cast<std::uint8_t>(c)});
-            s.bins[cpu][c] = BinInfo{bin.count, bin.capacity};
+            const auto& slab = core.slab(CpuId{static_cast<std::uint16_t>(cpu)}, SizeClass{static_cast<std::uint8_t>(c)});
+            s.bins[cpu][c] = BinInfo{bin.count, bin.capacity, slab.remote_objects()};
         }
     return s;
 }

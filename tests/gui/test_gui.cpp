@@ -682,10 +682,12 @@ TEST_CASE("footprint by cause: the layers add up to the footprint, and each caus
     REQUIRE(drive::seek(window, session.events()));
     const engine::CoreSnapshot& core = window.frame()->core;
     const FootprintParts& end = o.footprint_parts.back();
-    std::uint64_t cached = 0, partial = 0, tails = 0;
+    std::uint64_t cached = 0, partial = 0, tails = 0, remote = 0;
     for (std::size_t cpu = 0; cpu < core.bins.size(); ++cpu)
-        for (std::size_t k = 0; k < core.bins[cpu].size() && k < core.class_sizes.size(); ++k)
+        for (std::size_t k = 0; k < core.bins[cpu].size() && k < core.class_sizes.size(); ++k) {
             cached += std::uint64_t{core.bins[cpu][k].count} * core.class_sizes[k];
+            remote += core.bins[cpu][k].remote * core.class_sizes[k];
+        }
     for (const engine::BlockInfo& b : core.blocks)
         if (b.state == engine::BlockState::Slab) {
             partial += std::uint64_t{b.free_objects} * core.class_sizes[b.size_class];
@@ -694,6 +696,7 @@ TEST_CASE("footprint by cause: the layers add up to the footprint, and each caus
     CHECK(cached == end.cached_bytes);
     CHECK(partial == end.partial_free_bytes);
     CHECK(tails == end.run_tail_bytes);
+    CHECK(remote == end.remote_pending_bytes);
     // The dialog's text for a cause names its largest holder.
     const QString holders = window.causeHolders(static_cast<int>(FootprintCause::RunTails));
     CHECK(holders.contains(QStringLiteral("run tails")));
