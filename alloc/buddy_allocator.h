@@ -125,20 +125,15 @@ public:
             list.count = 0;
         }
         for (std::uint32_t i = first_; i < usable_first_; ++i) desc(PageIndex{i}).set(PageState::Reserved);
-        for_each_root([this](PageIndex head, Order order) {
-            desc(head).set(PageState::FreeHead, order);
-            push(head, index_of(order));
-        });
+        add_roots(usable_first_, end_.load(std::memory_order_relaxed));
         return InitError::None;
     }
 
     // A block of 2^order pages, or null (an AllocFailure action) if none is free.
     void* allocate(CpuId cpu, Order order) {
         if (index_of(order) > max_order_) return fail(cpu, order);
-        void* p = take(cpu, order);
         // Out of blocks with the reservation not all managed: manage more, once.
-        if (p == nullptr && end_.load(std::memory_order_relaxed) < limit_ && grow(std::size_t{1} << index_of(order)))
-            p = take(cpu, order);
+        void* p = with_growth(std::size_t{1} << index_of(order), [&] { return take(cpu, order); });
         return p != nullptr ? p : fail(cpu, order);
     }
 
@@ -158,10 +153,7 @@ public:
             const std::uint32_t new_end = at < limit_ ? static_cast<std::uint32_t>(at) : limit_;
             for (std::uint32_t i = old_end; i < new_end; ++i) new (&desc(PageIndex{i})) PageDescriptor{};
             end_.store(new_end, std::memory_order_relaxed);
-            for_each_root_in(old_end, new_end, [this](PageIndex head, Order o) {
-                desc(head).set(PageState::FreeHead, o);
-                push(head, index_of(o));
-            });
+            add_roots(old_end, new_end);
             // Published last: a pointer into the new pages is only looked up once the
             // program had it from an allocation, after this.
             usable_pages_.store(new_end - usable_first_, std::memory_order_release);
@@ -176,51 +168,6 @@ public:
         return std::size_t{limit_ - end_.load(std::memory_order_relaxed)} << kPageShift;
     }
 
-private:
-    // A free block of 2^order pages (split from a larger one if need be), or null.
-    void* take(CpuId cpu, Order order) {
-        GlobalGuard global(*this, cpu);
-        PageIndex block = kNoPage;
-        std::uint32_t k = index_of(order);
-        // Cold blocks (the tails exact runs gave back) are the last resort: a warm
-        // block of any order at or above `order` is split first, so the tails stay
-        // free to coalesce with their runs. Warm blocks come before cold ones on
-        // every list, so a list's first block is cold only if all of them are.
-        bool cold = false;
-        for (int pass = 0; pass < 2 && block == kNoPage; ++pass) {
-            for (k = index_of(order); k <= max_order_; ++k) {
-                // In per-order mode, skip an empty order without taking its lock: a
-                // block pushed there meanwhile only means we split a larger one instead.
-                if (lock_mode_ == BuddyLockMode::PerOrder && lists_[k].first() == kNoPage) continue;
-                OrderGuard guard(*this, cpu, k);
-                const PageIndex first = lists_[k].first();
-                if (first != kNoPage && (pass == 1 || desc(first).cold == 0)) {
-                    block = first;
-                    cold = desc(block).cold != 0;
-                    unlink(block, k);
-                    desc(block).set(PageState::InFlight, order_of(k));
-                    break;
-                }
-            }
-        }
-        if (block == kNoPage) return nullptr;
-        // Split the block from order k down: keep the lower half, free the upper (as
-        // cold as the block was).
-        while (k > index_of(order)) {
-            --k;
-            const PageIndex upper = PageIndex{index_of(block) + (1u << k)};
-            record(cpu, ActionKind::BuddySplit, order_of(k + 1), address_of(block), 2);
-            OrderGuard guard(*this, cpu, k);
-            desc(upper).set(PageState::FreeHead, order_of(k));
-            if (cold) push_back(upper, k);
-            else push(upper, k);
-        }
-        desc(block).set(PageState::BlockHead, order);
-        record(cpu, ActionKind::BuddyAlloc, order, address_of(block), 0);
-        return address_of(block);
-    }
-
-public:
 
     // REQUIRES: `block` came from allocate(order) (its head says BlockHead, SlabHead or
     // InFlight of that order) and is not used any more.
@@ -334,50 +281,11 @@ public:
     // a LargeHead of blocks << max_order pages.
     void* allocate_run(CpuId cpu, std::uint32_t blocks) {
         if (blocks == 0) return fail(cpu, Order{0});
-        void* p = take_run(cpu, blocks);
         // No run that long: manage enough more of the reservation for one at its end.
-        if (p == nullptr && end_.load(std::memory_order_relaxed) < limit_ &&
-            grow(std::size_t{blocks} << max_order_))
-            p = take_run(cpu, blocks);
+        void* p = with_growth(std::size_t{blocks} << max_order_, [&] { return take_run(cpu, blocks); });
         return p != nullptr ? p : fail(cpu, max_order());
     }
 
-private:
-    void* take_run(CpuId cpu, std::uint32_t blocks) {
-        GlobalGuard global(*this, cpu);
-        OrderGuard guard(*this, cpu, max_order_);
-        const std::uint32_t step = 1u << max_order_;
-        std::uint32_t run_head = 0;
-        std::uint32_t run = 0;
-        std::uint32_t scanned = 0;
-        for (std::uint32_t i = static_cast<std::uint32_t>(align_up(usable_first_, step));
-             i + step <= end_ && run < blocks; i += step) {
-            ++scanned;
-            if (desc(PageIndex{i}).is(PageState::FreeHead, max_order())) {
-                if (run++ == 0) run_head = i;
-            } else {
-                run = 0;
-            }
-        }
-        if (run < blocks) return nullptr;
-        for (std::uint32_t j = 0; j < blocks; ++j) {
-            const PageIndex b = PageIndex{run_head + j * step};
-            unlink(b, max_order_);
-            desc(b).set(PageState::Interior);
-        }
-        PageDescriptor& head = desc(PageIndex{run_head});
-        head.link = blocks << max_order_;
-        head.set(PageState::LargeHead, max_order());
-        Action a{ActionKind::LargeAlloc, cpu};
-        a.order = max_order();
-        a.objects = blocks;
-        a.nodes = scanned + 3 * blocks;
-        a.address = addr(PageIndex{run_head});
-        observe(a);
-        return address_of(PageIndex{run_head});
-    }
-
-public:
 
     // Puts the first `blocks` max-order blocks of the run at `head` on the top list.
     void free_blocks_of_run(CpuId cpu, PageIndex head, std::uint32_t blocks) {
@@ -555,6 +463,102 @@ public:
     }
 
 private:
+    // A free block of 2^order pages (split from a larger one if need be), or null.
+    void* take(CpuId cpu, Order order) {
+        GlobalGuard global(*this, cpu);
+        PageIndex block = kNoPage;
+        std::uint32_t k = index_of(order);
+        // Cold blocks (the tails exact runs gave back) are the last resort: a warm
+        // block of any order at or above `order` is split first, so the tails stay
+        // free to coalesce with their runs. Warm blocks come before cold ones on
+        // every list, so a list's first block is cold only if all of them are.
+        bool cold = false;
+        for (int pass = 0; pass < 2 && block == kNoPage; ++pass) {
+            for (k = index_of(order); k <= max_order_; ++k) {
+                // In per-order mode, skip an empty order without taking its lock: a
+                // block pushed there meanwhile only means we split a larger one instead.
+                if (lock_mode_ == BuddyLockMode::PerOrder && lists_[k].first() == kNoPage) continue;
+                OrderGuard guard(*this, cpu, k);
+                const PageIndex first = lists_[k].first();
+                if (first != kNoPage && (pass == 1 || desc(first).cold == 0)) {
+                    block = first;
+                    cold = desc(block).cold != 0;
+                    unlink(block, k);
+                    desc(block).set(PageState::InFlight, order_of(k));
+                    break;
+                }
+            }
+        }
+        if (block == kNoPage) return nullptr;
+        // Split the block from order k down: keep the lower half, free the upper (as
+        // cold as the block was).
+        while (k > index_of(order)) {
+            --k;
+            const PageIndex upper = PageIndex{index_of(block) + (1u << k)};
+            record(cpu, ActionKind::BuddySplit, order_of(k + 1), address_of(block), 2);
+            OrderGuard guard(*this, cpu, k);
+            desc(upper).set(PageState::FreeHead, order_of(k));
+            if (cold) push_back(upper, k);
+            else push(upper, k);
+        }
+        desc(block).set(PageState::BlockHead, order);
+        record(cpu, ActionKind::BuddyAlloc, order, address_of(block), 0);
+        return address_of(block);
+    }
+
+    // A run of `blocks` contiguous free max-order blocks, or null.
+    void* take_run(CpuId cpu, std::uint32_t blocks) {
+        GlobalGuard global(*this, cpu);
+        OrderGuard guard(*this, cpu, max_order_);
+        const std::uint32_t step = 1u << max_order_;
+        std::uint32_t run_head = 0;
+        std::uint32_t run = 0;
+        std::uint32_t scanned = 0;
+        for (std::uint32_t i = static_cast<std::uint32_t>(align_up(usable_first_, step));
+             i + step <= end_ && run < blocks; i += step) {
+            ++scanned;
+            if (desc(PageIndex{i}).is(PageState::FreeHead, max_order())) {
+                if (run++ == 0) run_head = i;
+            } else {
+                run = 0;
+            }
+        }
+        if (run < blocks) return nullptr;
+        for (std::uint32_t j = 0; j < blocks; ++j) {
+            const PageIndex b = PageIndex{run_head + j * step};
+            unlink(b, max_order_);
+            desc(b).set(PageState::Interior);
+        }
+        PageDescriptor& head = desc(PageIndex{run_head});
+        head.link = blocks << max_order_;
+        head.set(PageState::LargeHead, max_order());
+        Action a{ActionKind::LargeAlloc, cpu};
+        a.order = max_order();
+        a.objects = blocks;
+        a.nodes = scanned + 3 * blocks;
+        a.address = addr(PageIndex{run_head});
+        observe(a);
+        return address_of(PageIndex{run_head});
+    }
+
+    // The largest aligned blocks that tile [from, to), freed: the region at init, the
+    // pages grow() takes on.
+    void add_roots(std::uint32_t from, std::uint32_t to) {
+        for_each_root_in(from, to, [this](PageIndex head, Order o) {
+            desc(head).set(PageState::FreeHead, o);
+            push(head, index_of(o));
+        });
+    }
+
+    // `attempt()`, and if it found nothing while part of the reservation is not
+    // managed yet, again once after grow(pages).
+    template <class Attempt>
+    void* with_growth(std::size_t pages, Attempt attempt) {
+        void* p = attempt();
+        if (p == nullptr && end_.load(std::memory_order_relaxed) < limit_ && grow(pages)) p = attempt();
+        return p;
+    }
+
     struct FreeList {
         // Most recently pushed block, kNoPage if empty. Written under the order's lock;
         // atomic only so that allocate() may peek at it without the lock.

@@ -3,11 +3,7 @@
 # asserted (targets live in docs/BENCHMARKS.md).
 #   cmake -DBENCH=<path to allocsim-gui-bench> -P check_gui_bench_json.cmake
 set(ENV{QT_QPA_PLATFORM} offscreen)
-execute_process(COMMAND "${BENCH}" --frames 8 --json
-  OUTPUT_VARIABLE json ERROR_VARIABLE err RESULT_VARIABLE rc)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "allocsim-gui-bench exited with ${rc}\nstderr: ${err}\nstdout: ${json}")
-endif()
-include(${CMAKE_CURRENT_LIST_DIR}/require_positive_figures.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/bench_json_checks.cmake)
+run_bench_json(json "${BENCH}" --frames 8 --json)
 require_positive_figures("${json}" "blocks" "worker_ms_median" "paint_ms_median" "frames_per_second" "zoom_pan_redraw_ms_median"
              "zoom_pan_redraw_ms_max" "animating_paint_ms_median" "animating_frames_per_second")

@@ -110,16 +110,17 @@ MainWindow::MainWindow(bool headless, QWidget* parent) : QMainWindow(parent), he
 }
 
 void MainWindow::showBlockHistory(int block) {
+    // The arena clicked: this session's, or the compared run's.
+    const auto* from = qobject_cast<const ArenaView*>(sender());
     QMessageBox box(this);
     box.setWindowTitle(tr("Block history"));
     box.setTextFormat(Qt::RichText);
-    box.setText(arena_->blockReport(block));
+    box.setText((from != nullptr ? from : arena_)->blockReport(block));
     box.exec();
 }
 
 void MainWindow::workerFailed(const QString& message) {
     failed_ = true;
-    failure_ = message;
     report(tr("Cannot open the trace"), message);
 }
 
@@ -436,9 +437,7 @@ void MainWindow::showFrame(const FramePtr& frame) {
     if (compare_worker_ != nullptr && !compare_busy_ && compare_refusal_.isEmpty()) {
         // The compared run to the same event (one seek at a time: its next frame asks
         // again if this one has moved on meanwhile).
-        compare_busy_ = true;
-        const quint64 position = frame->position;
-        QMetaObject::invokeMethod(compare_worker_, [w = compare_worker_, position] { w->seek(position); });
+        seekCompared(frame->position);
     }
     caches_->setFrame(frame);
     free_lists_->setFrame(frame);
@@ -493,7 +492,6 @@ void MainWindow::startOpening(const QString& db) {
     db_ = db;
     trace_.clear();
     failed_ = false;
-    failure_.clear();
     overview_.reset();
     frame_.reset();
     log_model_->reset(0);
@@ -616,9 +614,7 @@ bool MainWindow::compareWithRun(std::int64_t run) {
         setCentralWidget(split);
         connect(arena_, &ArenaView::viewChanged, this, &MainWindow::syncComparedView);
         connect(compare_arena_, &ArenaView::viewChanged, this, &MainWindow::syncComparedView);
-        connect(compare_arena_, &ArenaView::blockClicked, this, [this](int block) {
-            QMessageBox::information(this, tr("Block history"), compare_arena_->blockReport(block));
-        });
+        connect(compare_arena_, &ArenaView::blockClicked, this, &MainWindow::showBlockHistory);
         compare_arena_->setMode(arena_->mode());
     }
     compare_busy_ = false;
@@ -628,11 +624,14 @@ bool MainWindow::compareWithRun(std::int64_t run) {
     const qint64 id = run;
     QMetaObject::invokeMethod(compare_worker_, [w = compare_worker_, db, id] { w->openRun(db, id); });
     if (frame_) {
-        compare_busy_ = true;
-        const quint64 position = frame_->position;
-        QMetaObject::invokeMethod(compare_worker_, [w = compare_worker_, position] { w->seek(position); });
+        seekCompared(frame_->position);
     }
     return true;
+}
+
+void MainWindow::seekCompared(quint64 position) {
+    compare_busy_ = true;
+    QMetaObject::invokeMethod(compare_worker_, [w = compare_worker_, position] { w->seek(position); });
 }
 
 void MainWindow::showComparedFrame(const FramePtr& frame) {
@@ -642,9 +641,7 @@ void MainWindow::showComparedFrame(const FramePtr& frame) {
     compare_arena_->setFrame(frame);
     syncComparedView();
     if (frame_ && frame_->position != frame->position) {
-        compare_busy_ = true;
-        const quint64 position = frame_->position;
-        QMetaObject::invokeMethod(compare_worker_, [w = compare_worker_, position] { w->seek(position); });
+        seekCompared(frame_->position);
     }
 }
 

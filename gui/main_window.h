@@ -128,6 +128,8 @@ private Q_SLOTS:
 
 private:
     void startOpening(const QString& db);
+    // Asks the compared run's worker for `position` (one seek at a time: compare_busy_).
+    void seekCompared(quint64 position);
     void buildMenus();
     void buildTransport();
     void buildDocks();
@@ -157,7 +159,6 @@ private:
     OverviewPtr overview_;
     QString db_, trace_;
     bool failed_ = false;
-    QString failure_;
     QString refused_;
 
     ArenaView* arena_;

@@ -13,19 +13,26 @@ namespace allocsim::gui::drive {
 
 namespace {
 
-// Runs `ask` on the worker's thread and waits for it to return; then delivers what
-// the worker sent meanwhile until `done()` (at most 10 s): the worker queues its
-// frames before it returns, so they are on their way unless it refused.
-template <class Ask, class Done>
-void ask_and_wait(MainWindow& window, Ask ask, Done done) {
-    QMetaObject::invokeMethod(window.worker(), ask, Qt::BlockingQueuedConnection);
+// Delivers the events queued to this thread (the worker's signals) until `done()` or
+// `ms` milliseconds; then once more. Returns done().
+template <class Done>
+bool wait_until(Done done, int ms) {
     QEventLoop loop;
     QTimer give_up;
     give_up.setSingleShot(true);
-    give_up.start(10000);
-    do {
-        loop.processEvents(QEventLoop::AllEvents, 50);
-    } while (!done() && give_up.isActive() && window.refusal().isEmpty() && !window.failed());
+    give_up.start(ms);
+    while (!done() && give_up.isActive()) loop.processEvents(QEventLoop::AllEvents, 50);
+    loop.processEvents();
+    return done();
+}
+
+// Runs `ask` on the worker's thread and waits for it to return; then for `done()` (at
+// most 10 s): the worker queues its frames before it returns, so they are on their
+// way unless it refused or failed.
+template <class Ask, class Done>
+void ask_and_wait(MainWindow& window, Ask ask, Done done) {
+    QMetaObject::invokeMethod(window.worker(), ask, Qt::BlockingQueuedConnection);
+    wait_until([&] { return done() || !window.refusal().isEmpty() || window.failed(); }, 10000);
 }
 
 }  // namespace
@@ -62,39 +69,23 @@ bool compare_measured(MainWindow& window, std::int64_t run) {
     const qint64 id = run;
     bool ready = false;
     const auto connection = QObject::connect(w, &SessionWorker::measuredReady, &window, [&ready] { ready = true; }, Qt::QueuedConnection);
-    QMetaObject::invokeMethod(w, [w, id] { w->compareMeasured(id); }, Qt::BlockingQueuedConnection);
-    QEventLoop loop;
-    QTimer give_up;
-    give_up.setSingleShot(true);
-    give_up.start(10000);
-    while (!ready && give_up.isActive() && window.refusal().isEmpty()) loop.processEvents(QEventLoop::WaitForMoreEvents);
+    ask_and_wait(window, [w, id] { w->compareMeasured(id); }, [&ready] { return ready; });
     QObject::disconnect(connection);
-    loop.processEvents();  // the window's own slot for the histograms, queued before ours
     return window.refusal().isEmpty() && ready;
 }
 
 bool compare_with_run(MainWindow& window, std::int64_t run) {
     if (!window.compareWithRun(run)) return false;
-    QEventLoop loop;
-    QTimer give_up;
-    give_up.setSingleShot(true);
-    give_up.start(30000);
     const auto same = [&window] {
         return window.comparedFrame() != nullptr && window.frame() != nullptr &&
                window.comparedFrame()->position == window.frame()->position;
     };
-    while (!same() && give_up.isActive() && !window.failed() && window.comparedRefusal().isEmpty())
-        loop.processEvents(QEventLoop::AllEvents, 50);
+    wait_until([&] { return same() || window.failed() || !window.comparedRefusal().isEmpty(); }, 30000);
     return same() && window.comparedRefusal().isEmpty();
 }
 
 void settle(MainWindow& window) {
-    QEventLoop loop;
-    QTimer give_up;
-    give_up.setSingleShot(true);
-    give_up.start(10000);
-    while (window.log()->pending() > 0 && give_up.isActive()) loop.processEvents(QEventLoop::AllEvents, 50);
-    loop.processEvents();
+    wait_until([&window] { return window.log()->pending() == 0; }, 10000);
 }
 
 }  // namespace allocsim::gui::drive

@@ -68,10 +68,11 @@ struct MallocObserver {
 using Core = HybridAllocator<MallocObserver, MallocPlatform>;
 
 alignas(64) unsigned char g_storage[sizeof(Core)];
-Core* g_core = nullptr;
+// The heap, once made (g_ready): the core in g_storage.
+ALLOCSIM_ALWAYS_INLINE Core& made_core() { return *std::launder(reinterpret_cast<Core*>(g_storage)); }
 
 void note_footprint() {
-    const std::uint64_t now = g_core->footprint_bytes();
+    const std::uint64_t now = made_core().footprint_bytes();
     std::uint64_t peak = g_peak_footprint.load(std::memory_order_relaxed);
     while (now > peak && !g_peak_footprint.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
     }
@@ -111,7 +112,7 @@ void print_stats() {
     const std::uint64_t hits = all[ActionKind::CacheHit], misses = all[ActionKind::CacheMiss];
     const std::uint64_t frees = all[ActionKind::CacheFree], full = all[ActionKind::CacheFull];
     const Permille hit = percent(hits, hits + misses), free_hit = percent(frees, frees + full);
-    const FootprintParts f = g_core->footprint_parts();
+    const FootprintParts f = made_core().footprint_parts();
     const auto b = [](std::size_t x) { return static_cast<unsigned long long>(x); };
     say("allocsim-malloc: stats (ALLOCSIM_STATS), pid %d\n", static_cast<int>(getpid()));
     say("  thread cache  alloc hits %llu, misses %llu: hit rate %lu.%lu%%; frees to the cache %llu, to a full bin %llu: %lu.%lu%%\n",
@@ -156,10 +157,10 @@ HostPlatform::Lock g_init_lock;
 
 void before_fork() {
     for (std::uint32_t s = kOwnedSlots; s < kSlots; ++s) CpuSlots::lock(s).lock();
-    g_core->buddy().lock_all();
+    made_core().buddy().lock_all();
 }
 void after_fork_parent() {
-    g_core->buddy().unlock_all();
+    made_core().buddy().unlock_all();
     for (std::uint32_t s = kOwnedSlots; s < kSlots; ++s) CpuSlots::lock(s).unlock();
 }
 // The child's other threads are gone, and what they left in their slots' caches
@@ -221,7 +222,6 @@ void make() {
     }
     g_begin = base;
     g_end = base + settings.region_bytes;
-    g_core = core;
     const char* stats = getenv("ALLOCSIM_STATS");
     g_stats = stats != nullptr && stats[0] != '\0' && !(stats[0] == '0' && stats[1] == '\0');
     g_ready.store(true, std::memory_order_release);
@@ -233,7 +233,7 @@ void make() {
 
 ALLOCSIM_ALWAYS_INLINE Core& core() {
     if (!g_ready.load(std::memory_order_acquire)) [[unlikely]] make();
-    return *g_core;
+    return made_core();
 }
 
 class SlotGuard {
@@ -284,7 +284,7 @@ ALLOCSIM_ALWAYS_INLINE void maybe_release() {
     const std::uint64_t now = now_ns();
     std::uint64_t last = g_last_release_ns.load(std::memory_order_relaxed);
     if (now - last < kDecayNs || !g_last_release_ns.compare_exchange_strong(last, now, std::memory_order_relaxed)) return;
-    auto& buddy = g_core->buddy();
+    auto& buddy = made_core().buddy();
     const std::size_t bytes = order_bytes(buddy.max_order());
     buddy.lock_all();
     std::uint32_t seen = 0;
@@ -354,8 +354,6 @@ namespace {
 // The calling thread's slot, below kOwnedSlots if it owns one (none is -1: above).
 ALLOCSIM_ALWAYS_INLINE std::uint32_t owned_slot() { return static_cast<std::uint32_t>(CpuSlots::current_or_none()); }
 
-// REQUIRES: the heap is made.
-ALLOCSIM_ALWAYS_INLINE Core& made_core() { return *std::launder(reinterpret_cast<Core*>(g_storage)); }
 
 ALLOCSIM_NOINLINE void* allocate_slow(std::size_t size) {
     Core& c = core();
@@ -467,7 +465,7 @@ std::size_t ProcessHeap::usable_size(const void* p) {
 
 void ProcessHeap::drain_slot(std::uint32_t slot) {
     if (!g_ready.load(std::memory_order_acquire)) return;
-    g_core->drain_cache(CpuId{static_cast<std::uint16_t>(slot)});
+    made_core().drain_cache(CpuId{static_cast<std::uint16_t>(slot)});
 }
 
 }  // namespace allocsim::malloc_lib
